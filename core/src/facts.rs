@@ -1,0 +1,415 @@
+//! Case facts: JSON objects checked against the schema and loaded into numbered slots.
+//! Every problem is reported at once, each with its JSON path and what was expected.
+
+use crate::model::*;
+use crate::time::{Date, DateTime, Duration};
+use serde::Serialize;
+use std::collections::BTreeMap;
+use std::sync::Arc;
+
+/// How unknown fields are treated.
+#[derive(Copy, Clone, Debug, Default, PartialEq, Eq)]
+pub enum Strictness {
+    /// Unknown fields are errors (the default: a misspelt field must not silently vanish).
+    #[default]
+    Strict,
+    /// Unknown fields are warnings.
+    Lenient,
+}
+
+/// The facts of one case, ready for evaluation.
+#[derive(Clone, Debug, Default)]
+pub struct Facts {
+    pub slots: Vec<Value>,
+    /// Whether each optional section was given.
+    pub sections: Vec<bool>,
+    pub case_id: Option<String>,
+    /// Notes about how input was read (a time without offset, lenient-mode warnings).
+    pub notes: Vec<String>,
+}
+
+/// One problem with a case's facts.
+#[derive(Clone, Debug, PartialEq, Eq, Serialize)]
+pub struct FactError {
+    pub code: &'static str,
+    /// JSON path, e.g. `minor.age` or `parents[1].since`.
+    pub path: String,
+    pub expected: String,
+    pub found: String,
+    pub message: String,
+    pub message_zh: String,
+}
+
+impl FactError {
+    fn new(code: &'static str, path: &str, expected: String, found: String, zh_expected: String) -> FactError {
+        let message = format!("{path}: expected {expected}, found {found}");
+        let message_zh = format!("{path}：应为 {zh_expected}，实际为 {found}");
+        FactError { code, path: path.to_string(), expected, found, message, message_zh }
+    }
+}
+
+/// Fact paths as a tree, so nested JSON is walked once.
+#[derive(Debug, Default)]
+pub(crate) struct PathTree {
+    children: BTreeMap<String, Node>,
+}
+
+#[derive(Debug)]
+enum Node {
+    Leaf(usize),
+    Branch(PathTree),
+}
+
+impl PathTree {
+    pub(crate) fn build(schema: &Schema) -> PathTree {
+        let mut root = PathTree::default();
+        for (i, f) in schema.facts.iter().enumerate() {
+            let segs: Vec<&str> = f.path.split('.').collect();
+            root.insert(&segs, i);
+        }
+        root
+    }
+
+    fn insert(&mut self, segs: &[&str], slot: usize) {
+        match segs {
+            [] => {}
+            [last] => {
+                self.children.insert((*last).to_string(), Node::Leaf(slot));
+            }
+            [first, rest @ ..] => {
+                let e = self.children.entry((*first).to_string()).or_insert_with(|| Node::Branch(PathTree::default()));
+                if let Node::Branch(t) = e {
+                    t.insert(rest, slot);
+                }
+            }
+        }
+    }
+}
+
+fn json_kind(v: &serde_json::Value) -> String {
+    use serde_json::Value as J;
+    match v {
+        J::Null => "null".into(),
+        J::Bool(b) => b.to_string(),
+        J::Number(n) => n.to_string(),
+        J::String(s) => {
+            let short: String = s.chars().take(40).collect();
+            format!("\"{short}\"")
+        }
+        J::Array(_) => "a list".into(),
+        J::Object(_) => "an object".into(),
+    }
+}
+
+fn type_zh(schema: &Schema, t: &Type) -> String {
+    match t {
+        Type::Bool => "布尔值（true/false）".into(),
+        Type::Int => "整数".into(),
+        Type::Decimal => "数字".into(),
+        Type::Text => "文本".into(),
+        Type::Date => "日期（YYYY-MM-DD）".into(),
+        Type::DateTime => "日期时间（RFC 3339）".into(),
+        Type::Duration => "时长（如 \"24 hours\"）".into(),
+        other => schema.type_name(other),
+    }
+}
+
+fn type_en(schema: &Schema, t: &Type) -> String {
+    match t {
+        Type::Date => "Date (YYYY-MM-DD)".into(),
+        Type::DateTime => "DateTime (RFC 3339)".into(),
+        Type::Duration => "Duration (e.g. \"24 hours\")".into(),
+        other => schema.type_name(other),
+    }
+}
+
+pub(crate) struct Loader<'s> {
+    pub schema: &'s Schema,
+    pub tree: &'s PathTree,
+    pub strictness: Strictness,
+    pub max_list_len: usize,
+}
+
+impl Loader<'_> {
+    pub(crate) fn load(&self, json: &serde_json::Value) -> Result<Facts, Vec<FactError>> {
+        let mut facts = Facts {
+            slots: self.schema.facts.iter().map(|f| f.default.clone().unwrap_or(Value::Unknown)).collect(),
+            sections: vec![false; self.schema.sections.len()],
+            case_id: None,
+            notes: Vec::new(),
+        };
+        let mut errors = Vec::new();
+        let serde_json::Value::Object(obj) = json else {
+            errors.push(FactError::new("F0107", "$", "an object".into(), json_kind(json), "对象".into()));
+            return Err(errors);
+        };
+        if let Some(serde_json::Value::Object(case)) = obj.get("case") {
+            if let Some(serde_json::Value::String(id)) = case.get("id") {
+                facts.case_id = Some(id.clone());
+            }
+        }
+        self.object(obj, self.tree, "", &mut facts, &mut errors);
+        if errors.is_empty() {
+            Ok(facts)
+        } else {
+            Err(errors)
+        }
+    }
+
+    fn object(
+        &self,
+        obj: &serde_json::Map<String, serde_json::Value>,
+        tree: &PathTree,
+        prefix: &str,
+        facts: &mut Facts,
+        errors: &mut Vec<FactError>,
+    ) {
+        for (k, v) in obj {
+            let path = if prefix.is_empty() { k.clone() } else { format!("{prefix}.{k}") };
+            if k.contains('.') {
+                errors.push(FactError {
+                    code: "F0106",
+                    path: path.clone(),
+                    expected: "nested objects".into(),
+                    found: format!("the key \"{k}\""),
+                    message: format!("{path}: write nested objects ({{\"a\": {{\"b\": …}}}}), not dotted keys"),
+                    message_zh: format!("{path}：请用嵌套对象（{{\"a\": {{\"b\": …}}}}），不要用带点的键名"),
+                });
+                continue;
+            }
+            match tree.children.get(k) {
+                Some(Node::Leaf(slot)) => {
+                    let Some(def) = self.schema.facts.get(*slot) else { continue };
+                    if v.is_null() {
+                        continue;
+                    }
+                    if let Some(val) = self.value(&def.ty, def.range, v, &path, facts, errors) {
+                        if let Some(s) = facts.slots.get_mut(*slot) {
+                            *s = val;
+                        }
+                    }
+                }
+                Some(Node::Branch(sub)) => {
+                    if let Some(si) = self.schema.sections.iter().position(|s| s.name == path) {
+                        if v.is_null() {
+                            continue;
+                        }
+                        if let Some(s) = facts.sections.get_mut(si) {
+                            *s = true;
+                        }
+                    }
+                    match v {
+                        serde_json::Value::Object(o) => self.object(o, sub, &path, facts, errors),
+                        serde_json::Value::Null => {}
+                        other => errors.push(FactError::new("F0107", &path, "an object".into(), json_kind(other), "对象".into())),
+                    }
+                }
+                None => {
+                    let names: Vec<&str> = tree.children.keys().map(|s| s.as_str()).collect();
+                    let hint = crate::diag::did_you_mean(k, names).map(|s| s.to_string());
+                    let (en, zh) = match &hint {
+                        Some(h) => (format!("; did you mean `{h}`?"), format!("；是否想写 `{h}`？")),
+                        None => (String::new(), String::new()),
+                    };
+                    if self.strictness == Strictness::Lenient {
+                        facts.notes.push(format!("unknown field `{path}` ignored{en} / 已忽略未知字段 `{path}`{zh}"));
+                    } else {
+                        errors.push(FactError {
+                            code: "F0102",
+                            path: path.clone(),
+                            expected: "a declared field".into(),
+                            found: format!("`{k}`"),
+                            message: format!("{path}: unknown field{en}"),
+                            message_zh: format!("{path}：未知字段{zh}"),
+                        });
+                    }
+                }
+            }
+        }
+    }
+
+    fn value(
+        &self,
+        ty: &Type,
+        range: Option<(i64, i64)>,
+        v: &serde_json::Value,
+        path: &str,
+        facts: &mut Facts,
+        errors: &mut Vec<FactError>,
+    ) -> Option<Value> {
+        use serde_json::Value as J;
+        let wrong = |errors: &mut Vec<FactError>| {
+            errors.push(FactError::new("F0101", path, type_en(self.schema, ty), json_kind(v), type_zh(self.schema, ty)));
+            None
+        };
+        match (ty, v) {
+            (Type::Bool, J::Bool(b)) => Some(Value::Bool(*b)),
+            (Type::Int, J::Number(n)) => {
+                let Some(i) = n.as_i64() else {
+                    errors.push(FactError::new("F0103", path, "a whole number".into(), n.to_string(), "整数".into()));
+                    return None;
+                };
+                if let Some((lo, hi)) = range {
+                    if i < lo || i > hi {
+                        errors.push(FactError::new(
+                            "F0103",
+                            path,
+                            format!("a number from {lo} to {hi}"),
+                            i.to_string(),
+                            format!("{lo} 至 {hi} 之间的整数"),
+                        ));
+                        return None;
+                    }
+                }
+                Some(Value::Int(i))
+            }
+            (Type::Decimal, J::Number(n)) => match parse_decimal(&n.to_string()) {
+                Some(d) => Some(Value::Decimal(d)),
+                None => {
+                    errors.push(FactError::new("F0103", path, "a number with at most 6 decimals".into(), n.to_string(), "最多 6 位小数的数字".into()));
+                    None
+                }
+            },
+            (Type::Text, J::String(s)) => Some(Value::Text(Arc::from(s.as_str()))),
+            (Type::Date, J::String(s)) => match Date::parse(s) {
+                Ok(d) => Some(Value::Date(d)),
+                Err(e) => {
+                    errors.push(FactError {
+                        code: "F0104",
+                        path: path.to_string(),
+                        expected: "Date (YYYY-MM-DD)".into(),
+                        found: json_kind(v),
+                        message: format!("{path}: {e}"),
+                        message_zh: format!("{path}：{}", e.message_zh()),
+                    });
+                    None
+                }
+            },
+            (Type::DateTime, J::String(s)) => match DateTime::parse(s) {
+                Ok((d, had_offset)) => {
+                    if !had_offset {
+                        facts.notes.push(format!("{path} had no offset; read as +08:00 / {path} 未注明时区，按北京时间（+08:00）处理"));
+                    }
+                    Some(Value::DateTime(d))
+                }
+                Err(e) => {
+                    errors.push(FactError {
+                        code: "F0104",
+                        path: path.to_string(),
+                        expected: "DateTime (RFC 3339)".into(),
+                        found: json_kind(v),
+                        message: format!("{path}: {e}"),
+                        message_zh: format!("{path}：{}", e.message_zh()),
+                    });
+                    None
+                }
+            },
+            (Type::Duration, J::String(s)) => match Duration::parse(s) {
+                Ok(d) => Some(Value::Duration(d)),
+                Err(_) => wrong(errors),
+            },
+            (Type::Enum(id), J::String(s)) => {
+                let e = self.schema.enum_def(*id)?;
+                match e.index(s) {
+                    Some(i) => Some(Value::Enum(i)),
+                    None => {
+                        errors.push(self.enum_error(e, s, path));
+                        None
+                    }
+                }
+            }
+            (Type::Set(id), J::Array(items)) => {
+                let e = self.schema.enum_def(*id)?;
+                let mut bits = 0u128;
+                let mut ok = true;
+                for (i, it) in items.iter().enumerate() {
+                    let p = format!("{path}[{i}]");
+                    match it.as_str().and_then(|s| e.index(s).map(|x| (s, x))) {
+                        Some((_, x)) => bits |= 1u128 << (x % 128),
+                        None => {
+                            ok = false;
+                            match it.as_str() {
+                                Some(s) => errors.push(self.enum_error(e, s, &p)),
+                                None => errors.push(FactError::new("F0101", &p, e.name.clone(), json_kind(it), e.name.clone())),
+                            }
+                        }
+                    }
+                }
+                ok.then_some(Value::Set { bits, complete: true })
+            }
+            (Type::List(rid), J::Array(items)) => {
+                if items.len() > self.max_list_len {
+                    errors.push(FactError::new(
+                        "F0108",
+                        path,
+                        format!("at most {} items", self.max_list_len),
+                        format!("{} items", items.len()),
+                        format!("最多 {} 项", self.max_list_len),
+                    ));
+                    return None;
+                }
+                let rec = self.schema.record_def(*rid)?;
+                let mut out = Vec::with_capacity(items.len());
+                let before = errors.len();
+                for (i, it) in items.iter().enumerate() {
+                    let p = format!("{path}[{i}]");
+                    let J::Object(o) = it else {
+                        errors.push(FactError::new("F0107", &p, "an object".into(), json_kind(it), "对象".into()));
+                        continue;
+                    };
+                    let mut fields = vec![Value::Unknown; rec.fields.len()];
+                    for (k, fv) in o {
+                        let fp = format!("{p}.{k}");
+                        match rec.field(k) {
+                            Some((fi, fd)) => {
+                                if fv.is_null() {
+                                    continue;
+                                }
+                                if let Some(val) = self.value(&fd.ty, fd.range, fv, &fp, facts, errors) {
+                                    if let Some(slot) = fields.get_mut(fi) {
+                                        *slot = val;
+                                    }
+                                }
+                            }
+                            None => {
+                                let hint = crate::diag::did_you_mean(k, rec.fields.iter().map(|f| f.name.as_str())).map(|s| s.to_string());
+                                let (en, zh) = match &hint {
+                                    Some(h) => (format!("; did you mean `{h}`?"), format!("；是否想写 `{h}`？")),
+                                    None => (String::new(), String::new()),
+                                };
+                                if self.strictness == Strictness::Lenient {
+                                    facts.notes.push(format!("unknown field `{fp}` ignored{en} / 已忽略未知字段 `{fp}`{zh}"));
+                                } else {
+                                    errors.push(FactError {
+                                        code: "F0102",
+                                        path: fp.clone(),
+                                        expected: "a declared field".into(),
+                                        found: format!("`{k}`"),
+                                        message: format!("{fp}: unknown field{en}"),
+                                        message_zh: format!("{fp}：未知字段{zh}"),
+                                    });
+                                }
+                            }
+                        }
+                    }
+                    out.push(Arc::from(fields));
+                }
+                (errors.len() == before).then(|| Value::List(Arc::new(out)))
+            }
+            _ => wrong(errors),
+        }
+    }
+
+    fn enum_error(&self, e: &EnumDef, s: &str, path: &str) -> FactError {
+        let hint = crate::diag::did_you_mean(s, e.variants.iter().map(|x| x.as_str()));
+        let listed: Vec<&str> = e.variants.iter().take(8).map(|x| x.as_str()).collect();
+        let more = if e.variants.len() > 8 { ", …" } else { "" };
+        let expected = format!("one of {}{more}", listed.join(", "));
+        let mut f = FactError::new("F0105", path, expected, format!("\"{s}\""), format!("{} 之一{more}", listed.join("、")));
+        if let Some(h) = hint {
+            f.message.push_str(&format!("; did you mean \"{h}\"?"));
+            f.message_zh.push_str(&format!("；是否想写 \"{h}\"？"));
+        }
+        f
+    }
+}

@@ -1,0 +1,365 @@
+//! The public entry point: a checked, compiled policy set built from source texts.
+
+use crate::compile::{compile, PolicyInfo, Unit};
+use crate::decision::{Decision, PolicyRef};
+use crate::diag::{resolve, Diagnostic, Finding, Severity, SourceFile};
+use crate::eval::{EvalError, EvalOptions, Evaluator};
+use crate::facts::{FactError, Facts, Loader, PathTree, Strictness};
+use crate::ir::{CompiledTest, ParamDef, Program};
+use crate::model::Schema;
+use crate::time::Date;
+use humiao_grammar::ast::{RosterDecl, RotationDecl, Span};
+use humiao_grammar::ParseOptions;
+use serde::Deserialize;
+use sha2::{Digest, Sha256};
+
+/// One file of a policy set: its path inside the set (`reporting.humiao`, `humiao.toml`,
+/// `yuexiu-roster.csv`) and its text.
+#[derive(Clone, Debug)]
+pub struct Source {
+    pub path: String,
+    pub text: String,
+}
+
+impl Source {
+    pub fn new(path: impl Into<String>, text: impl Into<String>) -> Source {
+        Source { path: path.into(), text: text.into() }
+    }
+}
+
+/// Limits and overrides applied when a policy set is loaded.
+#[derive(Clone, Debug)]
+pub struct LoadOptions {
+    /// Param values set by the caller (`--param k=v`, `params={…}`).
+    pub params: Vec<(String, serde_json::Value)>,
+    pub parse: ParseOptions,
+    /// Most rules a set may have.
+    pub max_rules: usize,
+    /// Most files a set may have.
+    pub max_files: usize,
+}
+
+impl Default for LoadOptions {
+    fn default() -> Self {
+        LoadOptions { params: Vec::new(), parse: ParseOptions::default(), max_rules: 100_000, max_files: 1_000 }
+    }
+}
+
+/// Options for loading facts.
+#[derive(Clone, Debug)]
+pub struct FactsOptions {
+    pub strictness: Strictness,
+    /// Most items in one list fact.
+    pub max_list_len: usize,
+}
+
+impl Default for FactsOptions {
+    fn default() -> Self {
+        FactsOptions { strictness: Strictness::Strict, max_list_len: 10_000 }
+    }
+}
+
+/// The manifest `humiao.toml`.
+#[derive(Clone, Debug, Default, Deserialize)]
+#[serde(deny_unknown_fields)]
+pub struct Manifest {
+    pub name: String,
+    pub version: String,
+    /// `.humiao` files in evaluation/output order; by default all, sorted by path.
+    #[serde(default)]
+    pub files: Vec<String>,
+    /// Data files the set reads (roster CSVs).
+    #[serde(default)]
+    pub data: Vec<String>,
+    #[serde(default)]
+    pub description: Option<String>,
+}
+
+/// The policy set could not be loaded: every error diagnostic, with warnings alongside.
+#[derive(Clone, Debug, thiserror::Error)]
+#[error("the policy set has {} error(s)", .diagnostics.iter().filter(|d| d.severity == Severity::Error).count())]
+pub struct PolicyError {
+    pub diagnostics: Vec<Diagnostic>,
+    /// The file texts, for rendering the diagnostics.
+    pub sources: Vec<(String, String)>,
+}
+
+/// Facts could not be read, or evaluation stopped.
+#[derive(Clone, Debug, thiserror::Error)]
+pub enum EvaluateError {
+    #[error("the facts have {} problem(s)", .0.len())]
+    Facts(Vec<FactError>),
+    #[error(transparent)]
+    Eval(#[from] EvalError),
+}
+
+/// A checked and compiled policy set.
+#[derive(Clone, Debug)]
+pub struct Policy {
+    pub name: String,
+    pub version: String,
+    pub digest: String,
+    pub schema: Schema,
+    pub program: Program,
+    pub policies: Vec<PolicyInfo>,
+    pub tests: Vec<CompiledTest>,
+    pub rotations: Vec<(usize, RotationDecl)>,
+    pub rosters: Vec<(usize, RosterDecl)>,
+    /// The `.humiao` files, in set order.
+    pub files: Vec<SourceFile>,
+    /// Every source as given (data files included), for rosters and digests.
+    pub sources: Vec<Source>,
+    /// Warnings and notes from checking (no errors: a policy with errors does not load).
+    pub diagnostics: Vec<Diagnostic>,
+    tree: std::sync::Arc<PathTree>,
+}
+
+impl Policy {
+    /// Checks and compiles a policy set. Errors come back as diagnostics, never a panic.
+    pub fn from_sources(sources: &[Source], opts: &LoadOptions) -> Result<Policy, PolicyError> {
+        let (policy, diags) = Policy::check_sources(sources, opts);
+        match policy {
+            Some(p) => Ok(p),
+            None => Err(PolicyError {
+                diagnostics: diags,
+                sources: sources.iter().map(|s| (s.path.clone(), s.text.clone())).collect(),
+            }),
+        }
+    }
+
+    /// Checks a policy set and returns every diagnostic, with the compiled set when it has
+    /// no errors.
+    pub fn check_sources(sources: &[Source], opts: &LoadOptions) -> (Option<Policy>, Vec<Diagnostic>) {
+        let mut findings: Vec<Finding> = Vec::new();
+        let mut manifest = Manifest { name: "unnamed".into(), version: "0".into(), ..Manifest::default() };
+        let mut manifest_file: Option<SourceFile> = None;
+        if sources.len() > opts.max_files {
+            let d = Diagnostic {
+                code: "E0002",
+                severity: Severity::Error,
+                file: String::new(),
+                line: 0,
+                column: 0,
+                end_line: 0,
+                end_column: 0,
+                message: format!("the policy set has {} files, more than the limit of {}", sources.len(), opts.max_files),
+                message_zh: format!("政策集有 {} 个文件，超过上限 {}", sources.len(), opts.max_files),
+                help: None,
+                help_zh: None,
+                span: Span::default(),
+            };
+            return (None, vec![d]);
+        }
+        if let Some(m) = sources.iter().find(|s| s.path == "humiao.toml") {
+            let sf = SourceFile::new(&m.path, &m.text);
+            match toml::from_str::<Manifest>(&m.text) {
+                Ok(mf) => manifest = mf,
+                Err(e) => {
+                    let span = e.span().map_or(Span::default(), |r| Span::new(r.start, r.end));
+                    let msg = e.message().to_string();
+                    findings.push(Finding::error(
+                        "E0106",
+                        usize::MAX - 1,
+                        span,
+                        format!("humiao.toml: {msg}"),
+                        format!("humiao.toml 格式错误：{msg}"),
+                    ));
+                }
+            }
+            manifest_file = Some(sf);
+        }
+        // The .humiao files, in manifest order when given, else sorted by path.
+        let mut humiao: Vec<&Source> = sources.iter().filter(|s| s.path.ends_with(".humiao")).collect();
+        humiao.sort_by(|a, b| a.path.cmp(&b.path));
+        if !manifest.files.is_empty() {
+            let mut ordered = Vec::new();
+            for f in &manifest.files {
+                match humiao.iter().find(|s| &s.path == f) {
+                    Some(s) => ordered.push(*s),
+                    None => findings.push(Finding::error(
+                        "E0106",
+                        usize::MAX - 1,
+                        Span::default(),
+                        format!("humiao.toml lists `{f}`, which is not in the policy set"),
+                        format!("humiao.toml 列出的 `{f}` 不在政策集中"),
+                    )),
+                }
+            }
+            for s in &humiao {
+                if !manifest.files.contains(&s.path) {
+                    findings.push(Finding::warning(
+                        "W0102",
+                        usize::MAX - 1,
+                        Span::default(),
+                        format!("`{}` is not listed in humiao.toml's `files`; it is read after the listed ones", s.path),
+                        format!("`{}` 未列入 humiao.toml 的 `files`，将在已列出的文件之后读取", s.path),
+                    ));
+                    ordered.push(*s);
+                }
+            }
+            humiao = ordered;
+        }
+        for d in &manifest.data {
+            if !sources.iter().any(|s| &s.path == d) {
+                findings.push(Finding::error(
+                    "E0106",
+                    usize::MAX - 1,
+                    Span::default(),
+                    format!("humiao.toml names the data file `{d}`, which was not given"),
+                    format!("humiao.toml 列出的数据文件 `{d}` 未提供"),
+                ));
+            }
+        }
+        let files: Vec<SourceFile> = humiao.iter().map(|s| SourceFile::new(&s.path, &s.text)).collect();
+        let mut asts = Vec::with_capacity(files.len());
+        for (i, f) in files.iter().enumerate() {
+            let (ast, errs) = humiao_grammar::parse(&f.text, &opts.parse);
+            findings.extend(errs.iter().map(|e| Finding::from_syntax(i, e)));
+            asts.push(ast);
+        }
+        let units: Vec<Unit> = files
+            .iter()
+            .zip(asts.iter())
+            .map(|(f, a)| Unit { path: f.path.as_str(), text: f.text.as_str(), file: a })
+            .collect();
+        let c = compile(&units, &opts.params);
+        findings.extend(c.findings);
+        let nrules = c.program.rules.len();
+        if nrules > opts.max_rules {
+            findings.push(Finding::error(
+                "E0002",
+                usize::MAX - 1,
+                Span::default(),
+                format!("the policy set has {nrules} rules, more than the limit of {}", opts.max_rules),
+                format!("政策集有 {nrules} 条规则，超过上限 {}", opts.max_rules),
+            ));
+        }
+        // Rosters must name a data file of the set.
+        for (fi, r) in &c.rosters {
+            if !sources.iter().any(|s| s.path == r.file.value) {
+                findings.push(Finding::error(
+                    "E0402",
+                    *fi,
+                    r.file.span,
+                    format!("the roster file `{}` is not in the policy set", r.file.value),
+                    format!("名册文件 `{}` 不在政策集中", r.file.value),
+                ));
+            }
+        }
+        let mut diags: Vec<Diagnostic> = findings
+            .iter()
+            .map(|f| {
+                if f.file == usize::MAX - 1 {
+                    let mut g = f.clone();
+                    g.file = 0;
+                    let mf = manifest_file.clone().unwrap_or_else(|| SourceFile::new("humiao.toml", ""));
+                    let mut d = resolve(&g, std::slice::from_ref(&mf));
+                    d.file = "humiao.toml".into();
+                    d
+                } else if f.file == usize::MAX {
+                    let mut d = resolve(f, &[]);
+                    d.file = "<params>".into();
+                    d
+                } else {
+                    resolve(f, &files)
+                }
+            })
+            .collect();
+        diags.sort_by(|a, b| {
+            (a.severity, &a.file, a.line, a.column, a.code).cmp(&(b.severity, &b.file, b.line, b.column, b.code))
+        });
+        diags.dedup();
+        if diags.iter().any(|d| d.severity == Severity::Error) {
+            return (None, diags);
+        }
+        let digest = digest(sources, &c.program.params);
+        let policy = Policy {
+            name: manifest.name,
+            version: manifest.version,
+            digest,
+            tree: std::sync::Arc::new(PathTree::build(&c.schema)),
+            schema: c.schema,
+            program: c.program,
+            policies: c.policies,
+            tests: c.tests,
+            rotations: c.rotations,
+            rosters: c.rosters,
+            files,
+            sources: sources.to_vec(),
+            diagnostics: diags.clone(),
+        };
+        (Some(policy), diags)
+    }
+
+    pub fn reference(&self) -> PolicyRef {
+        PolicyRef { name: self.name.clone(), version: self.version.clone(), digest: self.digest.clone() }
+    }
+
+    pub fn params(&self) -> &[ParamDef] {
+        &self.program.params
+    }
+
+    /// Reads a case's JSON facts against the schema.
+    pub fn load_facts(&self, json: &serde_json::Value, opts: &FactsOptions) -> Result<Facts, Vec<FactError>> {
+        let loader = Loader { schema: &self.schema, tree: &self.tree, strictness: opts.strictness, max_list_len: opts.max_list_len };
+        loader.load(json)
+    }
+
+    /// Evaluates loaded facts as of a date.
+    pub fn evaluate(&self, facts: &Facts, as_of: Date, opts: &EvalOptions) -> Result<Decision, EvalError> {
+        let mut ev = Evaluator::new(&self.program, &self.schema, facts, as_of, opts.max_steps);
+        ev.run()?;
+        ev.decision(self.reference(), opts)
+    }
+
+    /// Reads JSON facts and evaluates them.
+    pub fn evaluate_json(&self, json: &serde_json::Value, as_of: Date, opts: &EvalOptions, fopts: &FactsOptions) -> Result<Decision, EvaluateError> {
+        let facts = self.load_facts(json, fopts).map_err(EvaluateError::Facts)?;
+        Ok(self.evaluate(&facts, as_of, opts)?)
+    }
+
+    /// A copy of this policy with some params set to other values (used by tests).
+    pub(crate) fn with_param_values(&self, values: &[(u32, crate::model::Value)]) -> Policy {
+        let mut p = self.clone();
+        for (i, v) in values {
+            if let Some(def) = p.program.params.get_mut(*i as usize) {
+                def.value = v.clone();
+                def.text = crate::compile::value_text(&self.schema, &def.ty, v);
+                def.overridden = true;
+            }
+        }
+        p
+    }
+
+    /// The text of a data file of the set (e.g. a roster CSV).
+    pub fn data_file(&self, path: &str) -> Option<&str> {
+        self.sources.iter().find(|s| s.path == path).map(|s| s.text.as_str())
+    }
+}
+
+/// SHA-256 over the sorted (path, content) pairs of every file and the effective params, so
+/// loading a folder and passing the same files in memory give the same digest.
+fn digest(sources: &[Source], params: &[ParamDef]) -> String {
+    let mut files: Vec<&Source> = sources.iter().collect();
+    files.sort_by(|a, b| a.path.cmp(&b.path));
+    let mut h = Sha256::new();
+    for s in files {
+        h.update(b"file\0");
+        h.update(s.path.as_bytes());
+        h.update([0u8]);
+        h.update((s.text.len() as u64).to_le_bytes());
+        h.update(s.text.as_bytes());
+    }
+    let mut ps: Vec<(&str, &str)> = params.iter().map(|p| (p.key.as_str(), p.text.as_str())).collect();
+    ps.sort_unstable();
+    for (k, v) in ps {
+        h.update(b"param\0");
+        h.update(k.as_bytes());
+        h.update([0u8]);
+        h.update(v.as_bytes());
+        h.update([0u8]);
+    }
+    let out = h.finalize();
+    let hex: String = out.iter().map(|b| format!("{b:02x}")).collect();
+    format!("sha256:{hex}")
+}
