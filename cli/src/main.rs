@@ -1,1 +1,489 @@
-fn main() {}
+//! `humiao`: check, evaluate and test a policy set from the command line.
+//!
+//! Exit codes: 0 success (whatever the decision's status), 1 test failures, 2 invalid policy,
+//! facts or usage, 3 a batch finished with error records, 4 an internal error (a bug).
+
+mod human;
+mod load;
+
+use clap::{Parser, Subcommand, ValueEnum};
+use humiao_core::time::{Date, DateTime};
+use humiao_core::{
+    render, Diagnostic, EvalOptions, FactsOptions, Lang, LoadOptions, Policy, PolicyError,
+    Severity, Strictness,
+};
+use std::io::{BufRead, Write};
+use std::path::PathBuf;
+use std::process::ExitCode;
+
+#[derive(Parser)]
+#[command(
+    name = "humiao",
+    version,
+    about = "护苗 humiao: child-protection policy as rules staff can read / 未成年人保护政策规则引擎"
+)]
+struct Cli {
+    #[command(subcommand)]
+    cmd: Cmd,
+}
+
+#[derive(Copy, Clone, ValueEnum, PartialEq, Eq)]
+enum LangArg {
+    Zh,
+    En,
+    Both,
+}
+
+impl From<LangArg> for Lang {
+    fn from(l: LangArg) -> Lang {
+        match l {
+            LangArg::Zh => Lang::Zh,
+            LangArg::En => Lang::En,
+            LangArg::Both => Lang::Both,
+        }
+    }
+}
+
+#[derive(Copy, Clone, ValueEnum, PartialEq, Eq)]
+enum Format {
+    Human,
+    Json,
+    Jsonl,
+}
+
+#[derive(Copy, Clone, ValueEnum, PartialEq, Eq)]
+enum OnError {
+    Skip,
+    Stop,
+}
+
+#[derive(clap::Args)]
+struct PolicyArgs {
+    /// The policy folder (with humiao.toml and *.humiao files) / 政策文件夹
+    dir: PathBuf,
+    /// Set a param: --param reporting.late_after="48 hours" / 设置参数
+    #[arg(long = "param", value_name = "KEY=VALUE")]
+    params: Vec<String>,
+    /// Language of messages / 提示语言
+    #[arg(long, value_enum, default_value = "both")]
+    lang: LangArg,
+}
+
+#[derive(Subcommand)]
+enum Cmd {
+    /// Check a policy set: diagnostics, exit 0 if there are no errors / 检查政策集
+    Check {
+        #[command(flatten)]
+        p: PolicyArgs,
+        #[arg(long, value_enum, default_value = "human")]
+        format: Format,
+        /// Treat warnings as errors
+        #[arg(long)]
+        deny_warnings: bool,
+    },
+    /// Evaluate the facts of a case (or one case per line with --format jsonl) / 评估案件
+    Eval {
+        #[command(flatten)]
+        p: PolicyArgs,
+        /// Facts: a JSON file, or - for standard input / 案件事实
+        #[arg(long)]
+        facts: String,
+        /// The date the decision is made for (default: today in +08:00) / 基准日
+        #[arg(long = "as-of")]
+        as_of: Option<String>,
+        #[arg(long, value_enum, default_value = "json")]
+        format: Format,
+        /// Include the trace of every rule's conditions / 附上推理过程
+        #[arg(long)]
+        explain: bool,
+        /// Show @sensitive values in traces / 在推理过程中显示敏感信息
+        #[arg(long)]
+        reveal_sensitive: bool,
+        /// Unknown fields are warnings instead of errors
+        #[arg(long)]
+        lenient: bool,
+        /// In jsonl mode: write an error record and go on (skip), or stop at the first bad line
+        #[arg(long, value_enum, default_value = "skip")]
+        on_error: OnError,
+    },
+    /// Run the tests written inside the policy files / 运行政策文件中的测试
+    Test {
+        #[command(flatten)]
+        p: PolicyArgs,
+        #[arg(long, value_enum, default_value = "human")]
+        format: Format,
+    },
+}
+
+fn main() -> ExitCode {
+    let cli = Cli::parse();
+    match std::panic::catch_unwind(move || run(cli)) {
+        Ok(code) => code,
+        Err(_) => {
+            eprintln!("humiao: internal error (a bug in humiao; please report it) / 内部错误");
+            ExitCode::from(4)
+        }
+    }
+}
+
+/// Errors that end a command, with the exit code they map to.
+enum Fail {
+    Usage(String),
+    Policy(PolicyError),
+    Io(std::io::Error),
+}
+
+impl From<std::io::Error> for Fail {
+    fn from(e: std::io::Error) -> Fail {
+        Fail::Io(e)
+    }
+}
+
+fn run(cli: Cli) -> ExitCode {
+    let (lang, result) = match cli.cmd {
+        Cmd::Check {
+            p,
+            format,
+            deny_warnings,
+        } => (p.lang, check(&p, format, deny_warnings)),
+        Cmd::Eval {
+            p,
+            facts,
+            as_of,
+            format,
+            explain,
+            reveal_sensitive,
+            lenient,
+            on_error,
+        } => {
+            let lang = p.lang;
+            (
+                lang,
+                eval(
+                    &p,
+                    &facts,
+                    as_of.as_deref(),
+                    format,
+                    explain,
+                    reveal_sensitive,
+                    lenient,
+                    on_error,
+                ),
+            )
+        }
+        Cmd::Test { p, format } => (p.lang, test(&p, format)),
+    };
+    match result {
+        Ok(code) => code,
+        Err(Fail::Usage(m)) => {
+            eprintln!("humiao: {m}");
+            ExitCode::from(2)
+        }
+        Err(Fail::Policy(e)) => {
+            print_diagnostics(&e.diagnostics, &e.sources, lang.into());
+            ExitCode::from(2)
+        }
+        Err(Fail::Io(e)) if e.kind() == std::io::ErrorKind::BrokenPipe => ExitCode::SUCCESS,
+        Err(Fail::Io(e)) => {
+            eprintln!("humiao: {e}");
+            ExitCode::from(2)
+        }
+    }
+}
+
+fn load_options(p: &PolicyArgs) -> Result<LoadOptions, Fail> {
+    let mut opts = LoadOptions::default();
+    for kv in &p.params {
+        let Some((k, v)) = kv.split_once('=') else {
+            return Err(Fail::Usage(format!(
+                "--param takes KEY=VALUE, found `{kv}` / --param 的格式为 键=值"
+            )));
+        };
+        let v = v.trim();
+        let value =
+            serde_json::from_str(v).unwrap_or_else(|_| serde_json::Value::String(v.to_string()));
+        opts.params.push((k.trim().to_string(), value));
+    }
+    Ok(opts)
+}
+
+fn load_policy(p: &PolicyArgs) -> Result<Policy, Fail> {
+    let sources = load::read_policy_dir(&p.dir).map_err(Fail::Usage)?;
+    Policy::from_sources(&sources, &load_options(p)?).map_err(Fail::Policy)
+}
+
+fn print_diagnostics(diags: &[Diagnostic], sources: &[(String, String)], lang: Lang) {
+    let mut err = std::io::stderr().lock();
+    for d in diags {
+        let src = sources
+            .iter()
+            .find(|(p, _)| *p == d.file)
+            .map(|(_, t)| t.as_str());
+        let _ = writeln!(err, "{}", render(d, src, lang));
+    }
+    let errors = diags
+        .iter()
+        .filter(|d| d.severity == Severity::Error)
+        .count();
+    let warnings = diags
+        .iter()
+        .filter(|d| d.severity == Severity::Warning)
+        .count();
+    let _ = match lang {
+        Lang::Zh => writeln!(err, "{errors} 个错误，{warnings} 个警告"),
+        Lang::En => writeln!(err, "{errors} error(s), {warnings} warning(s)"),
+        Lang::Both => writeln!(
+            err,
+            "{errors} error(s), {warnings} warning(s) / {errors} 个错误，{warnings} 个警告"
+        ),
+    };
+}
+
+fn check(p: &PolicyArgs, format: Format, deny_warnings: bool) -> Result<ExitCode, Fail> {
+    let sources = load::read_policy_dir(&p.dir).map_err(Fail::Usage)?;
+    let (policy, diags) = Policy::check_sources(&sources, &load_options(p)?);
+    let errors = diags
+        .iter()
+        .filter(|d| d.severity == Severity::Error)
+        .count();
+    let warnings = diags
+        .iter()
+        .filter(|d| d.severity == Severity::Warning)
+        .count();
+    let mut out = std::io::stdout().lock();
+    if format == Format::Human {
+        let texts: Vec<(String, String)> = sources
+            .iter()
+            .map(|s| (s.path.clone(), s.text.clone()))
+            .collect();
+        print_diagnostics(&diags, &texts, p.lang.into());
+        if let Some(pol) = &policy {
+            human::params(&mut out, pol, p.lang.into())?;
+        }
+    } else {
+        let params: Vec<serde_json::Value> = policy
+            .as_ref()
+            .map(|pol| {
+                pol.params()
+                    .iter()
+                    .map(|x| {
+                        serde_json::json!({"param": x.key, "value": x.text, "unconfirmed": x.unconfirmed, "source": x.source, "overridden": x.overridden})
+                    })
+                    .collect()
+            })
+            .unwrap_or_default();
+        let v = serde_json::json!({
+            "ok": errors == 0,
+            "digest": policy.as_ref().map(|x| x.digest.clone()),
+            "diagnostics": diags,
+            "params": params,
+        });
+        writeln!(out, "{v}")?;
+    }
+    out.flush()?;
+    Ok(if errors > 0 || (deny_warnings && warnings > 0) {
+        ExitCode::from(2)
+    } else {
+        ExitCode::SUCCESS
+    })
+}
+
+fn today_in_china() -> Date {
+    let secs = std::time::SystemTime::now()
+        .duration_since(std::time::UNIX_EPOCH)
+        .map_or(0, |d| d.as_secs());
+    DateTime::new(
+        i64::try_from(secs).unwrap_or(0),
+        DateTime::DEFAULT_OFFSET_MIN,
+    )
+    .local_date()
+}
+
+#[allow(clippy::too_many_arguments)]
+fn eval(
+    p: &PolicyArgs,
+    facts_arg: &str,
+    as_of: Option<&str>,
+    format: Format,
+    explain: bool,
+    reveal_sensitive: bool,
+    lenient: bool,
+    on_error: OnError,
+) -> Result<ExitCode, Fail> {
+    let policy = load_policy(p)?;
+    let (as_of, as_of_note) = match as_of {
+        Some(s) => (
+            Date::parse(s)
+                .map_err(|e| Fail::Usage(format!("--as-of: {e} / {}", e.message_zh())))?,
+            None,
+        ),
+        None => {
+            let d = today_in_china();
+            (d, Some(format!("as_of not given; today in +08:00 ({d}) was used / 未指定基准日，使用北京时间今日（{d}）")))
+        }
+    };
+    let opts = EvalOptions {
+        explain,
+        reveal_sensitive,
+        ..EvalOptions::default()
+    };
+    let fopts = FactsOptions {
+        strictness: if lenient {
+            Strictness::Lenient
+        } else {
+            Strictness::Strict
+        },
+        ..FactsOptions::default()
+    };
+    let input: Box<dyn BufRead> = if facts_arg == "-" {
+        Box::new(std::io::BufReader::new(std::io::stdin()))
+    } else {
+        let f =
+            std::fs::File::open(facts_arg).map_err(|e| Fail::Usage(format!("{facts_arg}: {e}")))?;
+        Box::new(std::io::BufReader::new(f))
+    };
+    let mut out = std::io::BufWriter::new(std::io::stdout().lock());
+    if format == Format::Jsonl {
+        let code = batch(
+            &policy, input, &mut out, as_of, as_of_note, &opts, &fopts, on_error,
+        )?;
+        out.flush()?;
+        return Ok(code);
+    }
+    let mut text = String::new();
+    let mut input = input;
+    input.read_to_string(&mut text)?;
+    let json: serde_json::Value = match serde_json::from_str(&text) {
+        Ok(v) => v,
+        Err(e) => {
+            eprintln!("humiao: {facts_arg}: not valid JSON: {e} / 不是合法的 JSON");
+            return Ok(ExitCode::from(2));
+        }
+    };
+    match policy.evaluate_json(&json, as_of, &opts, &fopts) {
+        Ok(mut d) => {
+            if let Some(n) = as_of_note {
+                d.notes.push(n);
+            }
+            if format == Format::Human {
+                human::decision(&mut out, &policy, &d, p.lang.into())?;
+            } else {
+                writeln!(out, "{}", d.to_json())?;
+            }
+            out.flush()?;
+            Ok(ExitCode::SUCCESS)
+        }
+        Err(humiao_core::EvaluateError::Facts(errs)) => {
+            out.flush()?;
+            let lang: Lang = p.lang.into();
+            for e in &errs {
+                match lang {
+                    Lang::Zh => eprintln!("错误[{}]: {}", e.code, e.message_zh),
+                    Lang::En => eprintln!("error[{}]: {}", e.code, e.message),
+                    Lang::Both => eprintln!(
+                        "error[{}]: {}\n           {}",
+                        e.code, e.message, e.message_zh
+                    ),
+                }
+            }
+            Ok(ExitCode::from(2))
+        }
+        Err(humiao_core::EvaluateError::Eval(e)) => {
+            eprintln!("humiao: {e} / {}", e.message_zh());
+            Ok(ExitCode::from(2))
+        }
+    }
+}
+
+use std::io::Read;
+
+/// JSON Lines: exactly one output line per input line, a decision or an error record.
+#[allow(clippy::too_many_arguments)]
+fn batch(
+    policy: &Policy,
+    input: Box<dyn BufRead>,
+    out: &mut impl Write,
+    as_of: Date,
+    as_of_note: Option<String>,
+    opts: &EvalOptions,
+    fopts: &FactsOptions,
+    on_error: OnError,
+) -> Result<ExitCode, Fail> {
+    use std::io::IsTerminal;
+    let progress = std::io::stderr().is_terminal();
+    let mut errors = 0usize;
+    let mut n = 0usize;
+    for line in input.split(b'\n') {
+        let line = line?;
+        n += 1;
+        let record = match std::str::from_utf8(&line) {
+            Err(e) => Err(
+                serde_json::json!({"code": "F0109", "message": format!("the line is not UTF-8: {e}"), "message_zh": "该行不是 UTF-8 文本"}),
+            ),
+            Ok(text) if text.trim().is_empty() => Err(
+                serde_json::json!({"code": "F0110", "message": "empty line", "message_zh": "空行"}),
+            ),
+            Ok(text) => match serde_json::from_str::<serde_json::Value>(text) {
+                Err(e) => Err(
+                    serde_json::json!({"code": "F0100", "message": format!("not valid JSON: {e}"), "message_zh": format!("不是合法的 JSON：{e}")}),
+                ),
+                Ok(json) => match policy.evaluate_json(&json, as_of, opts, fopts) {
+                    Ok(mut d) => {
+                        if let Some(note) = &as_of_note {
+                            d.notes.push(note.clone());
+                        }
+                        Ok(d.to_json())
+                    }
+                    Err(humiao_core::EvaluateError::Facts(errs)) => Err(
+                        serde_json::json!({"code": "F0101", "message": "invalid facts", "message_zh": "案件事实有误", "facts": errs}),
+                    ),
+                    Err(humiao_core::EvaluateError::Eval(e)) => Err(
+                        serde_json::json!({"code": "E0901", "message": e.to_string(), "message_zh": e.message_zh()}),
+                    ),
+                },
+            },
+        };
+        match record {
+            Ok(s) => writeln!(out, "{s}")?,
+            Err(err) => {
+                errors += 1;
+                writeln!(out, "{}", serde_json::json!({"line": n, "error": err}))?;
+                if on_error == OnError::Stop {
+                    break;
+                }
+            }
+        }
+        if progress && n % 10_000 == 0 {
+            eprint!("\r{n} cases / 件");
+        }
+    }
+    if progress && n >= 10_000 {
+        eprintln!("\r{n} cases / 件");
+    }
+    Ok(if errors > 0 {
+        ExitCode::from(3)
+    } else {
+        ExitCode::SUCCESS
+    })
+}
+
+fn test(p: &PolicyArgs, format: Format) -> Result<ExitCode, Fail> {
+    let policy = load_policy(p)?;
+    let report = policy.run_tests_with(None);
+    let mut out = std::io::stdout().lock();
+    if format == Format::Human {
+        human::test_report(&mut out, &report, p.lang.into())?;
+    } else {
+        writeln!(
+            out,
+            "{}",
+            serde_json::to_string(&report).unwrap_or_default()
+        )?;
+    }
+    out.flush()?;
+    Ok(if report.failed > 0 {
+        ExitCode::from(1)
+    } else {
+        ExitCode::SUCCESS
+    })
+}

@@ -154,23 +154,53 @@ pub fn compile(units: &[Unit], overrides: &[(String, serde_json::Value)]) -> Com
     let trigger_fact = cx
         .schema
         .fact("discovered_at")
-        .filter(|&i| cx.schema.facts.get(i).is_some_and(|f| f.ty == Type::DateTime))
+        .filter(|&i| {
+            cx.schema
+                .facts
+                .get(i)
+                .is_some_and(|f| f.ty == Type::DateTime)
+        })
         .map(|i| i as u32);
-    let program = Program { rules, conclusions, params: std::mem::take(&mut cx.params), steps, calendar, trigger_fact };
-    Compiled { schema: cx.schema, program, policies, tests, rotations, rosters, findings: cx.findings }
+    let program = Program {
+        rules,
+        conclusions,
+        params: std::mem::take(&mut cx.params),
+        steps,
+        calendar,
+        trigger_fact,
+    };
+    Compiled {
+        schema: cx.schema,
+        program,
+        policies,
+        tests,
+        rotations,
+        rosters,
+        findings: cx.findings,
+    }
 }
 
 fn parse_date_at(cx: &mut Ctx, file: usize, n: &ast::Name) -> Option<Date> {
     match Date::parse(&n.text) {
         Ok(d) => Some(d),
         Err(e) => {
-            cx.findings.push(Finding::error("E0205", file, n.span, e.to_string(), e.message_zh()));
+            cx.findings.push(Finding::error(
+                "E0205",
+                file,
+                n.span,
+                e.to_string(),
+                e.message_zh(),
+            ));
             None
         }
     }
 }
 
-fn effective_of(cx: &mut Ctx, file: usize, e: &Option<ast::Effective>) -> (Option<Date>, Option<Date>) {
+fn effective_of(
+    cx: &mut Ctx,
+    file: usize,
+    e: &Option<ast::Effective>,
+) -> (Option<Date>, Option<Date>) {
     let Some(e) = e else { return (None, None) };
     let from = parse_date_at(cx, file, &e.from);
     let until = e.until.as_ref().and_then(|u| parse_date_at(cx, file, u));
@@ -189,13 +219,23 @@ fn effective_of(cx: &mut Ctx, file: usize, e: &Option<ast::Effective>) -> (Optio
 }
 
 impl<'a> Ctx<'a> {
-    fn err(&mut self, code: &'static str, span: Span, en: impl Into<String>, zh: impl Into<String>) {
-        self.findings.push(Finding::error(code, self.file, span, en, zh));
+    fn err(
+        &mut self,
+        code: &'static str,
+        span: Span,
+        en: impl Into<String>,
+        zh: impl Into<String>,
+    ) {
+        self.findings
+            .push(Finding::error(code, self.file, span, en, zh));
     }
 
     fn decls(&self) -> impl Iterator<Item = (usize, &'a ast::Decl)> + 'a {
         let units = self.units;
-        units.iter().enumerate().flat_map(|(i, u)| u.file.decls.iter().map(move |d| (i, d)))
+        units
+            .iter()
+            .enumerate()
+            .flat_map(|(i, u)| u.file.decls.iter().map(move |d| (i, d)))
     }
 
     fn collect_policies(&mut self) -> Vec<PolicyInfo> {
@@ -207,7 +247,13 @@ impl<'a> Ctx<'a> {
                 ast::Decl::Policy(p) => Some(p),
                 _ => None,
             });
-            let stem = u.path.rsplit('/').next().unwrap_or(u.path).trim_end_matches(".humiao").to_string();
+            let stem = u
+                .path
+                .rsplit('/')
+                .next()
+                .unwrap_or(u.path)
+                .trim_end_matches(".humiao")
+                .to_string();
             let info = match header {
                 Some(p) => {
                     if let Some(prev) = seen.insert(p.name.text.clone(), fi) {
@@ -244,7 +290,13 @@ impl<'a> Ctx<'a> {
                             ),
                         );
                     }
-                    PolicyInfo { name: stem, title: None, sources: Vec::new(), effective: (None, None), file: fi }
+                    PolicyInfo {
+                        name: stem,
+                        title: None,
+                        sources: Vec::new(),
+                        effective: (None, None),
+                        file: fi,
+                    }
                 }
             };
             self.policy_of.push(info.name.clone());
@@ -265,7 +317,12 @@ impl<'a> Ctx<'a> {
             for d in &u.file.decls {
                 let ast::Decl::Import(im) = d else { continue };
                 let p = im.path.value.as_str();
-                if p.starts_with('/') || p.starts_with('\\') || p.contains("..") || p.contains(':') || p.contains('\\') {
+                if p.starts_with('/')
+                    || p.starts_with('\\')
+                    || p.contains("..")
+                    || p.contains(':')
+                    || p.contains('\\')
+                {
                     self.err(
                         "E0105",
                         im.path.span,
@@ -288,7 +345,10 @@ impl<'a> Ctx<'a> {
                             format!("`{p}` 不是本政策集中的文件"),
                         );
                         if let Some(s) = did_you_mean(p, cands) {
-                            f = f.with_help(format!("did you mean `{s}`?"), format!("是否想写 `{s}`？"));
+                            f = f.with_help(
+                                format!("did you mean `{s}`?"),
+                                format!("是否想写 `{s}`？"),
+                            );
                         }
                         self.findings.push(f);
                     }
@@ -332,8 +392,16 @@ impl<'a> Ctx<'a> {
                 self.err(
                     "E0208",
                     e.name.span,
-                    format!("enum `{}` has {} values; at most {MAX_ENUM_VARIANTS} are supported", e.name.text, variants.len()),
-                    format!("枚举 `{}` 有 {} 个值，最多支持 {MAX_ENUM_VARIANTS} 个", e.name.text, variants.len()),
+                    format!(
+                        "enum `{}` has {} values; at most {MAX_ENUM_VARIANTS} are supported",
+                        e.name.text,
+                        variants.len()
+                    ),
+                    format!(
+                        "枚举 `{}` 有 {} 个值，最多支持 {MAX_ENUM_VARIANTS} 个",
+                        e.name.text,
+                        variants.len()
+                    ),
                 );
                 variants.truncate(MAX_ENUM_VARIANTS);
                 labels.truncate(MAX_ENUM_VARIANTS);
@@ -372,7 +440,10 @@ impl<'a> Ctx<'a> {
     fn resolve_type(&mut self, t: &ast::TypeExpr) -> Option<Type> {
         match &t.kind {
             ast::TypeKind::Named(n) => {
-                if let Some((e, _)) = TYPE_NAMES.iter().find(|(e, z)| *e == n.text || *z == n.text) {
+                if let Some((e, _)) = TYPE_NAMES
+                    .iter()
+                    .find(|(e, z)| *e == n.text || *z == n.text)
+                {
                     return Some(match *e {
                         "Bool" => Type::Bool,
                         "Int" => Type::Int,
@@ -427,14 +498,19 @@ impl<'a> Ctx<'a> {
                 );
                 continue;
             }
-            self.schema.records.push(RecordDef { name: r.name.text.clone(), fields: Vec::new() });
+            self.schema.records.push(RecordDef {
+                name: r.name.text.clone(),
+                fields: Vec::new(),
+            });
             decls.push((fi, r, self.schema.records.len() - 1));
         }
         for (fi, r, idx) in decls {
             self.file = fi;
             let mut fields: Vec<FieldDef> = Vec::new();
             for f in &r.fields {
-                let Some(ty) = self.resolve_type(&f.ty) else { continue };
+                let Some(ty) = self.resolve_type(&f.ty) else {
+                    continue;
+                };
                 if fields.iter().any(|x| x.name == f.path.text) {
                     self.err(
                         "E0104",
@@ -504,15 +580,18 @@ impl<'a> Ctx<'a> {
             let prefix = fd.section.as_ref().map(|s| s.text.clone());
             let section = if fd.optional {
                 let name = prefix.clone().unwrap_or_default();
-                Some(match self.schema.sections.iter().position(|s| s.name == name) {
-                    Some(i) => i,
-                    None => {
-                        self.schema
-                            .sections
-                            .push(SectionDef { name, label: fd.label.as_ref().map(|l| l.value.clone()) });
-                        self.schema.sections.len() - 1
-                    }
-                })
+                Some(
+                    match self.schema.sections.iter().position(|s| s.name == name) {
+                        Some(i) => i,
+                        None => {
+                            self.schema.sections.push(SectionDef {
+                                name,
+                                label: fd.label.as_ref().map(|l| l.value.clone()),
+                            });
+                            self.schema.sections.len() - 1
+                        }
+                    },
+                )
             } else {
                 None
             };
@@ -530,7 +609,9 @@ impl<'a> Ctx<'a> {
                     );
                     continue;
                 }
-                let Some(ty) = self.resolve_type(&f.ty) else { continue };
+                let Some(ty) = self.resolve_type(&f.ty) else {
+                    continue;
+                };
                 if matches!(ty, Type::Record(_)) {
                     self.err(
                         "E0201",
@@ -594,7 +675,9 @@ impl<'a> Ctx<'a> {
 
     fn collect_conclusions(&mut self) {
         for (fi, d) in self.decls() {
-            let ast::Decl::Conclusion(c) = d else { continue };
+            let ast::Decl::Conclusion(c) = d else {
+                continue;
+            };
             self.file = fi;
             if self.conclusion_index.contains_key(&c.path.text) {
                 self.err(
@@ -605,7 +688,9 @@ impl<'a> Ctx<'a> {
                 );
                 continue;
             }
-            let Some(ty) = self.resolve_type(&c.ty) else { continue };
+            let Some(ty) = self.resolve_type(&c.ty) else {
+                continue;
+            };
             if c.collect && !matches!(ty, Type::Set(_)) {
                 self.err(
                     "E0201",
@@ -616,7 +701,8 @@ impl<'a> Ctx<'a> {
                 continue;
             }
             let default = c.default.as_ref().and_then(|e| self.const_value(e, &ty));
-            self.conclusion_index.insert(c.path.text.clone(), self.conclusions.len());
+            self.conclusion_index
+                .insert(c.path.text.clone(), self.conclusions.len());
             self.conclusions.push(ConclusionDef {
                 key: c.path.text.clone(),
                 ty,
@@ -643,8 +729,12 @@ impl<'a> Ctx<'a> {
                 );
                 continue;
             }
-            let Some(ty) = self.resolve_type(&p.ty) else { continue };
-            let Some(value) = self.const_value(&p.value, &ty) else { continue };
+            let Some(ty) = self.resolve_type(&p.ty) else {
+                continue;
+            };
+            let Some(value) = self.const_value(&p.value, &ty) else {
+                continue;
+            };
             let mut unconfirmed = None;
             let mut source = None;
             for a in &p.annotations {
@@ -664,7 +754,8 @@ impl<'a> Ctx<'a> {
                 }
             }
             let text = value_text(&self.schema, &ty, &value);
-            self.param_index.insert(p.path.text.clone(), self.params.len());
+            self.param_index
+                .insert(p.path.text.clone(), self.params.len());
             self.params.push(ParamDef {
                 key: p.path.text.clone(),
                 ty,
@@ -754,10 +845,16 @@ impl<'a> Ctx<'a> {
                 );
                 continue;
             }
-            let (Ok(first), Ok(last)) = (i32::try_from(c.first_year.0), i32::try_from(c.last_year.0)) else { continue };
+            let (Ok(first), Ok(last)) =
+                (i32::try_from(c.first_year.0), i32::try_from(c.last_year.0))
+            else {
+                continue;
+            };
             let mut k = Calendar::new(&c.name.text, first, last);
             for e in &c.entries {
-                let Some(from) = parse_date_at(self, fi, &e.from) else { continue };
+                let Some(from) = parse_date_at(self, fi, &e.from) else {
+                    continue;
+                };
                 let to = match &e.to {
                     Some(t) => match parse_date_at(self, fi, t) {
                         Some(t) => t,
@@ -812,7 +909,11 @@ impl<'a> Ctx<'a> {
         cal
     }
 
-    fn check_rotations(&mut self, rotations: &[(usize, ast::RotationDecl)], rosters: &[(usize, ast::RosterDecl)]) {
+    fn check_rotations(
+        &mut self,
+        rotations: &[(usize, ast::RotationDecl)],
+        rosters: &[(usize, ast::RosterDecl)],
+    ) {
         let roster_names: Vec<&str> = rosters.iter().map(|(_, r)| r.name.text.as_str()).collect();
         for (fi, r) in rotations {
             self.file = *fi;
@@ -826,7 +927,8 @@ impl<'a> Ctx<'a> {
                         format!("未知名册 `{}`", o.text),
                     );
                     if let Some(s) = did_you_mean(&o.text, roster_names.iter().copied()) {
-                        f = f.with_help(format!("did you mean `{s}`?"), format!("是否想写 `{s}`？"));
+                        f = f
+                            .with_help(format!("did you mean `{s}`?"), format!("是否想写 `{s}`？"));
                     }
                     self.findings.push(f);
                 }
@@ -838,7 +940,10 @@ impl<'a> Ctx<'a> {
                 ),
                 _ => {}
             }
-            for (what, v) in [("streets", r.pick_streets), ("communities per street", r.pick_communities)] {
+            for (what, v) in [
+                ("streets", r.pick_streets),
+                ("communities per street", r.pick_communities),
+            ] {
                 match v {
                     Some((n, s)) if n < 1 => self.err(
                         "E0502",
@@ -856,16 +961,26 @@ impl<'a> Ctx<'a> {
                 }
             }
             for p in &r.prefer {
-                if !matches!(p.text.as_str(), "flagged" | "least_recently_visited" | "标记" | "最久未访") {
+                if !matches!(
+                    p.text.as_str(),
+                    "flagged" | "least_recently_visited" | "标记" | "最久未访"
+                ) {
                     let mut f = Finding::error(
                         "E0503",
                         *fi,
                         p.span,
-                        format!("unknown preference `{}`; known: flagged, least_recently_visited", p.text),
-                        format!("未知优先规则 `{}`；可用：flagged、least_recently_visited", p.text),
+                        format!(
+                            "unknown preference `{}`; known: flagged, least_recently_visited",
+                            p.text
+                        ),
+                        format!(
+                            "未知优先规则 `{}`；可用：flagged、least_recently_visited",
+                            p.text
+                        ),
                     );
                     if let Some(s) = did_you_mean(&p.text, ["flagged", "least_recently_visited"]) {
-                        f = f.with_help(format!("did you mean `{s}`?"), format!("是否想写 `{s}`？"));
+                        f = f
+                            .with_help(format!("did you mean `{s}`?"), format!("是否想写 `{s}`？"));
                     }
                     self.findings.push(f);
                 }
@@ -874,7 +989,10 @@ impl<'a> Ctx<'a> {
                 self.err(
                     "E0301",
                     r.name.span,
-                    format!("rotation `{}` has no `cite`: name the document it implements", r.name.text),
+                    format!(
+                        "rotation `{}` has no `cite`: name the document it implements",
+                        r.name.text
+                    ),
                     format!("轮换 `{}` 缺少 `依据`：请注明所依据的文件", r.name.text),
                 );
             }
@@ -926,7 +1044,11 @@ impl<'a> Ctx<'a> {
             let mut effective = effective_of(self, *fi, &r.effective);
             if let Some(p) = policies.get(*fi) {
                 // A rule is in force only inside its policy's period too.
-                if effective.0.is_none() || p.effective.0.is_some_and(|pf| effective.0.is_some_and(|rf| rf < pf)) {
+                if effective.0.is_none()
+                    || p.effective
+                        .0
+                        .is_some_and(|pf| effective.0.is_some_and(|rf| rf < pf))
+                {
                     if let (Some(pf), Some(rf)) = (p.effective.0, effective.0) {
                         self.findings.push(Finding::warning(
                             "W0304",
@@ -944,7 +1066,11 @@ impl<'a> Ctx<'a> {
             }
             let mut exceptions = Vec::new();
             for ex in &r.exceptions {
-                let target = if ex.text.contains('.') { ex.text.clone() } else { format!("{policy}.{}", ex.text) };
+                let target = if ex.text.contains('.') {
+                    ex.text.clone()
+                } else {
+                    format!("{policy}.{}", ex.text)
+                };
                 match ids.get(&target) {
                     Some(&i) if i != order => exceptions.push(i as u32),
                     Some(_) => self.err(
@@ -964,7 +1090,10 @@ impl<'a> Ctx<'a> {
                         );
                         if let Some(s) = did_you_mean(&target, names) {
                             let bare = s.strip_prefix(&format!("{policy}.")).unwrap_or(s);
-                            f = f.with_help(format!("did you mean `{bare}`?"), format!("是否想写 `{bare}`？"));
+                            f = f.with_help(
+                                format!("did you mean `{bare}`?"),
+                                format!("是否想写 `{bare}`？"),
+                            );
                         }
                         self.findings.push(f);
                     }
@@ -982,9 +1111,15 @@ impl<'a> Ctx<'a> {
                         Ex::And(items) if items.len() == parts.len() => parts
                             .iter()
                             .zip(items.iter())
-                            .map(|(p, e)| Condition { text: self.text_of(*fi, p.span), ex: e.clone() })
+                            .map(|(p, e)| Condition {
+                                text: self.text_of(*fi, p.span),
+                                ex: e.clone(),
+                            })
                             .collect(),
-                        other => vec![Condition { text: self.text_of(*fi, w.span), ex: other.clone() }],
+                        other => vec![Condition {
+                            text: self.text_of(*fi, w.span),
+                            ex: other.clone(),
+                        }],
                     };
                     (ex, conds)
                 }
@@ -995,7 +1130,10 @@ impl<'a> Ctx<'a> {
                     "W0301",
                     *fi,
                     r.name.span,
-                    format!("rule `{}` can never fire: its condition is always false", r.name.text),
+                    format!(
+                        "rule `{}` can never fire: its condition is always false",
+                        r.name.text
+                    ),
                     format!("规则 `{}` 永远不会触发：其条件恒为假", r.name.text),
                 ));
             }
@@ -1009,13 +1147,22 @@ impl<'a> Ctx<'a> {
                                 self.err(
                                     "E0304",
                                     key.span,
-                                    format!("`{}` collects values: use `add <value> to {}`", key.text, key.text),
-                                    format!("`{}` 是汇集型结论：请用 `加入 <值> 到 {}`", key.text, key.text),
+                                    format!(
+                                        "`{}` collects values: use `add <value> to {}`",
+                                        key.text, key.text
+                                    ),
+                                    format!(
+                                        "`{}` 是汇集型结论：请用 `加入 <值> 到 {}`",
+                                        key.text, key.text
+                                    ),
                                 );
                                 continue;
                             }
                             if let Some(v) = self.typed(value, &env, &ty) {
-                                effects.push(Effect::Conclude { conclusion: ci, value: v });
+                                effects.push(Effect::Conclude {
+                                    conclusion: ci,
+                                    value: v,
+                                });
                             }
                         }
                     }
@@ -1026,13 +1173,22 @@ impl<'a> Ctx<'a> {
                                 self.err(
                                     "E0304",
                                     key.span,
-                                    format!("`{}` is not a `collect` conclusion: use `conclude {} = …`", key.text, key.text),
-                                    format!("`{}` 不是汇集型结论：请用 `认定 {} = …`", key.text, key.text),
+                                    format!(
+                                        "`{}` is not a `collect` conclusion: use `conclude {} = …`",
+                                        key.text, key.text
+                                    ),
+                                    format!(
+                                        "`{}` 不是汇集型结论：请用 `认定 {} = …`",
+                                        key.text, key.text
+                                    ),
                                 );
                                 continue;
                             }
                             if let Some(v) = self.typed(value, &env, &Type::Enum(eid)) {
-                                effects.push(Effect::Add { conclusion: ci, value: v });
+                                effects.push(Effect::Add {
+                                    conclusion: ci,
+                                    value: v,
+                                });
                             }
                         }
                     }
@@ -1070,7 +1226,13 @@ impl<'a> Ctx<'a> {
             facts_read.sort_unstable();
             let mut sections: Vec<u32> = facts_read
                 .iter()
-                .filter_map(|&s| self.schema.facts.get(s as usize).and_then(|f| f.section).map(|x| x as u32))
+                .filter_map(|&s| {
+                    self.schema
+                        .facts
+                        .get(s as usize)
+                        .and_then(|f| f.section)
+                        .map(|x| x as u32)
+                })
                 .collect();
             sections.sort_unstable();
             sections.dedup();
@@ -1098,13 +1260,20 @@ impl<'a> Ctx<'a> {
     }
 
     fn text_of(&self, file: usize, span: Span) -> String {
-        let text = self.units.get(file).and_then(|u| u.text.get(span.start as usize..span.end as usize)).unwrap_or_default();
+        let text = self
+            .units
+            .get(file)
+            .and_then(|u| u.text.get(span.start as usize..span.end as usize))
+            .unwrap_or_default();
         text.split_whitespace().collect::<Vec<_>>().join(" ")
     }
 
     fn conclusion_target(&mut self, key: &ast::Name) -> Option<(u32, Type, bool)> {
         match self.conclusion_index.get(&key.text) {
-            Some(&i) => self.conclusions.get(i).map(|c| (i as u32, c.ty.clone(), c.collect)),
+            Some(&i) => self
+                .conclusions
+                .get(i)
+                .map(|c| (i as u32, c.ty.clone(), c.collect)),
             None => {
                 let names: Vec<&str> = self.conclusion_index.keys().map(|s| s.as_str()).collect();
                 let mut f = Finding::error(
@@ -1138,27 +1307,43 @@ impl<'a> Ctx<'a> {
         }
         let deadline = match &ob.deadline {
             ast::DeadlineDecl::Immediately { .. } => Deadline::Immediately,
-            ast::DeadlineDecl::Within { duration: ast::DurationOrParam::Literal(d), .. } => {
-                Deadline::Within(duration_of(d))
-            }
-            ast::DeadlineDecl::Within { duration: ast::DurationOrParam::Param(p), .. } => {
-                match self.param_index.get(&p.text).copied() {
-                    Some(i) if self.params.get(i).is_some_and(|x| x.ty == Type::Duration) => Deadline::WithinParam(i as u32),
-                    Some(_) => {
-                        self.err("E0201", p.span, format!("param `{}` is not a Duration", p.text), format!("参数 `{}` 不是时长类型", p.text));
-                        return None;
-                    }
-                    None => {
-                        let names: Vec<&str> = self.param_index.keys().map(|s| s.as_str()).collect();
-                        let mut f = Finding::error("E0101", self.file, p.span, format!("unknown param `{}`", p.text), format!("未知参数 `{}`", p.text));
-                        if let Some(s) = did_you_mean(&p.text, names) {
-                            f = f.with_help(format!("did you mean `{s}`?"), format!("是否想写 `{s}`？"));
-                        }
-                        self.findings.push(f);
-                        return None;
-                    }
+            ast::DeadlineDecl::Within {
+                duration: ast::DurationOrParam::Literal(d),
+                ..
+            } => Deadline::Within(duration_of(d)),
+            ast::DeadlineDecl::Within {
+                duration: ast::DurationOrParam::Param(p),
+                ..
+            } => match self.param_index.get(&p.text).copied() {
+                Some(i) if self.params.get(i).is_some_and(|x| x.ty == Type::Duration) => {
+                    Deadline::WithinParam(i as u32)
                 }
-            }
+                Some(_) => {
+                    self.err(
+                        "E0201",
+                        p.span,
+                        format!("param `{}` is not a Duration", p.text),
+                        format!("参数 `{}` 不是时长类型", p.text),
+                    );
+                    return None;
+                }
+                None => {
+                    let names: Vec<&str> = self.param_index.keys().map(|s| s.as_str()).collect();
+                    let mut f = Finding::error(
+                        "E0101",
+                        self.file,
+                        p.span,
+                        format!("unknown param `{}`", p.text),
+                        format!("未知参数 `{}`", p.text),
+                    );
+                    if let Some(s) = did_you_mean(&p.text, names) {
+                        f = f
+                            .with_help(format!("did you mean `{s}`?"), format!("是否想写 `{s}`？"));
+                    }
+                    self.findings.push(f);
+                    return None;
+                }
+            },
             ast::DeadlineDecl::By(e) => {
                 let (ex, t) = self.expr(e, env, None)?;
                 if !matches!(t, Type::Date | Type::DateTime) {
@@ -1169,7 +1354,8 @@ impl<'a> Ctx<'a> {
             }
         };
         let from = match &ob.deadline {
-            ast::DeadlineDecl::Immediately { from: Some(f) } | ast::DeadlineDecl::Within { from: Some(f), .. } => {
+            ast::DeadlineDecl::Immediately { from: Some(f) }
+            | ast::DeadlineDecl::Within { from: Some(f), .. } => {
                 let (ex, t) = self.expr(f, env, None)?;
                 if !matches!(t, Type::Date | Type::DateTime) {
                     self.type_mismatch(f.span, &Type::DateTime, &t);
@@ -1191,12 +1377,17 @@ impl<'a> Ctx<'a> {
 
     /// Actors, actions and parties are checked against `enum Actor/Action/Party` when declared.
     fn check_word(&mut self, name: &ast::Name, enum_name: &str) {
-        let Some(id) = self.schema.enum_by_name(enum_name) else { return };
-        let Some(e) = self.schema.enum_def(id) else { return };
+        let Some(id) = self.schema.enum_by_name(enum_name) else {
+            return;
+        };
+        let Some(e) = self.schema.enum_def(id) else {
+            return;
+        };
         if e.index(&name.text).is_some() {
             return;
         }
-        let sugg = did_you_mean(&name.text, e.variants.iter().map(|s| s.as_str())).map(|s| s.to_string());
+        let sugg =
+            did_you_mean(&name.text, e.variants.iter().map(|s| s.as_str())).map(|s| s.to_string());
         let mut f = Finding::error(
             "E0103",
             self.file,
@@ -1213,14 +1404,19 @@ impl<'a> Ctx<'a> {
     // ------------------------------------------------------------------ expressions
 
     fn condition(&mut self, e: &Expr, env: &Env) -> Ex {
-        self.typed(e, env, &Type::Bool).unwrap_or(Ex::Const(Value::Unknown))
+        self.typed(e, env, &Type::Bool)
+            .unwrap_or(Ex::Const(Value::Unknown))
     }
 
     /// Compiles `e` and checks it has type `want`.
     fn typed(&mut self, e: &Expr, env: &Env, want: &Type) -> Option<Ex> {
         let (ex, t) = self.expr(e, env, Some(want))?;
         if self.assignable(&t, want) {
-            Some(if *want == Type::Decimal && t == Type::Int { promote(ex) } else { ex })
+            Some(if *want == Type::Decimal && t == Type::Int {
+                promote(ex)
+            } else {
+                ex
+            })
         } else {
             self.type_mismatch(e.span, want, &t);
             None
@@ -1234,7 +1430,12 @@ impl<'a> Ctx<'a> {
     fn type_mismatch(&mut self, span: Span, want: &Type, got: &Type) {
         let w = self.schema.type_name(want);
         let g = self.schema.type_name(got);
-        self.err("E0201", span, format!("expected `{w}`, found `{g}`"), format!("此处应为 `{w}` 类型，实际为 `{g}`"));
+        self.err(
+            "E0201",
+            span,
+            format!("expected `{w}`, found `{g}`"),
+            format!("此处应为 `{w}` 类型，实际为 `{g}`"),
+        );
     }
 
     fn expr(&mut self, e: &Expr, env: &Env, want: Option<&Type>) -> Option<(Ex, Type)> {
@@ -1244,7 +1445,12 @@ impl<'a> Ctx<'a> {
             ExprKind::Decimal(s) => match parse_decimal(s) {
                 Some(d) => Some((Ex::Const(Value::Decimal(d)), Type::Decimal)),
                 None => {
-                    self.err("E0205", e.span, format!("`{s}` is not a decimal with at most 6 places"), format!("`{s}` 不是合法小数（最多 6 位小数）"));
+                    self.err(
+                        "E0205",
+                        e.span,
+                        format!("`{s}` is not a decimal with at most 6 places"),
+                        format!("`{s}` 不是合法小数（最多 6 位小数）"),
+                    );
                     None
                 }
             },
@@ -1263,12 +1469,17 @@ impl<'a> Ctx<'a> {
                     None
                 }
             },
-            ExprKind::Duration(d) => Some((Ex::Const(Value::Duration(duration_of(d))), Type::Duration)),
+            ExprKind::Duration(d) => {
+                Some((Ex::Const(Value::Duration(duration_of(d))), Type::Duration))
+            }
             ExprKind::Path(p) => self.path(p, e.span, env, want),
             ExprKind::Set(items) => self.set_literal(items, e.span, env, want),
             ExprKind::Call { name, args } => self.call(name, args, e.span, env),
             ExprKind::Unary { op, expr } => match op {
-                ast::UnaryOp::Not => Some((Ex::Not(Box::new(self.typed(expr, env, &Type::Bool)?)), Type::Bool)),
+                ast::UnaryOp::Not => Some((
+                    Ex::Not(Box::new(self.typed(expr, env, &Type::Bool)?)),
+                    Type::Bool,
+                )),
                 ast::UnaryOp::Neg => {
                     let (x, t) = self.expr(expr, env, None)?;
                     if !matches!(t, Type::Int | Type::Decimal) {
@@ -1298,15 +1509,29 @@ impl<'a> Ctx<'a> {
                 let (x, t) = self.expr(expr, env, None)?;
                 match op {
                     ast::PostfixOp::IsKnown => Some((Ex::IsKnown(Box::new(x)), Type::Bool)),
-                    ast::PostfixOp::IsUnknown => Some((Ex::Not(Box::new(Ex::IsKnown(Box::new(x)))), Type::Bool)),
+                    ast::PostfixOp::IsUnknown => {
+                        Some((Ex::Not(Box::new(Ex::IsKnown(Box::new(x)))), Type::Bool))
+                    }
                     ast::PostfixOp::IsEmpty | ast::PostfixOp::IsNotEmpty => {
                         if !matches!(t, Type::Set(_) | Type::List(_)) {
                             let g = self.schema.type_name(&t);
-                            self.err("E0202", expr.span, format!("`is empty` needs a set or list, found `{g}`"), format!("`为空` 只能用于集合或列表，实际为 `{g}`"));
+                            self.err(
+                                "E0202",
+                                expr.span,
+                                format!("`is empty` needs a set or list, found `{g}`"),
+                                format!("`为空` 只能用于集合或列表，实际为 `{g}`"),
+                            );
                             return None;
                         }
                         let x = Ex::IsEmpty(Box::new(x));
-                        Some((if *op == ast::PostfixOp::IsEmpty { x } else { Ex::Not(Box::new(x)) }, Type::Bool))
+                        Some((
+                            if *op == ast::PostfixOp::IsEmpty {
+                                x
+                            } else {
+                                Ex::Not(Box::new(x))
+                            },
+                            Type::Bool,
+                        ))
                     }
                 }
             }
@@ -1338,12 +1563,31 @@ impl<'a> Ctx<'a> {
                 let (x, t) = self.path(&list.text, list.span, env, None)?;
                 if !matches!(t, Type::List(_) | Type::Set(_)) {
                     let g = self.schema.type_name(&t);
-                    self.err("E0202", list.span, format!("`count` needs a list or set, found `{g}`"), format!("`计数` 只能用于列表或集合，实际为 `{g}`"));
+                    self.err(
+                        "E0202",
+                        list.span,
+                        format!("`count` needs a list or set, found `{g}`"),
+                        format!("`计数` 只能用于列表或集合，实际为 `{g}`"),
+                    );
                     return None;
                 }
                 Some((Ex::Len(Box::new(x)), Type::Int))
             }
-            ExprKind::Quant { kind, var, list, filter, body } => self.quantifier(*kind, var, list, filter.as_deref(), body.as_deref(), e.span, env),
+            ExprKind::Quant {
+                kind,
+                var,
+                list,
+                filter,
+                body,
+            } => self.quantifier(
+                *kind,
+                var,
+                list,
+                filter.as_deref(),
+                body.as_deref(),
+                e.span,
+                env,
+            ),
         }
     }
 
@@ -1361,11 +1605,20 @@ impl<'a> Ctx<'a> {
         let (lx, lt) = self.path(&list.text, list.span, env, None)?;
         let Type::List(rid) = lt else {
             let g = self.schema.type_name(&lt);
-            self.err("E0202", list.span, format!("`{}` is not a list (it is `{g}`)", list.text), format!("`{}` 不是列表（其类型为 `{g}`）", list.text));
+            self.err(
+                "E0202",
+                list.span,
+                format!("`{}` is not a list (it is `{g}`)", list.text),
+                format!("`{}` 不是列表（其类型为 `{g}`）", list.text),
+            );
             return None;
         };
         let mut inner = env.clone();
-        inner.bindings.push(Binding::Local { name: var.text.clone(), index: env.depth, ty: Type::Record(rid) });
+        inner.bindings.push(Binding::Local {
+            name: var.text.clone(),
+            index: env.depth,
+            ty: Type::Record(rid),
+        });
         inner.depth += 1;
         let filter = match filter {
             Some(f) => Some(Box::new(self.typed(f, &inner, &Type::Bool)?)),
@@ -1381,7 +1634,15 @@ impl<'a> Ctx<'a> {
                         return None;
                     }
                 };
-                (if kind == ast::QuantKind::Any { Agg::Any } else { Agg::All }, b, Type::Bool)
+                (
+                    if kind == ast::QuantKind::Any {
+                        Agg::Any
+                    } else {
+                        Agg::All
+                    },
+                    b,
+                    Type::Bool,
+                )
             }
             ast::QuantKind::Count => {
                 let b = match body {
@@ -1392,7 +1653,12 @@ impl<'a> Ctx<'a> {
             }
             ast::QuantKind::Sum | ast::QuantKind::Min | ast::QuantKind::Max => {
                 let Some(b) = body else {
-                    self.err("E0203", span, "`sum`/`min`/`max` need a value: `sum r in list: r.amount`", "`求和`/`最小`/`最大` 需要取值：`求和 r 属于 列表: r.金额`");
+                    self.err(
+                        "E0203",
+                        span,
+                        "`sum`/`min`/`max` need a value: `sum r in list: r.amount`",
+                        "`求和`/`最小`/`最大` 需要取值：`求和 r 属于 列表: r.金额`",
+                    );
                     return None;
                 };
                 let (bx, bt) = self.expr(b, &inner, None)?;
@@ -1402,7 +1668,12 @@ impl<'a> Ctx<'a> {
                 };
                 if !ok {
                     let g = self.schema.type_name(&bt);
-                    self.err("E0202", b.span, format!("cannot aggregate values of type `{g}`"), format!("不能对 `{g}` 类型的值求和或取最值"));
+                    self.err(
+                        "E0202",
+                        b.span,
+                        format!("cannot aggregate values of type `{g}`"),
+                        format!("不能对 `{g}` 类型的值求和或取最值"),
+                    );
                     return None;
                 }
                 let agg = match kind {
@@ -1413,19 +1684,39 @@ impl<'a> Ctx<'a> {
                 (agg, Some(Box::new(bx)), bt)
             }
         };
-        Some((Ex::Quant { agg, list: Box::new(lx), filter, body }, ty))
+        Some((
+            Ex::Quant {
+                agg,
+                list: Box::new(lx),
+                filter,
+                body,
+            },
+            ty,
+        ))
     }
 
-    fn binary(&mut self, op: ast::BinOp, lhs: &Expr, rhs: &Expr, span: Span, env: &Env) -> Option<(Ex, Type)> {
+    fn binary(
+        &mut self,
+        op: ast::BinOp,
+        lhs: &Expr,
+        rhs: &Expr,
+        span: Span,
+        env: &Env,
+    ) -> Option<(Ex, Type)> {
         use ast::BinOp as B;
         match op {
             B::In | B::NotIn => {
                 let (x, t) = self.membership(lhs, rhs, span, env)?;
-                Some(if op == B::NotIn { (Ex::Not(Box::new(x)), t) } else { (x, t) })
+                Some(if op == B::NotIn {
+                    (Ex::Not(Box::new(x)), t)
+                } else {
+                    (x, t)
+                })
             }
             B::Eq | B::Ne | B::Lt | B::Le | B::Gt | B::Ge => {
                 // Compile the side that is not a bare enum value first, so `female == minor.sex` works too.
-                let (l, lt, r, rt) = if self.is_bare_name(lhs, env) && !self.is_bare_name(rhs, env) {
+                let (l, lt, r, rt) = if self.is_bare_name(lhs, env) && !self.is_bare_name(rhs, env)
+                {
                     let (r, rt) = self.expr(rhs, env, None)?;
                     let (l, lt) = self.expr(lhs, env, Some(&rt))?;
                     (l, lt, r, rt)
@@ -1443,13 +1734,25 @@ impl<'a> Ctx<'a> {
                     B::Gt => Cmp::Gt,
                     _ => Cmp::Ge,
                 };
-                if !matches!(cmp, Cmp::Eq | Cmp::Ne) && !matches!(t, Type::Int | Type::Decimal | Type::Date | Type::DateTime) {
+                if !matches!(cmp, Cmp::Eq | Cmp::Ne)
+                    && !matches!(t, Type::Int | Type::Decimal | Type::Date | Type::DateTime)
+                {
                     let g = self.schema.type_name(&t);
-                    self.err("E0202", span, format!("values of type `{g}` cannot be ordered with `<`/`>`"), format!("`{g}` 类型的值不能用 `<`/`>` 比较"));
+                    self.err(
+                        "E0202",
+                        span,
+                        format!("values of type `{g}` cannot be ordered with `<`/`>`"),
+                        format!("`{g}` 类型的值不能用 `<`/`>` 比较"),
+                    );
                     return None;
                 }
                 if matches!(t, Type::List(_) | Type::Record(_)) {
-                    self.err("E0202", span, "lists and records cannot be compared", "列表和记录不能比较");
+                    self.err(
+                        "E0202",
+                        span,
+                        "lists and records cannot be compared",
+                        "列表和记录不能比较",
+                    );
                     return None;
                 }
                 Some((Ex::Cmp(cmp, Box::new(l), Box::new(r)), Type::Bool))
@@ -1480,7 +1783,12 @@ impl<'a> Ctx<'a> {
                             Arith::Mul => "*",
                             Arith::Div => "/",
                         };
-                        self.err("E0202", span, format!("cannot compute `{a} {sym} {b}`"), format!("无法计算 `{a} {sym} {b}`"));
+                        self.err(
+                            "E0202",
+                            span,
+                            format!("cannot compute `{a} {sym} {b}`"),
+                            format!("无法计算 `{a} {sym} {b}`"),
+                        );
                         return None;
                     }
                 };
@@ -1510,11 +1818,23 @@ impl<'a> Ctx<'a> {
             let (sx, st) = self.expr(rhs, env, None)?;
             let Type::Set(eid) = st else {
                 let g = self.schema.type_name(&st);
-                self.err("E0202", rhs.span, format!("`any {{…}} in` needs a set on the right, found `{g}`"), format!("`任一 {{…}} 属于` 右侧应为集合，实际为 `{g}`"));
+                self.err(
+                    "E0202",
+                    rhs.span,
+                    format!("`any {{…}} in` needs a set on the right, found `{g}`"),
+                    format!("`任一 {{…}} 属于` 右侧应为集合，实际为 `{g}`"),
+                );
                 return None;
             };
             let bits = self.enum_bits(items, eid, env)?;
-            return Some((if is_any { Ex::Intersects(bits, Box::new(sx)) } else { Ex::Subset(bits, Box::new(sx)) }, Type::Bool));
+            return Some((
+                if is_any {
+                    Ex::Intersects(bits, Box::new(sx))
+                } else {
+                    Ex::Subset(bits, Box::new(sx))
+                },
+                Type::Bool,
+            ));
         }
         let (lx, lt) = self.expr(lhs, env, None).or(None)?;
         match &rhs.kind {
@@ -1522,13 +1842,27 @@ impl<'a> Ctx<'a> {
                 // A literal list of values: enum values, numbers, texts.
                 if let Type::Enum(eid) = lt {
                     let bits = self.enum_bits(items, eid, env)?;
-                    return Some((Ex::InSet(Box::new(lx), Box::new(Ex::Const(Value::Set { bits, complete: true }))), Type::Bool));
+                    return Some((
+                        Ex::InSet(
+                            Box::new(lx),
+                            Box::new(Ex::Const(Value::Set {
+                                bits,
+                                complete: true,
+                            })),
+                        ),
+                        Type::Bool,
+                    ));
                 }
                 let mut vals = Vec::new();
                 for i in items {
                     let (x, t) = self.expr(i, env, Some(&lt))?;
                     let Ex::Const(v) = x else {
-                        self.err("E0206", i.span, "the values after `in {…}` must be constants", "`属于 {…}` 中的值必须是常量");
+                        self.err(
+                            "E0206",
+                            i.span,
+                            "the values after `in {…}` must be constants",
+                            "`属于 {…}` 中的值必须是常量",
+                        );
                         return None;
                     };
                     if !(self.assignable(&t, &lt) || (lt == Type::Int && t == Type::Decimal)) {
@@ -1542,7 +1876,9 @@ impl<'a> Ctx<'a> {
             _ => {
                 let (sx, st) = self.expr(rhs, env, None)?;
                 match (&lt, &st) {
-                    (Type::Enum(a), Type::Set(b)) if a == b => Some((Ex::InSet(Box::new(lx), Box::new(sx)), Type::Bool)),
+                    (Type::Enum(a), Type::Set(b)) if a == b => {
+                        Some((Ex::InSet(Box::new(lx), Box::new(sx)), Type::Bool))
+                    }
                     _ => {
                         let (a, b) = (self.schema.type_name(&lt), self.schema.type_name(&st));
                         self.err("E0202", span, format!("cannot test `{a} in {b}`: the right side must be a set of the same enum"), format!("无法判断 `{a} 属于 {b}`：右侧必须是同一枚举的集合"));
@@ -1558,7 +1894,9 @@ impl<'a> Ctx<'a> {
         for i in items {
             let (x, t) = self.expr(i, env, Some(&Type::Enum(eid)))?;
             match (x, t) {
-                (Ex::Const(Value::Enum(v)), Type::Enum(e)) if e == eid => bits |= 1u128 << (v % 128),
+                (Ex::Const(Value::Enum(v)), Type::Enum(e)) if e == eid => {
+                    bits |= 1u128 << (v % 128)
+                }
                 (_, t) => {
                     self.type_mismatch(i.span, &Type::Enum(eid), &t);
                     return None;
@@ -1568,7 +1906,13 @@ impl<'a> Ctx<'a> {
         Some(bits)
     }
 
-    fn set_literal(&mut self, items: &[Expr], span: Span, env: &Env, want: Option<&Type>) -> Option<(Ex, Type)> {
+    fn set_literal(
+        &mut self,
+        items: &[Expr],
+        span: Span,
+        env: &Env,
+        want: Option<&Type>,
+    ) -> Option<(Ex, Type)> {
         let eid = match want {
             Some(Type::Set(e)) => *e,
             _ => {
@@ -1577,18 +1921,31 @@ impl<'a> Ctx<'a> {
                 match self.expr(first, env, None)? {
                     (_, Type::Enum(e)) => e,
                     _ => {
-                        self.err("E0202", span, "a set literal here must hold enum values", "此处的集合只能包含枚举值");
+                        self.err(
+                            "E0202",
+                            span,
+                            "a set literal here must hold enum values",
+                            "此处的集合只能包含枚举值",
+                        );
                         return None;
                     }
                 }
             }
         };
         let bits = self.enum_bits(items, eid, env)?;
-        Some((Ex::Const(Value::Set { bits, complete: true }), Type::Set(eid)))
+        Some((
+            Ex::Const(Value::Set {
+                bits,
+                complete: true,
+            }),
+            Type::Set(eid),
+        ))
     }
 
     fn is_bare_name(&self, e: &Expr, env: &Env) -> bool {
-        let ExprKind::Path(p) = &e.kind else { return false };
+        let ExprKind::Path(p) = &e.kind else {
+            return false;
+        };
         !p.contains('.')
             && env.lookup(p).is_none()
             && !self.lets.get(self.file).is_some_and(|m| m.contains_key(p))
@@ -1609,7 +1966,12 @@ impl<'a> Ctx<'a> {
             };
             for seg in segs {
                 let Type::Record(rid) = ty else {
-                    self.err("E0108", span, format!("`{p}`: `{seg}` is not a field here"), format!("`{p}`：此处没有字段 `{seg}`"));
+                    self.err(
+                        "E0108",
+                        span,
+                        format!("`{p}`: `{seg}` is not a field here"),
+                        format!("`{p}`：此处没有字段 `{seg}`"),
+                    );
                     return None;
                 };
                 let rec = self.schema.record_def(rid)?;
@@ -1620,7 +1982,8 @@ impl<'a> Ctx<'a> {
                     }
                     None => {
                         let rname = rec.name.clone();
-                        let names: Vec<String> = rec.fields.iter().map(|f| f.name.clone()).collect();
+                        let names: Vec<String> =
+                            rec.fields.iter().map(|f| f.name.clone()).collect();
                         let mut f = Finding::error(
                             "E0108",
                             self.file,
@@ -1629,7 +1992,10 @@ impl<'a> Ctx<'a> {
                             format!("记录 `{rname}` 没有字段 `{seg}`"),
                         );
                         if let Some(s) = did_you_mean(seg, names.iter().map(|s| s.as_str())) {
-                            f = f.with_help(format!("did you mean `{head}.{s}`?"), format!("是否想写 `{head}.{s}`？"));
+                            f = f.with_help(
+                                format!("did you mean `{head}.{s}`?"),
+                                format!("是否想写 `{head}.{s}`？"),
+                            );
                         }
                         self.findings.push(f);
                         return None;
@@ -1637,6 +2003,14 @@ impl<'a> Ctx<'a> {
                 }
             }
             return Some((ex, ty));
+        }
+        // Where an enum value is expected, its values come first: `minor.sex == female`.
+        if !p.contains('.') {
+            if let Some(Type::Enum(eid) | Type::Set(eid)) = want {
+                if let Some(v) = self.schema.enum_def(*eid).and_then(|e| e.index(p)) {
+                    return Some((Ex::Const(Value::Enum(v)), Type::Enum(*eid)));
+                }
+            }
         }
         if !p.contains('.') {
             if let Some(r) = self.let_ref(p, span, env) {
@@ -1666,7 +2040,8 @@ impl<'a> Ctx<'a> {
                         return Some((Ex::Const(Value::Enum(v)), Type::Enum(*eid)));
                     }
                     let ename = e.name.clone();
-                    let sugg = did_you_mean(p, e.variants.iter().map(|s| s.as_str())).map(|s| s.to_string());
+                    let sugg = did_you_mean(p, e.variants.iter().map(|s| s.as_str()))
+                        .map(|s| s.to_string());
                     let mut f = Finding::error(
                         "E0103",
                         self.file,
@@ -1675,10 +2050,21 @@ impl<'a> Ctx<'a> {
                         format!("`{p}` 不是 `{ename}` 的取值"),
                     );
                     f = match sugg {
-                        Some(s) => f.with_help(format!("did you mean `{s}`?"), format!("是否想写 `{s}`？")),
+                        Some(s) => {
+                            f.with_help(format!("did you mean `{s}`?"), format!("是否想写 `{s}`？"))
+                        }
                         None => {
-                            let vals = e.variants.iter().take(12).cloned().collect::<Vec<_>>().join(", ");
-                            f.with_help(format!("the values are: {vals}"), format!("可选值：{vals}"))
+                            let vals = e
+                                .variants
+                                .iter()
+                                .take(12)
+                                .cloned()
+                                .collect::<Vec<_>>()
+                                .join(", ");
+                            f.with_help(
+                                format!("the values are: {vals}"),
+                                format!("可选值：{vals}"),
+                            )
                         }
                     };
                     self.findings.push(f);
@@ -1696,7 +2082,10 @@ impl<'a> Ctx<'a> {
                 return Some((Ex::Const(Value::Enum(*v)), Type::Enum(*eid)));
             }
             if hits.len() > 1 {
-                let names: Vec<String> = hits.iter().filter_map(|(e, _)| self.schema.enum_def(*e).map(|d| d.name.clone())).collect();
+                let names: Vec<String> = hits
+                    .iter()
+                    .filter_map(|(e, _)| self.schema.enum_def(*e).map(|d| d.name.clone()))
+                    .collect();
                 self.err(
                     "E0101",
                     span,
@@ -1746,14 +2135,27 @@ impl<'a> Ctx<'a> {
     fn let_ref(&mut self, name: &str, span: Span, env: &Env) -> Option<Option<(Ex, Type)>> {
         let (file, decl) = self.find_let(name)?;
         if decl.params.is_some() {
-            self.err("E0203", span, format!("`{name}` takes arguments: `{name}(…)`"), format!("`{name}` 需要参数：`{name}(…)`"));
+            self.err(
+                "E0203",
+                span,
+                format!("`{name}` takes arguments: `{name}(…)`"),
+                format!("`{name}` 需要参数：`{name}(…)`"),
+            );
             return Some(None);
         }
         let key = (file, name.to_string(), env.depth);
         if let Some(c) = self.let_cache.get(&key) {
             return Some(Some(c.clone()));
         }
-        let r = self.inline_let(file, decl, Env { bindings: Vec::new(), depth: env.depth }, span);
+        let r = self.inline_let(
+            file,
+            decl,
+            Env {
+                bindings: Vec::new(),
+                depth: env.depth,
+            },
+            span,
+        );
         if let Some(c) = &r {
             self.let_cache.insert(key, c.clone());
         }
@@ -1772,12 +2174,29 @@ impl<'a> Ctx<'a> {
         None
     }
 
-    fn inline_let(&mut self, file: usize, decl: &'a ast::LetDecl, env: Env, span: Span) -> Option<(Ex, Type)> {
+    fn inline_let(
+        &mut self,
+        file: usize,
+        decl: &'a ast::LetDecl,
+        env: Env,
+        span: Span,
+    ) -> Option<(Ex, Type)> {
         let key = (file, decl.name.text.clone());
         if let Some(pos) = self.let_stack.iter().position(|k| *k == key) {
-            let cycle: Vec<String> = self.let_stack.iter().skip(pos).map(|(_, n)| n.clone()).chain([decl.name.text.clone()]).collect();
+            let cycle: Vec<String> = self
+                .let_stack
+                .iter()
+                .skip(pos)
+                .map(|(_, n)| n.clone())
+                .chain([decl.name.text.clone()])
+                .collect();
             let c = cycle.join(" → ");
-            self.err("E0302", span, format!("definitions refer to each other in a cycle: {c}"), format!("定义之间循环引用：{c}"));
+            self.err(
+                "E0302",
+                span,
+                format!("definitions refer to each other in a cycle: {c}"),
+                format!("定义之间循环引用：{c}"),
+            );
             return None;
         }
         self.let_stack.push(key);
@@ -1789,11 +2208,23 @@ impl<'a> Ctx<'a> {
         r
     }
 
-    fn call(&mut self, name: &ast::Name, args: &[Expr], span: Span, env: &Env) -> Option<(Ex, Type)> {
+    fn call(
+        &mut self,
+        name: &ast::Name,
+        args: &[Expr],
+        span: Span,
+        env: &Env,
+    ) -> Option<(Ex, Type)> {
         let builtin = match name.text.as_str() {
-            "zhousui" | "周岁" => Some((Builtin::Zhousui, vec![Type::Date, Type::Date], Type::Int)),
+            "zhousui" | "周岁" => {
+                Some((Builtin::Zhousui, vec![Type::Date, Type::Date], Type::Int))
+            }
             "date" | "日期" => Some((Builtin::DateOf, vec![Type::DateTime], Type::Date)),
-            "days_between" | "相差天数" => Some((Builtin::DaysBetween, vec![Type::Date, Type::Date], Type::Int)),
+            "days_between" | "相差天数" => Some((
+                Builtin::DaysBetween,
+                vec![Type::Date, Type::Date],
+                Type::Int,
+            )),
             _ => None,
         };
         if let Some((b, params, ret)) = builtin {
@@ -1801,8 +2232,18 @@ impl<'a> Ctx<'a> {
                 self.err(
                     "E0203",
                     span,
-                    format!("`{}` takes {} argument(s), found {}", name.text, params.len(), args.len()),
-                    format!("`{}` 需要 {} 个参数，实际 {} 个", name.text, params.len(), args.len()),
+                    format!(
+                        "`{}` takes {} argument(s), found {}",
+                        name.text,
+                        params.len(),
+                        args.len()
+                    ),
+                    format!(
+                        "`{}` 需要 {} 个参数，实际 {} 个",
+                        name.text,
+                        params.len(),
+                        args.len()
+                    ),
                 );
                 return None;
             }
@@ -1813,11 +2254,22 @@ impl<'a> Ctx<'a> {
             return Some((Ex::Call(b, xs), ret));
         }
         let Some((file, decl)) = self.find_let(&name.text) else {
-            let mut cands: Vec<String> = vec!["zhousui".into(), "date".into(), "days_between".into()];
+            let mut cands: Vec<String> =
+                vec!["zhousui".into(), "date".into(), "days_between".into()];
             if let Some(m) = self.lets.get(self.file) {
-                cands.extend(m.iter().filter(|(_, l)| l.decl.params.is_some()).map(|(k, _)| k.clone()));
+                cands.extend(
+                    m.iter()
+                        .filter(|(_, l)| l.decl.params.is_some())
+                        .map(|(k, _)| k.clone()),
+                );
             }
-            let mut f = Finding::error("E0101", self.file, name.span, format!("unknown function `{}`", name.text), format!("未知函数 `{}`", name.text));
+            let mut f = Finding::error(
+                "E0101",
+                self.file,
+                name.span,
+                format!("unknown function `{}`", name.text),
+                format!("未知函数 `{}`", name.text),
+            );
             if let Some(s) = did_you_mean(&name.text, cands.iter().map(|s| s.as_str())) {
                 f = f.with_help(format!("did you mean `{s}`?"), format!("是否想写 `{s}`？"));
             }
@@ -1825,19 +2277,37 @@ impl<'a> Ctx<'a> {
             return None;
         };
         let Some(params) = &decl.params else {
-            self.err("E0203", span, format!("`{}` takes no arguments", name.text), format!("`{}` 不需要参数", name.text));
+            self.err(
+                "E0203",
+                span,
+                format!("`{}` takes no arguments", name.text),
+                format!("`{}` 不需要参数", name.text),
+            );
             return None;
         };
         if params.len() != args.len() {
             self.err(
                 "E0203",
                 span,
-                format!("`{}` takes {} argument(s), found {}", name.text, params.len(), args.len()),
-                format!("`{}` 需要 {} 个参数，实际 {} 个", name.text, params.len(), args.len()),
+                format!(
+                    "`{}` takes {} argument(s), found {}",
+                    name.text,
+                    params.len(),
+                    args.len()
+                ),
+                format!(
+                    "`{}` 需要 {} 个参数，实际 {} 个",
+                    name.text,
+                    params.len(),
+                    args.len()
+                ),
             );
             return None;
         }
-        let mut inner = Env { bindings: Vec::new(), depth: env.depth };
+        let mut inner = Env {
+            bindings: Vec::new(),
+            depth: env.depth,
+        };
         for (p, a) in params.iter().zip(args) {
             let saved = self.file;
             self.file = file;
@@ -1849,7 +2319,11 @@ impl<'a> Ctx<'a> {
                 self.type_mismatch(a.span, &pt, &at);
                 return None;
             }
-            inner.bindings.push(Binding::Arg { name: p.name.text.clone(), ex: ax, ty: pt });
+            inner.bindings.push(Binding::Arg {
+                name: p.name.text.clone(),
+                ex: ax,
+                ty: pt,
+            });
         }
         self.inline_let(file, decl, inner, span)
     }
@@ -1862,7 +2336,11 @@ impl<'a> Ctx<'a> {
         let mut ct = CompiledTest {
             file,
             policy: policy.clone(),
-            title: t.title.as_ref().map(|s| s.value.clone()).unwrap_or_default(),
+            title: t
+                .title
+                .as_ref()
+                .map(|s| s.value.clone())
+                .unwrap_or_default(),
             span: t.span,
             given: serde_json::Value::Object(serde_json::Map::new()),
             as_of: None,
@@ -1871,24 +2349,44 @@ impl<'a> Ctx<'a> {
             plan: None,
         };
         if let Some(p) = &t.plan {
-            ct.title = format!("plan {} from {} months {}", p.rotation.text, p.from.text, p.months.0);
+            ct.title = format!(
+                "plan {} from {} months {}",
+                p.rotation.text, p.from.text, p.months.0
+            );
             ct.plan = Some(PlanTest {
                 rotation: p.rotation.text.clone(),
                 from: p.from.text.clone(),
                 months: u32::try_from(p.months.0.clamp(0, 600)).unwrap_or(0),
-                flags: p.flags.iter().map(|(s, r)| (s.text.clone(), r.value.clone())).collect(),
+                flags: p
+                    .flags
+                    .iter()
+                    .map(|(s, r)| (s.text.clone(), r.value.clone()))
+                    .collect(),
             });
         }
         let rule_ids: Vec<&str> = rules.iter().map(|r| r.id.as_str()).collect();
         let resolve_rule = |cx: &mut Ctx, n: &ast::Name| -> Option<String> {
-            let id = if n.text.contains('.') { n.text.clone() } else { format!("{policy}.{}", n.text) };
+            let id = if n.text.contains('.') {
+                n.text.clone()
+            } else {
+                format!("{policy}.{}", n.text)
+            };
             if rule_ids.contains(&id.as_str()) {
                 return Some(id);
             }
-            let mut f = Finding::error("E0601", file, n.span, format!("the test names a rule that does not exist: `{}`", n.text), format!("测试引用了不存在的规则 `{}`", n.text));
+            let mut f = Finding::error(
+                "E0601",
+                file,
+                n.span,
+                format!("the test names a rule that does not exist: `{}`", n.text),
+                format!("测试引用了不存在的规则 `{}`", n.text),
+            );
             if let Some(s) = did_you_mean(&id, rule_ids.iter().copied()) {
                 let bare = s.strip_prefix(&format!("{policy}.")).unwrap_or(s);
-                f = f.with_help(format!("did you mean `{bare}`?"), format!("是否想写 `{bare}`？"));
+                f = f.with_help(
+                    format!("did you mean `{bare}`?"),
+                    format!("是否想写 `{bare}`？"),
+                );
             }
             cx.findings.push(f);
             None
@@ -1897,27 +2395,42 @@ impl<'a> Ctx<'a> {
             match item {
                 ast::TestItem::Given(d) => ct.given = datum_json(d),
                 ast::TestItem::AsOf(n) => ct.as_of = parse_date_at(self, file, n),
-                ast::TestItem::Param { path, value, .. } => match self.param_index.get(&path.text).copied() {
-                    Some(i) => {
-                        let ty = self.params.get(i).map(|p| p.ty.clone())?;
-                        if let Some(v) = self.const_value(value, &ty) {
-                            ct.params.push((i as u32, v));
+                ast::TestItem::Param { path, value, .. } => {
+                    match self.param_index.get(&path.text).copied() {
+                        Some(i) => {
+                            let ty = self.params.get(i).map(|p| p.ty.clone())?;
+                            if let Some(v) = self.const_value(value, &ty) {
+                                ct.params.push((i as u32, v));
+                            }
+                        }
+                        None => {
+                            let names: Vec<&str> =
+                                self.param_index.keys().map(|s| s.as_str()).collect();
+                            let mut f = Finding::error(
+                                "E0601",
+                                file,
+                                path.span,
+                                format!("unknown param `{}`", path.text),
+                                format!("未知参数 `{}`", path.text),
+                            );
+                            if let Some(s) = did_you_mean(&path.text, names) {
+                                f = f.with_help(
+                                    format!("did you mean `{s}`?"),
+                                    format!("是否想写 `{s}`？"),
+                                );
+                            }
+                            self.findings.push(f);
                         }
                     }
-                    None => {
-                        let names: Vec<&str> = self.param_index.keys().map(|s| s.as_str()).collect();
-                        let mut f = Finding::error("E0601", file, path.span, format!("unknown param `{}`", path.text), format!("未知参数 `{}`", path.text));
-                        if let Some(s) = did_you_mean(&path.text, names) {
-                            f = f.with_help(format!("did you mean `{s}`?"), format!("是否想写 `{s}`？"));
-                        }
-                        self.findings.push(f);
-                    }
-                },
+                }
                 ast::TestItem::Expect(e) => {
                     let text = self.text_of(file, e.span);
                     let kind = match &e.kind {
                         ast::ExpectKind::Status(n) => {
-                            if !matches!(n.text.as_str(), "determined" | "undetermined" | "conflict") {
+                            if !matches!(
+                                n.text.as_str(),
+                                "determined" | "undetermined" | "conflict"
+                            ) {
                                 self.err("E0601", n.span, format!("unknown status `{}`; use determined, undetermined or conflict", n.text), format!("未知状态 `{}`；可用 determined、undetermined、conflict", n.text));
                                 continue;
                             }
@@ -1928,7 +2441,10 @@ impl<'a> Ctx<'a> {
                                 self.unknown_name(&fact.text, fact.span, &Env::default());
                                 continue;
                             }
-                            ExpectKind::Missing { first: *first, fact: fact.text.clone() }
+                            ExpectKind::Missing {
+                                first: *first,
+                                fact: fact.text.clone(),
+                            }
                         }
                         ast::ExpectKind::Fired(n) => match resolve_rule(self, n) {
                             Some(id) => ExpectKind::Fired(id),
@@ -1950,17 +2466,32 @@ impl<'a> Ctx<'a> {
                             if let Some(p) = party {
                                 self.check_word(p, "Party");
                             }
-                            ExpectKind::NoObligation { action: action.text.clone(), party: party.as_ref().map(|p| p.text.clone()) }
+                            ExpectKind::NoObligation {
+                                action: action.text.clone(),
+                                party: party.as_ref().map(|p| p.text.clone()),
+                            }
                         }
-                        ast::ExpectKind::Obligation { actor, action, party, due } => {
+                        ast::ExpectKind::Obligation {
+                            actor,
+                            action,
+                            party,
+                            due,
+                        } => {
                             if let Some(a) = actor {
                                 self.check_word(a, "Actor");
                             }
                             self.check_word(action, "Action");
                             self.check_word(party, "Party");
                             if let Some(d) = due {
-                                if DateTime::parse(&d.text).is_err() && Date::parse(&d.text).is_err() {
-                                    self.err("E0205", d.span, format!("`{}` is not a date or time", d.text), format!("`{}` 不是日期或时间", d.text));
+                                if DateTime::parse(&d.text).is_err()
+                                    && Date::parse(&d.text).is_err()
+                                {
+                                    self.err(
+                                        "E0205",
+                                        d.span,
+                                        format!("`{}` is not a date or time", d.text),
+                                        format!("`{}` 不是日期或时间", d.text),
+                                    );
                                     continue;
                                 }
                             }
@@ -1971,20 +2502,39 @@ impl<'a> Ctx<'a> {
                                 due: due.as_ref().map(|d| d.text.clone()),
                             }
                         }
-                        ast::ExpectKind::Expr(x) => match self.typed(x, &Env::default(), &Type::Bool) {
-                            Some(ex) => ExpectKind::Holds(ex),
-                            None => continue,
-                        },
-                        ast::ExpectKind::EveryStreetVisitedOnce => ExpectKind::EveryStreetVisitedOnce,
+                        ast::ExpectKind::Expr(x) => {
+                            match self.typed(x, &Env::default(), &Type::Bool) {
+                                Some(ex) => ExpectKind::Holds(ex),
+                                None => continue,
+                            }
+                        }
+                        ast::ExpectKind::EveryStreetVisitedOnce => {
+                            ExpectKind::EveryStreetVisitedOnce
+                        }
                         ast::ExpectKind::NoCommunityRepeated => ExpectKind::NoCommunityRepeated,
-                        ast::ExpectKind::StreetInMonth { street, month } => ExpectKind::StreetInMonth { street: street.text.clone(), month: month.text.clone() },
+                        ast::ExpectKind::StreetInMonth { street, month } => {
+                            ExpectKind::StreetInMonth {
+                                street: street.text.clone(),
+                                month: month.text.clone(),
+                            }
+                        }
                     };
-                    ct.expects.push(Expect { text, span: e.span, kind });
+                    ct.expects.push(Expect {
+                        text,
+                        span: e.span,
+                        kind,
+                    });
                 }
             }
         }
         if ct.expects.is_empty() {
-            self.findings.push(Finding::warning("W0601", file, t.span, "this test expects nothing, so it cannot fail", "此测试没有任何预期，永远不会失败"));
+            self.findings.push(Finding::warning(
+                "W0601",
+                file,
+                t.span,
+                "this test expects nothing, so it cannot fail",
+                "此测试没有任何预期，永远不会失败",
+            ));
         }
         Some(ct)
     }
@@ -2039,7 +2589,9 @@ impl<'a> Ctx<'a> {
             }
             for e in &r.effects {
                 let c = match e {
-                    Effect::Conclude { conclusion, .. } | Effect::Add { conclusion, .. } => *conclusion as usize,
+                    Effect::Conclude { conclusion, .. } | Effect::Add { conclusion, .. } => {
+                        *conclusion as usize
+                    }
                 };
                 add(node_rule(ri), node_conc(c), &mut succ, &mut indeg);
             }
@@ -2048,12 +2600,19 @@ impl<'a> Ctx<'a> {
             }
         }
         // Kahn's algorithm; among ready nodes, the earliest declared goes first (deterministic).
-        let mut ready: std::collections::BTreeSet<(usize, usize)> = std::collections::BTreeSet::new();
+        let mut ready: std::collections::BTreeSet<(usize, usize)> =
+            std::collections::BTreeSet::new();
         let key = |v: usize| -> (usize, usize) {
             if v < nr {
                 (v, 0)
             } else {
-                (conclusions.get(v - nr).and_then(|c| c.writers.iter().max().map(|&w| w as usize)).unwrap_or(0), 1 + v)
+                (
+                    conclusions
+                        .get(v - nr)
+                        .and_then(|c| c.writers.iter().max().map(|&w| w as usize))
+                        .unwrap_or(0),
+                    1 + v,
+                )
             }
         };
         for v in 0..n {
@@ -2072,7 +2631,11 @@ impl<'a> Ctx<'a> {
             if let Some(d) = done.get_mut(v) {
                 *d = true;
             }
-            steps.push(if v < nr { Step::Rule(v as u32) } else { Step::Settle((v - nr) as u32) });
+            steps.push(if v < nr {
+                Step::Rule(v as u32)
+            } else {
+                Step::Settle((v - nr) as u32)
+            });
             for &w in succ.get(v).map(|s| s.as_slice()).unwrap_or(&[]) {
                 if let Some(d) = indeg.get_mut(w) {
                     *d -= 1;
@@ -2084,8 +2647,14 @@ impl<'a> Ctx<'a> {
         }
         if steps.len() < n {
             // A cycle: report the rules on it.
-            let stuck: Vec<String> = (0..nr).filter(|&r| !done.get(r).copied().unwrap_or(true)).filter_map(|r| rules.get(r).map(|x| x.id.clone())).collect();
-            let cs: Vec<String> = (0..nc).filter(|&c| !done.get(nr + c).copied().unwrap_or(true)).filter_map(|c| conclusions.get(c).map(|x| x.key.clone())).collect();
+            let stuck: Vec<String> = (0..nr)
+                .filter(|&r| !done.get(r).copied().unwrap_or(true))
+                .filter_map(|r| rules.get(r).map(|x| x.id.clone()))
+                .collect();
+            let cs: Vec<String> = (0..nc)
+                .filter(|&c| !done.get(nr + c).copied().unwrap_or(true))
+                .filter_map(|c| conclusions.get(c).map(|x| x.key.clone()))
+                .collect();
             let (file, span) = rules
                 .iter()
                 .find(|r| !done.get(r.order as usize).copied().unwrap_or(true))
@@ -2099,7 +2668,11 @@ impl<'a> Ctx<'a> {
             ));
             for v in 0..n {
                 if !done.get(v).copied().unwrap_or(true) {
-                    steps.push(if v < nr { Step::Rule(v as u32) } else { Step::Settle((v - nr) as u32) });
+                    steps.push(if v < nr {
+                        Step::Rule(v as u32)
+                    } else {
+                        Step::Settle((v - nr) as u32)
+                    });
                 }
             }
         }
@@ -2113,15 +2686,24 @@ impl<'a> Ctx<'a> {
         for c in conclusions.iter().filter(|c| !c.collect) {
             let mut seen: Vec<(usize, Value, i64)> = Vec::new();
             for &w in &c.writers {
-                let Some(r) = rules.get(w as usize) else { continue };
+                let Some(r) = rules.get(w as usize) else {
+                    continue;
+                };
                 for e in &r.effects {
-                    let Effect::Conclude { conclusion, value: Ex::Const(v) } = e else { continue };
+                    let Effect::Conclude {
+                        conclusion,
+                        value: Ex::Const(v),
+                    } = e
+                    else {
+                        continue;
+                    };
                     if conclusions.get(*conclusion as usize).map(|x| &x.key) != Some(&c.key) {
                         continue;
                     }
                     for (o, ov, op) in &seen {
                         let Some(other) = rules.get(*o) else { continue };
-                        let related = r.exceptions.contains(&(*o as u32)) || other.exceptions.contains(&w);
+                        let related =
+                            r.exceptions.contains(&(*o as u32)) || other.exceptions.contains(&w);
                         if ov != v && *op == r.priority && !related {
                             let (a, b) = (other.id.clone(), r.id.clone());
                             self.findings.push(
@@ -2167,14 +2749,21 @@ pub(crate) fn duration_of(d: &ast::DurationLit) -> Duration {
 fn promote(e: Ex) -> Ex {
     match e {
         Ex::Const(Value::Int(i)) => Ex::Const(Value::Decimal(i.saturating_mul(DECIMAL_SCALE))),
-        other => Ex::Arith(Arith::Mul, Box::new(other), Box::new(Ex::Const(Value::Decimal(DECIMAL_SCALE)))),
+        other => Ex::Arith(
+            Arith::Mul,
+            Box::new(other),
+            Box::new(Ex::Const(Value::Decimal(DECIMAL_SCALE))),
+        ),
     }
 }
 
 fn coerce(v: Value, ty: &Type) -> Value {
     match (v, ty) {
         (Value::Int(i), Type::Decimal) => Value::Decimal(i.saturating_mul(DECIMAL_SCALE)),
-        (Value::Enum(b), Type::Set(_)) => Value::Set { bits: 1u128 << (b % 128), complete: true },
+        (Value::Enum(b), Type::Set(_)) => Value::Set {
+            bits: 1u128 << (b % 128),
+            complete: true,
+        },
         (v, _) => v,
     }
 }
@@ -2185,7 +2774,15 @@ pub fn walk(e: &Ex, f: &mut dyn FnMut(&Ex)) {
     while let Some(e) = stack.pop() {
         f(e);
         match e {
-            Ex::Field(x, _) | Ex::Not(x) | Ex::Neg(x) | Ex::IsKnown(x) | Ex::IsEmpty(x) | Ex::Len(x) | Ex::Intersects(_, x) | Ex::Subset(_, x) | Ex::InValues(x, _) => stack.push(x),
+            Ex::Field(x, _)
+            | Ex::Not(x)
+            | Ex::Neg(x)
+            | Ex::IsKnown(x)
+            | Ex::IsEmpty(x)
+            | Ex::Len(x)
+            | Ex::Intersects(_, x)
+            | Ex::Subset(_, x)
+            | Ex::InValues(x, _) => stack.push(x),
             Ex::And(v) | Ex::Or(v) | Ex::Call(_, v) => stack.extend(v.iter()),
             Ex::Cmp(_, a, b) | Ex::Arith(_, a, b) | Ex::InSet(a, b) => {
                 stack.push(a);
@@ -2196,7 +2793,9 @@ pub fn walk(e: &Ex, f: &mut dyn FnMut(&Ex)) {
                 stack.push(b);
                 stack.push(c);
             }
-            Ex::Quant { list, filter, body, .. } => {
+            Ex::Quant {
+                list, filter, body, ..
+            } => {
                 stack.push(list);
                 if let Some(x) = filter {
                     stack.push(x);
@@ -2205,7 +2804,12 @@ pub fn walk(e: &Ex, f: &mut dyn FnMut(&Ex)) {
                     stack.push(x);
                 }
             }
-            Ex::Const(_) | Ex::Fact(_) | Ex::Param(_) | Ex::Conclusion(_) | Ex::AsOf | Ex::Local(_) => {}
+            Ex::Const(_)
+            | Ex::Fact(_)
+            | Ex::Param(_)
+            | Ex::Conclusion(_)
+            | Ex::AsOf
+            | Ex::Local(_) => {}
         }
     }
 }
@@ -2215,7 +2819,10 @@ pub fn value_text(schema: &Schema, ty: &Type, v: &Value) -> String {
     match schema.to_json(ty, v) {
         serde_json::Value::String(s) => s,
         serde_json::Value::Array(items) => {
-            let parts: Vec<String> = items.iter().map(|i| i.as_str().map_or_else(|| i.to_string(), |s| s.to_string())).collect();
+            let parts: Vec<String> = items
+                .iter()
+                .map(|i| i.as_str().map_or_else(|| i.to_string(), |s| s.to_string()))
+                .collect();
             format!("{{{}}}", parts.join(", "))
         }
         other => other.to_string(),
@@ -2223,11 +2830,18 @@ pub fn value_text(schema: &Schema, ty: &Type, v: &Value) -> String {
 }
 
 /// A param value given by the caller: JSON of the param's type, or text (`"48 hours"`, `"a, b"`).
-pub fn param_from_json(schema: &Schema, ty: &Type, v: &serde_json::Value) -> Result<Value, (String, String)> {
+pub fn param_from_json(
+    schema: &Schema,
+    ty: &Type,
+    v: &serde_json::Value,
+) -> Result<Value, (String, String)> {
     use serde_json::Value as J;
     let bad = |what: &str| {
         let t = schema.type_name(ty);
-        (format!("expected {t}, found {what}"), format!("应为 {t} 类型，实际为 {what}"))
+        (
+            format!("expected {t}, found {what}"),
+            format!("应为 {t} 类型，实际为 {what}"),
+        )
     };
     match (ty, v) {
         (Type::Bool, J::Bool(b)) => Ok(Value::Bool(*b)),
@@ -2236,14 +2850,31 @@ pub fn param_from_json(schema: &Schema, ty: &Type, v: &serde_json::Value) -> Res
             "false" | "假" => Ok(Value::Bool(false)),
             _ => Err(bad(&format!("`{s}`"))),
         },
-        (Type::Int, J::Number(n)) => n.as_i64().map(Value::Int).ok_or_else(|| bad(&n.to_string())),
-        (Type::Int, J::String(s)) => s.trim().parse().map(Value::Int).map_err(|_| bad(&format!("`{s}`"))),
-        (Type::Decimal, J::Number(n)) => parse_decimal(&n.to_string()).map(Value::Decimal).ok_or_else(|| bad(&n.to_string())),
-        (Type::Decimal, J::String(s)) => parse_decimal(s.trim()).map(Value::Decimal).ok_or_else(|| bad(&format!("`{s}`"))),
+        (Type::Int, J::Number(n)) => n
+            .as_i64()
+            .map(Value::Int)
+            .ok_or_else(|| bad(&n.to_string())),
+        (Type::Int, J::String(s)) => s
+            .trim()
+            .parse()
+            .map(Value::Int)
+            .map_err(|_| bad(&format!("`{s}`"))),
+        (Type::Decimal, J::Number(n)) => parse_decimal(&n.to_string())
+            .map(Value::Decimal)
+            .ok_or_else(|| bad(&n.to_string())),
+        (Type::Decimal, J::String(s)) => parse_decimal(s.trim())
+            .map(Value::Decimal)
+            .ok_or_else(|| bad(&format!("`{s}`"))),
         (Type::Text, J::String(s)) => Ok(Value::Text(s.as_str().into())),
-        (Type::Date, J::String(s)) => Date::parse(s.trim()).map(Value::Date).map_err(|e| (e.to_string(), e.message_zh())),
-        (Type::DateTime, J::String(s)) => DateTime::parse(s.trim()).map(|d| Value::DateTime(d.0)).map_err(|e| (e.to_string(), e.message_zh())),
-        (Type::Duration, J::String(s)) => Duration::parse(s).map(Value::Duration).map_err(|e| (e.to_string(), e.message_zh())),
+        (Type::Date, J::String(s)) => Date::parse(s.trim())
+            .map(Value::Date)
+            .map_err(|e| (e.to_string(), e.message_zh())),
+        (Type::DateTime, J::String(s)) => DateTime::parse(s.trim())
+            .map(|d| Value::DateTime(d.0))
+            .map_err(|e| (e.to_string(), e.message_zh())),
+        (Type::Duration, J::String(s)) => Duration::parse(s)
+            .map(Value::Duration)
+            .map_err(|e| (e.to_string(), e.message_zh())),
         (Type::Enum(id), J::String(s)) => schema
             .enum_def(*id)
             .and_then(|e| e.index(s.trim()))
@@ -2257,7 +2888,10 @@ pub fn param_from_json(schema: &Schema, ty: &Type, v: &serde_json::Value) -> Res
                 let v = e.index(s).ok_or_else(|| bad(&format!("`{s}`")))?;
                 bits |= 1u128 << (v % 128);
             }
-            Ok(Value::Set { bits, complete: true })
+            Ok(Value::Set {
+                bits,
+                complete: true,
+            })
         }
         (Type::Set(_), J::String(s)) => {
             let items: Vec<J> = s

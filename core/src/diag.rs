@@ -47,14 +47,46 @@ pub struct Finding {
 }
 
 impl Finding {
-    pub fn error(code: &'static str, file: usize, span: Span, en: impl Into<String>, zh: impl Into<String>) -> Finding {
-        Finding { code, severity: Severity::Error, file, span, en: en.into(), zh: zh.into(), help: None }
+    pub fn error(
+        code: &'static str,
+        file: usize,
+        span: Span,
+        en: impl Into<String>,
+        zh: impl Into<String>,
+    ) -> Finding {
+        Finding {
+            code,
+            severity: Severity::Error,
+            file,
+            span,
+            en: en.into(),
+            zh: zh.into(),
+            help: None,
+        }
     }
-    pub fn warning(code: &'static str, file: usize, span: Span, en: impl Into<String>, zh: impl Into<String>) -> Finding {
-        Finding { severity: Severity::Warning, ..Finding::error(code, file, span, en, zh) }
+    pub fn warning(
+        code: &'static str,
+        file: usize,
+        span: Span,
+        en: impl Into<String>,
+        zh: impl Into<String>,
+    ) -> Finding {
+        Finding {
+            severity: Severity::Warning,
+            ..Finding::error(code, file, span, en, zh)
+        }
     }
-    pub fn info(code: &'static str, file: usize, span: Span, en: impl Into<String>, zh: impl Into<String>) -> Finding {
-        Finding { severity: Severity::Info, ..Finding::error(code, file, span, en, zh) }
+    pub fn info(
+        code: &'static str,
+        file: usize,
+        span: Span,
+        en: impl Into<String>,
+        zh: impl Into<String>,
+    ) -> Finding {
+        Finding {
+            severity: Severity::Info,
+            ..Finding::error(code, file, span, en, zh)
+        }
     }
     pub fn with_help(mut self, en: impl Into<String>, zh: impl Into<String>) -> Finding {
         self.help = Some((en.into(), zh.into()));
@@ -75,7 +107,11 @@ pub struct SourceFile {
 
 impl SourceFile {
     pub fn new(path: &str, text: &str) -> SourceFile {
-        SourceFile { path: path.to_string(), text: text.to_string(), lines: LineIndex::new(text) }
+        SourceFile {
+            path: path.to_string(),
+            text: text.to_string(),
+            lines: LineIndex::new(text),
+        }
     }
 }
 
@@ -125,11 +161,20 @@ pub fn render(d: &Diagnostic, src: Option<&str>, lang: Lang) -> String {
     let msg = match lang {
         Lang::Zh => d.message_zh.clone(),
         Lang::En => d.message.clone(),
-        Lang::Both => format!("{}\n{:w$}  {}", d.message, "", d.message_zh, w = sev.len() + d.code.len() + 2),
+        Lang::Both => format!(
+            "{}\n{:w$}  {}",
+            d.message,
+            "",
+            d.message_zh,
+            w = sev.len() + d.code.len() + 2
+        ),
     };
     let mut out = format!("{sev}[{}]: {msg}\n", d.code);
     let gutter = d.line.to_string().len().max(1);
-    out.push_str(&format!("{:gutter$}--> {}:{}:{}\n", "", d.file, d.line, d.column));
+    out.push_str(&format!(
+        "{:gutter$}--> {}:{}:{}\n",
+        "", d.file, d.line, d.column
+    ));
     if let Some(src) = src {
         let li = LineIndex::new(src);
         let text = li.line_text(src, d.line);
@@ -137,28 +182,47 @@ pub fn render(d: &Diagnostic, src: Option<&str>, lang: Lang) -> String {
             let before: String = text.chars().take(d.column.saturating_sub(1)).collect();
             let pad = UnicodeWidthStr::width(before.as_str());
             let len = if d.end_line == d.line && d.end_column > d.column {
-                let under: String = text.chars().skip(d.column - 1).take(d.end_column - d.column).collect();
+                let under: String = text
+                    .chars()
+                    .skip(d.column - 1)
+                    .take(d.end_column - d.column)
+                    .collect();
                 UnicodeWidthStr::width(under.as_str()).max(1)
             } else {
                 1
             };
             out.push_str(&format!("{:gutter$} |\n", ""));
-            out.push_str(&format!("{:>gutter$} | {}\n", d.line, text.replace('\t', " ")));
-            out.push_str(&format!("{:gutter$} | {:pad$}{}\n", "", "", "^".repeat(len)));
+            out.push_str(&format!(
+                "{:>gutter$} | {}\n",
+                d.line,
+                text.replace('\t', " ")
+            ));
+            out.push_str(&format!(
+                "{:gutter$} | {:pad$}{}\n",
+                "",
+                "",
+                "^".repeat(len)
+            ));
         }
     }
     if let (Some(h), Some(hz)) = (&d.help, &d.help_zh) {
         match lang {
             Lang::Zh => out.push_str(&format!("{:gutter$} = 帮助: {hz}\n", "")),
             Lang::En => out.push_str(&format!("{:gutter$} = help: {h}\n", "")),
-            Lang::Both => out.push_str(&format!("{:gutter$} = help: {h}\n{:gutter$}   帮助: {hz}\n", "", "")),
+            Lang::Both => out.push_str(&format!(
+                "{:gutter$} = help: {h}\n{:gutter$}   帮助: {hz}\n",
+                "", ""
+            )),
         }
     }
     out
 }
 
 /// "Did you mean": the closest candidate by edit distance, if close enough to be a typo.
-pub fn did_you_mean<'a>(name: &str, candidates: impl IntoIterator<Item = &'a str>) -> Option<&'a str> {
+pub fn did_you_mean<'a>(
+    name: &str,
+    candidates: impl IntoIterator<Item = &'a str>,
+) -> Option<&'a str> {
     let mut best: Option<(usize, &str)> = None;
     let n = name.chars().count();
     for c in candidates {
@@ -201,7 +265,10 @@ mod tests {
     fn suggests_close_names_only() {
         let c = ["minor.sex", "minor.age", "minor.birth_date"];
         assert_eq!(did_you_mean("minor.sexx", c), Some("minor.sex"));
-        assert_eq!(did_you_mean("minor.brith_date", c), Some("minor.birth_date"));
+        assert_eq!(
+            did_you_mean("minor.brith_date", c),
+            Some("minor.birth_date")
+        );
         assert_eq!(did_you_mean("hotel.alone", c), None);
     }
 }

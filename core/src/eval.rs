@@ -24,7 +24,11 @@ pub struct EvalOptions {
 
 impl Default for EvalOptions {
     fn default() -> Self {
-        EvalOptions { explain: false, reveal_sensitive: false, max_steps: 10_000_000 }
+        EvalOptions {
+            explain: false,
+            reveal_sensitive: false,
+            max_steps: 10_000_000,
+        }
     }
 }
 
@@ -76,11 +80,24 @@ pub(crate) struct Evaluator<'p> {
 }
 
 fn definite(v: &Value) -> bool {
-    !matches!(v, Value::Unknown | Value::Set { complete: false, .. })
+    !matches!(
+        v,
+        Value::Unknown
+            | Value::Set {
+                complete: false,
+                ..
+            }
+    )
 }
 
 impl<'p> Evaluator<'p> {
-    pub(crate) fn new(prog: &'p Program, schema: &'p Schema, facts: &'p Facts, as_of: Date, max_steps: u64) -> Self {
+    pub(crate) fn new(
+        prog: &'p Program,
+        schema: &'p Schema,
+        facts: &'p Facts,
+        as_of: Date,
+        max_steps: u64,
+    ) -> Self {
         let nc = prog.conclusions.len();
         let nr = prog.rules.len();
         Evaluator {
@@ -115,11 +132,21 @@ impl<'p> Evaluator<'p> {
     }
 
     fn rule(&mut self, ri: usize) -> Result<(), EvalError> {
-        let Some(r) = self.prog.rules.get(ri) else { return Ok(()) };
+        let Some(r) = self.prog.rules.get(ri) else {
+            return Ok(());
+        };
         let (from, until) = r.effective;
-        let state = if from.is_some_and(|f| self.as_of < f) || until.is_some_and(|u| self.as_of > u) {
+        let state = if from.is_some_and(|f| self.as_of < f) || until.is_some_and(|u| self.as_of > u)
+        {
             RuleState::NotInForce
-        } else if r.sections.iter().any(|&s| !self.facts.sections.get(s as usize).copied().unwrap_or(false)) {
+        } else if r.sections.iter().any(|&s| {
+            !self
+                .facts
+                .sections
+                .get(s as usize)
+                .copied()
+                .unwrap_or(false)
+        }) {
             RuleState::NotApplicable
         } else {
             self.scratch.clear();
@@ -180,7 +207,9 @@ impl<'p> Evaluator<'p> {
     }
 
     fn settle(&mut self, ci: usize) -> Result<(), EvalError> {
-        let Some(c) = self.prog.conclusions.get(ci) else { return Ok(()) };
+        let Some(c) = self.prog.conclusions.get(ci) else {
+            return Ok(());
+        };
         let mut missing: Vec<u32> = Vec::new();
         let mut undecided = false;
         let mut value = Value::Unknown;
@@ -194,9 +223,17 @@ impl<'p> Evaluator<'p> {
                     Some(RuleState::Undecided) => false,
                     _ => continue,
                 };
-                let Some(r) = self.prog.rules.get(w as usize) else { continue };
+                let Some(r) = self.prog.rules.get(w as usize) else {
+                    continue;
+                };
                 for e in &r.effects {
-                    let Effect::Add { conclusion, value: vx } = e else { continue };
+                    let Effect::Add {
+                        conclusion,
+                        value: vx,
+                    } = e
+                    else {
+                        continue;
+                    };
                     if *conclusion as usize != ci {
                         continue;
                     }
@@ -240,9 +277,17 @@ impl<'p> Evaluator<'p> {
                 if !matches!(state, Some(RuleState::Fired | RuleState::Undecided)) {
                     continue;
                 }
-                let Some(r) = self.prog.rules.get(w as usize) else { continue };
+                let Some(r) = self.prog.rules.get(w as usize) else {
+                    continue;
+                };
                 for e in &r.effects {
-                    let Effect::Conclude { conclusion, value: vx } = e else { continue };
+                    let Effect::Conclude {
+                        conclusion,
+                        value: vx,
+                    } = e
+                    else {
+                        continue;
+                    };
                     if *conclusion as usize != ci {
                         continue;
                     }
@@ -266,9 +311,15 @@ impl<'p> Evaluator<'p> {
             let top = fired.iter().map(|f| f.0).max();
             match top {
                 Some(top) => {
-                    let winners: Vec<&(i64, Value, u32)> = fired.iter().filter(|f| f.0 == top).collect();
-                    let first = winners.first().map(|w| w.1.clone()).unwrap_or(Value::Unknown);
-                    let disagree = winners.iter().any(|w| w.1 != first && definite(&w.1) && definite(&first));
+                    let winners: Vec<&(i64, Value, u32)> =
+                        fired.iter().filter(|f| f.0 == top).collect();
+                    let first = winners
+                        .first()
+                        .map(|w| w.1.clone())
+                        .unwrap_or(Value::Unknown);
+                    let disagree = winners
+                        .iter()
+                        .any(|w| w.1 != first && definite(&w.1) && definite(&first));
                     if disagree {
                         let mut rules = Vec::new();
                         let mut values = Vec::new();
@@ -278,7 +329,11 @@ impl<'p> Evaluator<'p> {
                                 values.push(self.schema.to_json(&c.ty, &w.1));
                             }
                         }
-                        self.conflicts.push(Conflict { conclusion: c.key.clone(), rules, values });
+                        self.conflicts.push(Conflict {
+                            conclusion: c.key.clone(),
+                            rules,
+                            values,
+                        });
                         value = Value::Unknown;
                     } else if !definite(&first) || winners.iter().any(|w| !definite(&w.1)) {
                         undecided = true;
@@ -308,7 +363,11 @@ impl<'p> Evaluator<'p> {
         missing.sort_unstable();
         missing.dedup();
         if let Some(v) = self.conc.get_mut(ci) {
-            *v = if undecided && !c.collect { Value::Unknown } else { value };
+            *v = if undecided && !c.collect {
+                Value::Unknown
+            } else {
+                value
+            };
         }
         if let Some(u) = self.conc_undecided.get_mut(ci) {
             *u = undecided;
@@ -338,7 +397,12 @@ impl<'p> Evaluator<'p> {
         Ok(match e {
             Ex::Const(v) => v.clone(),
             Ex::Fact(s) => {
-                let v = self.facts.slots.get(*s as usize).cloned().unwrap_or_default();
+                let v = self
+                    .facts
+                    .slots
+                    .get(*s as usize)
+                    .cloned()
+                    .unwrap_or_default();
                 if !v.is_known() {
                     self.scratch.push(*s);
                 }
@@ -348,7 +412,11 @@ impl<'p> Evaluator<'p> {
                 if let Some(u) = self.params_used.get_mut(*i as usize) {
                     *u = true;
                 }
-                self.prog.params.get(*i as usize).map(|p| p.value.clone()).unwrap_or_default()
+                self.prog
+                    .params
+                    .get(*i as usize)
+                    .map(|p| p.value.clone())
+                    .unwrap_or_default()
             }
             Ex::Conclusion(c) => {
                 let ci = *c as usize;
@@ -434,7 +502,10 @@ impl<'p> Evaluator<'p> {
                 if !x.is_known() {
                     Value::Unknown
                 } else {
-                    Value::Bool(vals.iter().any(|v| compare(Cmp::Eq, &x, v) == Value::Bool(true)))
+                    Value::Bool(
+                        vals.iter()
+                            .any(|v| compare(Cmp::Eq, &x, v) == Value::Bool(true)),
+                    )
                 }
             }
             Ex::Intersects(want, s) => match self.eval(s)? {
@@ -466,7 +537,9 @@ impl<'p> Evaluator<'p> {
                         // Whether a fact is known is itself known: forget the unknown read.
                         Value::Bool(false)
                     }
-                    Value::Set { complete: false, .. } => Value::Unknown,
+                    Value::Set {
+                        complete: false, ..
+                    } => Value::Unknown,
                     _ => Value::Bool(true),
                 }
             }
@@ -499,15 +572,31 @@ impl<'p> Evaluator<'p> {
             Ex::Call(b, args) => self.call(*b, args)?,
             Ex::Len(x) => match self.eval(x)? {
                 Value::List(l) => Value::Int(l.len() as i64),
-                Value::Set { bits, complete: true } => Value::Int(i64::from(bits.count_ones())),
+                Value::Set {
+                    bits,
+                    complete: true,
+                } => Value::Int(i64::from(bits.count_ones())),
                 _ => Value::Unknown,
             },
-            Ex::Quant { agg, list, filter, body } => self.quant(*agg, list, filter.as_deref(), body.as_deref())?,
+            Ex::Quant {
+                agg,
+                list,
+                filter,
+                body,
+            } => self.quant(*agg, list, filter.as_deref(), body.as_deref())?,
         })
     }
 
-    fn quant(&mut self, agg: Agg, list: &Ex, filter: Option<&Ex>, body: Option<&Ex>) -> Result<Value, EvalError> {
-        let Value::List(items) = self.eval(list)? else { return Ok(Value::Unknown) };
+    fn quant(
+        &mut self,
+        agg: Agg,
+        list: &Ex,
+        filter: Option<&Ex>,
+        body: Option<&Ex>,
+    ) -> Result<Value, EvalError> {
+        let Value::List(items) = self.eval(list)? else {
+            return Ok(Value::Unknown);
+        };
         let mut unknown = false;
         let mut count = 0i64;
         let mut acc: Option<Value> = None;
@@ -581,7 +670,11 @@ impl<'p> Evaluator<'p> {
     }
 
     /// The filter's truth (None = unknown) and the body's value, for one list element.
-    fn quant_item(&mut self, filter: Option<&Ex>, body: Option<&Ex>) -> Result<(Option<bool>, Value), EvalError> {
+    fn quant_item(
+        &mut self,
+        filter: Option<&Ex>,
+        body: Option<&Ex>,
+    ) -> Result<(Option<bool>, Value), EvalError> {
         let f = match filter {
             Some(f) => match self.eval(f)? {
                 Value::Bool(b) => Some(b),
@@ -606,18 +699,24 @@ impl<'p> Evaluator<'p> {
         }
         let [a, c] = vals;
         Ok(match (b, a, c) {
-            (Builtin::Zhousui, Value::Date(birth), Value::Date(on)) => match crate::time::zhousui(birth, on) {
-                Some(y) => Value::Int(y),
-                None => {
-                    let n = format!("the birth date {birth} is after {on}; age unknown / 出生日期 {birth} 晚于 {on}，年龄无法确定");
-                    if !self.notes.contains(&n) {
-                        self.notes.push(n);
+            (Builtin::Zhousui, Value::Date(birth), Value::Date(on)) => {
+                match crate::time::zhousui(birth, on) {
+                    Some(y) => Value::Int(y),
+                    None => {
+                        let n = format!("the birth date {birth} is after {on}; age unknown / 出生日期 {birth} 晚于 {on}，年龄无法确定");
+                        if !self.notes.contains(&n) {
+                            self.notes.push(n);
+                        }
+                        Value::Unknown
                     }
-                    Value::Unknown
                 }
-            },
-            (Builtin::DateOf, Value::DateTime(dt), _) => Value::Date(dt.with_offset(DateTime::DEFAULT_OFFSET_MIN).local_date()),
-            (Builtin::DaysBetween, Value::Date(x), Value::Date(y)) => Value::Int(i64::from(y.days()) - i64::from(x.days())),
+            }
+            (Builtin::DateOf, Value::DateTime(dt), _) => {
+                Value::Date(dt.with_offset(DateTime::DEFAULT_OFFSET_MIN).local_date())
+            }
+            (Builtin::DaysBetween, Value::Date(x), Value::Date(y)) => {
+                Value::Int(i64::from(y.days()) - i64::from(x.days()))
+            }
             _ => Value::Unknown,
         })
     }
@@ -640,7 +739,8 @@ impl<'p> Evaluator<'p> {
                     Arith::Mul => x.checked_mul(y).map(|p| p / s),
                     Arith::Div => x.checked_mul(s).and_then(|p| p.checked_div(y)),
                 };
-                r.and_then(|r| i64::try_from(r).ok()).map_or(Value::Unknown, Value::Decimal)
+                r.and_then(|r| i64::try_from(r).ok())
+                    .map_or(Value::Unknown, Value::Decimal)
             }
             (Value::Date(d), Value::Duration(dur)) => {
                 let sign = if op == Arith::Sub { -1 } else { 1 };
@@ -666,17 +766,22 @@ impl<'p> Evaluator<'p> {
                             Duration::Years(n) => local.add_years(sign * n),
                             _ => None,
                         };
-                        moved.and_then(|m| t.add_seconds(i64::from(m.days() - local.days()) * 86400))
+                        moved
+                            .and_then(|m| t.add_seconds(i64::from(m.days() - local.days()) * 86400))
                     }
-                    Duration::WorkingDays(n) if sign > 0 => {
-                        due_after(t, dur, self.prog.calendar.as_ref(), DateTime::DEFAULT_OFFSET_MIN).map(|(d, outside)| {
-                            if outside {
-                                self.note_outside_calendar();
-                            }
-                            let _ = n;
-                            d
-                        })
-                    }
+                    Duration::WorkingDays(n) if sign > 0 => due_after(
+                        t,
+                        dur,
+                        self.prog.calendar.as_ref(),
+                        DateTime::DEFAULT_OFFSET_MIN,
+                    )
+                    .map(|(d, outside)| {
+                        if outside {
+                            self.note_outside_calendar();
+                        }
+                        let _ = n;
+                        d
+                    }),
                     Duration::WorkingDays(_) => None,
                 };
                 r.map_or(Value::Unknown, Value::DateTime)
@@ -710,7 +815,11 @@ impl<'p> Evaluator<'p> {
 
     // ------------------------------------------------------------------ the decision
 
-    pub(crate) fn decision(&mut self, policy: PolicyRef, opts: &EvalOptions) -> Result<Decision, EvalError> {
+    pub(crate) fn decision(
+        &mut self,
+        policy: PolicyRef,
+        opts: &EvalOptions,
+    ) -> Result<Decision, EvalError> {
         let prog = self.prog;
         let mut obligations = Vec::new();
         let mut undecided: Vec<String> = Vec::new();
@@ -719,12 +828,19 @@ impl<'p> Evaluator<'p> {
         for (ci, c) in prog.conclusions.iter().enumerate() {
             if self.conc_undecided.get(ci).copied().unwrap_or(false) {
                 undecided.push(c.key.clone());
-                open_items.push((c.key.clone(), self.conc_missing.get(ci).cloned().unwrap_or_default()));
+                open_items.push((
+                    c.key.clone(),
+                    self.conc_missing.get(ci).cloned().unwrap_or_default(),
+                ));
             }
         }
         let default_trigger = prog.trigger_fact.map(Ex::Fact);
         for (ri, r) in prog.rules.iter().enumerate() {
-            let state = self.rule_state.get(ri).copied().unwrap_or(RuleState::NotFired);
+            let state = self
+                .rule_state
+                .get(ri)
+                .copied()
+                .unwrap_or(RuleState::NotFired);
             if state == RuleState::Fired {
                 fired.push(r.id.clone());
             }
@@ -754,7 +870,8 @@ impl<'p> Evaluator<'p> {
                     }
                     RuleState::Undecided => {
                         undecided.push(id.clone());
-                        open_items.push((id, self.rule_missing.get(ri).cloned().unwrap_or_default()));
+                        open_items
+                            .push((id, self.rule_missing.get(ri).cloned().unwrap_or_default()));
                     }
                     _ => {}
                 }
@@ -778,7 +895,12 @@ impl<'p> Evaluator<'p> {
         let missing = by_fact
             .into_iter()
             .map(|(f, decides)| Missing {
-                fact: self.schema.facts.get(f as usize).map(|d| d.path.clone()).unwrap_or_default(),
+                fact: self
+                    .schema
+                    .facts
+                    .get(f as usize)
+                    .map(|d| d.path.clone())
+                    .unwrap_or_default(),
                 decides,
             })
             .collect();
@@ -794,8 +916,14 @@ impl<'p> Evaluator<'p> {
             .params
             .iter()
             .enumerate()
-            .filter(|(i, p)| p.unconfirmed.is_some() && self.params_used.get(*i).copied().unwrap_or(false))
-            .map(|(_, p)| Assumption { param: p.key.clone(), value: p.text.clone(), why: p.unconfirmed.clone().unwrap_or_default() })
+            .filter(|(i, p)| {
+                p.unconfirmed.is_some() && self.params_used.get(*i).copied().unwrap_or(false)
+            })
+            .map(|(_, p)| Assumption {
+                param: p.key.clone(),
+                value: p.text.clone(),
+                why: p.unconfirmed.clone().unwrap_or_default(),
+            })
             .collect();
         let status = if !self.conflicts.is_empty() {
             Status::Conflict
@@ -804,7 +932,11 @@ impl<'p> Evaluator<'p> {
         } else {
             Status::Undetermined
         };
-        let trace = if opts.explain { Some(self.trace(opts)?) } else { None };
+        let trace = if opts.explain {
+            Some(self.trace(opts)?)
+        } else {
+            None
+        };
         let mut notes = self.facts.notes.clone();
         notes.extend(self.notes.iter().cloned());
         Ok(Decision {
@@ -825,14 +957,21 @@ impl<'p> Evaluator<'p> {
     }
 
     /// The due time and the canonical deadline text of a fired obligation.
-    fn due(&mut self, o: &Obligation, default_trigger: Option<&Ex>) -> Result<(Option<String>, String), EvalError> {
+    fn due(
+        &mut self,
+        o: &Obligation,
+        default_trigger: Option<&Ex>,
+    ) -> Result<(Option<String>, String), EvalError> {
         let trigger = match o.from.as_ref().or(default_trigger) {
             Some(t) => match self.eval(t)? {
                 Value::DateTime(d) => Some(d),
                 Value::Date(d) => Some(DateTime::at_start_of_day(d, DateTime::DEFAULT_OFFSET_MIN)),
                 _ => None,
             },
-            None => Some(DateTime::at_start_of_day(self.as_of, DateTime::DEFAULT_OFFSET_MIN)),
+            None => Some(DateTime::at_start_of_day(
+                self.as_of,
+                DateTime::DEFAULT_OFFSET_MIN,
+            )),
         };
         let (dur, text) = match &o.deadline {
             Deadline::Immediately => (None, "immediately".to_string()),
@@ -850,17 +989,26 @@ impl<'p> Evaluator<'p> {
                 let v = self.eval(e)?;
                 let due = match v {
                     Value::DateTime(d) => Some(d.with_offset(DateTime::DEFAULT_OFFSET_MIN)),
-                    Value::Date(d) => Some(DateTime::at_end_of_day(d, DateTime::DEFAULT_OFFSET_MIN)),
+                    Value::Date(d) => {
+                        Some(DateTime::at_end_of_day(d, DateTime::DEFAULT_OFFSET_MIN))
+                    }
                     _ => None,
                 };
                 let text = due.map_or_else(|| "by a date".to_string(), |d| format!("by {d}"));
                 return Ok((due.map(|d| d.to_string()), text));
             }
         };
-        let Some(trigger) = trigger else { return Ok((None, text)) };
+        let Some(trigger) = trigger else {
+            return Ok((None, text));
+        };
         let due = match dur {
             None => Some(trigger.with_offset(DateTime::DEFAULT_OFFSET_MIN)),
-            Some(d) => match due_after(trigger, d, self.prog.calendar.as_ref(), DateTime::DEFAULT_OFFSET_MIN) {
+            Some(d) => match due_after(
+                trigger,
+                d,
+                self.prog.calendar.as_ref(),
+                DateTime::DEFAULT_OFFSET_MIN,
+            ) {
                 Some((due, outside)) => {
                     if outside && matches!(d, Duration::WorkingDays(_)) {
                         self.note_outside_calendar();
@@ -877,7 +1025,11 @@ impl<'p> Evaluator<'p> {
         let prog = self.prog;
         let mut out = Vec::new();
         for (ri, r) in prog.rules.iter().enumerate() {
-            let state = self.rule_state.get(ri).copied().unwrap_or(RuleState::NotFired);
+            let state = self
+                .rule_state
+                .get(ri)
+                .copied()
+                .unwrap_or(RuleState::NotFired);
             let result = match state {
                 RuleState::NotInForce => "not_in_force",
                 RuleState::NotApplicable => "not_applicable",
@@ -909,19 +1061,36 @@ impl<'p> Evaluator<'p> {
                         .into_iter()
                         .filter_map(|s| {
                             let def = self.schema.facts.get(s as usize)?;
-                            let v = self.facts.slots.get(s as usize).cloned().unwrap_or_default();
+                            let v = self
+                                .facts
+                                .slots
+                                .get(s as usize)
+                                .cloned()
+                                .unwrap_or_default();
                             let value = if def.sensitive && !opts.reveal_sensitive && v.is_known() {
                                 serde_json::Value::String("<redacted>".into())
                             } else {
                                 self.schema.to_json(&def.ty, &v)
                             };
-                            Some(TraceFact { fact: def.path.clone(), value })
+                            Some(TraceFact {
+                                fact: def.path.clone(),
+                                value,
+                            })
                         })
                         .collect();
-                    conditions.push(TraceCondition { condition: c.text.clone(), value: value.into(), facts });
+                    conditions.push(TraceCondition {
+                        condition: c.text.clone(),
+                        value: value.into(),
+                        facts,
+                    });
                 }
             }
-            out.push(TraceRule { rule: r.id.clone(), title: r.title.clone(), result: result.into(), conditions });
+            out.push(TraceRule {
+                rule: r.id.clone(),
+                title: r.title.clone(),
+                result: result.into(),
+                conditions,
+            });
         }
         Ok(out)
     }

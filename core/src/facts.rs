@@ -41,10 +41,23 @@ pub struct FactError {
 }
 
 impl FactError {
-    fn new(code: &'static str, path: &str, expected: String, found: String, zh_expected: String) -> FactError {
+    fn new(
+        code: &'static str,
+        path: &str,
+        expected: String,
+        found: String,
+        zh_expected: String,
+    ) -> FactError {
         let message = format!("{path}: expected {expected}, found {found}");
         let message_zh = format!("{path}：应为 {zh_expected}，实际为 {found}");
-        FactError { code, path: path.to_string(), expected, found, message, message_zh }
+        FactError {
+            code,
+            path: path.to_string(),
+            expected,
+            found,
+            message,
+            message_zh,
+        }
     }
 }
 
@@ -77,7 +90,10 @@ impl PathTree {
                 self.children.insert((*last).to_string(), Node::Leaf(slot));
             }
             [first, rest @ ..] => {
-                let e = self.children.entry((*first).to_string()).or_insert_with(|| Node::Branch(PathTree::default()));
+                let e = self
+                    .children
+                    .entry((*first).to_string())
+                    .or_insert_with(|| Node::Branch(PathTree::default()));
                 if let Node::Branch(t) = e {
                     t.insert(rest, slot);
                 }
@@ -133,14 +149,25 @@ pub(crate) struct Loader<'s> {
 impl Loader<'_> {
     pub(crate) fn load(&self, json: &serde_json::Value) -> Result<Facts, Vec<FactError>> {
         let mut facts = Facts {
-            slots: self.schema.facts.iter().map(|f| f.default.clone().unwrap_or(Value::Unknown)).collect(),
+            slots: self
+                .schema
+                .facts
+                .iter()
+                .map(|f| f.default.clone().unwrap_or(Value::Unknown))
+                .collect(),
             sections: vec![false; self.schema.sections.len()],
             case_id: None,
             notes: Vec::new(),
         };
         let mut errors = Vec::new();
         let serde_json::Value::Object(obj) = json else {
-            errors.push(FactError::new("F0107", "$", "an object".into(), json_kind(json), "对象".into()));
+            errors.push(FactError::new(
+                "F0107",
+                "$",
+                "an object".into(),
+                json_kind(json),
+                "对象".into(),
+            ));
             return Err(errors);
         };
         if let Some(serde_json::Value::Object(case)) = obj.get("case") {
@@ -165,21 +192,31 @@ impl Loader<'_> {
         errors: &mut Vec<FactError>,
     ) {
         for (k, v) in obj {
-            let path = if prefix.is_empty() { k.clone() } else { format!("{prefix}.{k}") };
+            let path = if prefix.is_empty() {
+                k.clone()
+            } else {
+                format!("{prefix}.{k}")
+            };
             if k.contains('.') {
                 errors.push(FactError {
                     code: "F0106",
                     path: path.clone(),
                     expected: "nested objects".into(),
                     found: format!("the key \"{k}\""),
-                    message: format!("{path}: write nested objects ({{\"a\": {{\"b\": …}}}}), not dotted keys"),
-                    message_zh: format!("{path}：请用嵌套对象（{{\"a\": {{\"b\": …}}}}），不要用带点的键名"),
+                    message: format!(
+                        "{path}: write nested objects ({{\"a\": {{\"b\": …}}}}), not dotted keys"
+                    ),
+                    message_zh: format!(
+                        "{path}：请用嵌套对象（{{\"a\": {{\"b\": …}}}}），不要用带点的键名"
+                    ),
                 });
                 continue;
             }
             match tree.children.get(k) {
                 Some(Node::Leaf(slot)) => {
-                    let Some(def) = self.schema.facts.get(*slot) else { continue };
+                    let Some(def) = self.schema.facts.get(*slot) else {
+                        continue;
+                    };
                     if v.is_null() {
                         continue;
                     }
@@ -201,18 +238,29 @@ impl Loader<'_> {
                     match v {
                         serde_json::Value::Object(o) => self.object(o, sub, &path, facts, errors),
                         serde_json::Value::Null => {}
-                        other => errors.push(FactError::new("F0107", &path, "an object".into(), json_kind(other), "对象".into())),
+                        other => errors.push(FactError::new(
+                            "F0107",
+                            &path,
+                            "an object".into(),
+                            json_kind(other),
+                            "对象".into(),
+                        )),
                     }
                 }
                 None => {
                     let names: Vec<&str> = tree.children.keys().map(|s| s.as_str()).collect();
                     let hint = crate::diag::did_you_mean(k, names).map(|s| s.to_string());
                     let (en, zh) = match &hint {
-                        Some(h) => (format!("; did you mean `{h}`?"), format!("；是否想写 `{h}`？")),
+                        Some(h) => (
+                            format!("; did you mean `{h}`?"),
+                            format!("；是否想写 `{h}`？"),
+                        ),
                         None => (String::new(), String::new()),
                     };
                     if self.strictness == Strictness::Lenient {
-                        facts.notes.push(format!("unknown field `{path}` ignored{en} / 已忽略未知字段 `{path}`{zh}"));
+                        facts.notes.push(format!(
+                            "unknown field `{path}` ignored{en} / 已忽略未知字段 `{path}`{zh}"
+                        ));
                     } else {
                         errors.push(FactError {
                             code: "F0102",
@@ -239,14 +287,26 @@ impl Loader<'_> {
     ) -> Option<Value> {
         use serde_json::Value as J;
         let wrong = |errors: &mut Vec<FactError>| {
-            errors.push(FactError::new("F0101", path, type_en(self.schema, ty), json_kind(v), type_zh(self.schema, ty)));
+            errors.push(FactError::new(
+                "F0101",
+                path,
+                type_en(self.schema, ty),
+                json_kind(v),
+                type_zh(self.schema, ty),
+            ));
             None
         };
         match (ty, v) {
             (Type::Bool, J::Bool(b)) => Some(Value::Bool(*b)),
             (Type::Int, J::Number(n)) => {
                 let Some(i) = n.as_i64() else {
-                    errors.push(FactError::new("F0103", path, "a whole number".into(), n.to_string(), "整数".into()));
+                    errors.push(FactError::new(
+                        "F0103",
+                        path,
+                        "a whole number".into(),
+                        n.to_string(),
+                        "整数".into(),
+                    ));
                     return None;
                 };
                 if let Some((lo, hi)) = range {
@@ -266,7 +326,13 @@ impl Loader<'_> {
             (Type::Decimal, J::Number(n)) => match parse_decimal(&n.to_string()) {
                 Some(d) => Some(Value::Decimal(d)),
                 None => {
-                    errors.push(FactError::new("F0103", path, "a number with at most 6 decimals".into(), n.to_string(), "最多 6 位小数的数字".into()));
+                    errors.push(FactError::new(
+                        "F0103",
+                        path,
+                        "a number with at most 6 decimals".into(),
+                        n.to_string(),
+                        "最多 6 位小数的数字".into(),
+                    ));
                     None
                 }
             },
@@ -330,12 +396,21 @@ impl Loader<'_> {
                             ok = false;
                             match it.as_str() {
                                 Some(s) => errors.push(self.enum_error(e, s, &p)),
-                                None => errors.push(FactError::new("F0101", &p, e.name.clone(), json_kind(it), e.name.clone())),
+                                None => errors.push(FactError::new(
+                                    "F0101",
+                                    &p,
+                                    e.name.clone(),
+                                    json_kind(it),
+                                    e.name.clone(),
+                                )),
                             }
                         }
                     }
                 }
-                ok.then_some(Value::Set { bits, complete: true })
+                ok.then_some(Value::Set {
+                    bits,
+                    complete: true,
+                })
             }
             (Type::List(rid), J::Array(items)) => {
                 if items.len() > self.max_list_len {
@@ -354,7 +429,13 @@ impl Loader<'_> {
                 for (i, it) in items.iter().enumerate() {
                     let p = format!("{path}[{i}]");
                     let J::Object(o) = it else {
-                        errors.push(FactError::new("F0107", &p, "an object".into(), json_kind(it), "对象".into()));
+                        errors.push(FactError::new(
+                            "F0107",
+                            &p,
+                            "an object".into(),
+                            json_kind(it),
+                            "对象".into(),
+                        ));
                         continue;
                     };
                     let mut fields = vec![Value::Unknown; rec.fields.len()];
@@ -365,16 +446,25 @@ impl Loader<'_> {
                                 if fv.is_null() {
                                     continue;
                                 }
-                                if let Some(val) = self.value(&fd.ty, fd.range, fv, &fp, facts, errors) {
+                                if let Some(val) =
+                                    self.value(&fd.ty, fd.range, fv, &fp, facts, errors)
+                                {
                                     if let Some(slot) = fields.get_mut(fi) {
                                         *slot = val;
                                     }
                                 }
                             }
                             None => {
-                                let hint = crate::diag::did_you_mean(k, rec.fields.iter().map(|f| f.name.as_str())).map(|s| s.to_string());
+                                let hint = crate::diag::did_you_mean(
+                                    k,
+                                    rec.fields.iter().map(|f| f.name.as_str()),
+                                )
+                                .map(|s| s.to_string());
                                 let (en, zh) = match &hint {
-                                    Some(h) => (format!("; did you mean `{h}`?"), format!("；是否想写 `{h}`？")),
+                                    Some(h) => (
+                                        format!("; did you mean `{h}`?"),
+                                        format!("；是否想写 `{h}`？"),
+                                    ),
                                     None => (String::new(), String::new()),
                                 };
                                 if self.strictness == Strictness::Lenient {
@@ -405,7 +495,13 @@ impl Loader<'_> {
         let listed: Vec<&str> = e.variants.iter().take(8).map(|x| x.as_str()).collect();
         let more = if e.variants.len() > 8 { ", …" } else { "" };
         let expected = format!("one of {}{more}", listed.join(", "));
-        let mut f = FactError::new("F0105", path, expected, format!("\"{s}\""), format!("{} 之一{more}", listed.join("、")));
+        let mut f = FactError::new(
+            "F0105",
+            path,
+            expected,
+            format!("\"{s}\""),
+            format!("{} 之一{more}", listed.join("、")),
+        );
         if let Some(h) = hint {
             f.message.push_str(&format!("; did you mean \"{h}\"?"));
             f.message_zh.push_str(&format!("；是否想写 \"{h}\"？"));

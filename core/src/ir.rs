@@ -77,7 +77,12 @@ pub enum Ex {
     Call(Builtin, Vec<Ex>),
     /// `count(x)` of a list or set.
     Len(Box<Ex>),
-    Quant { agg: Agg, list: Box<Ex>, filter: Option<Box<Ex>>, body: Option<Box<Ex>> },
+    Quant {
+        agg: Agg,
+        list: Box<Ex>,
+        filter: Option<Box<Ex>>,
+        body: Option<Box<Ex>>,
+    },
 }
 
 /// How a conclusion combines the rules that set it.
@@ -220,14 +225,28 @@ pub struct Expect {
 #[derive(Clone, Debug)]
 pub enum ExpectKind {
     Status(String),
-    Missing { first: bool, fact: String },
+    Missing {
+        first: bool,
+        fact: String,
+    },
     Fired(String),
     NotFired(String),
     Undecided(String),
-    NoObligation { action: String, party: Option<String> },
-    Obligation { actor: Option<String>, action: String, party: String, due: Option<String> },
+    NoObligation {
+        action: String,
+        party: Option<String>,
+    },
+    Obligation {
+        actor: Option<String>,
+        action: String,
+        party: String,
+        due: Option<String>,
+    },
     Holds(Ex),
     EveryStreetVisitedOnce,
     NoCommunityRepeated,
-    StreetInMonth { street: String, month: String },
+    StreetInMonth {
+        street: String,
+        month: String,
+    },
 }

@@ -45,7 +45,10 @@ pub enum Value {
     Enum(u16),
     /// A set of enum values as a bitset; `complete == false` means "at least these"
     /// (a collected conclusion that undecided rules could still add to).
-    Set { bits: u128, complete: bool },
+    Set {
+        bits: u128,
+        complete: bool,
+    },
     List(Arc<Vec<Arc<[Value]>>>),
     Record(Arc<[Value]>),
 }
@@ -66,10 +69,15 @@ pub struct EnumDef {
 
 impl EnumDef {
     pub fn index(&self, v: &str) -> Option<u16> {
-        self.variants.iter().position(|x| x == v).and_then(|i| u16::try_from(i).ok())
+        self.variants
+            .iter()
+            .position(|x| x == v)
+            .and_then(|i| u16::try_from(i).ok())
     }
     pub fn name_of(&self, i: u16) -> &str {
-        self.variants.get(usize::from(i)).map_or("?", |s| s.as_str())
+        self.variants
+            .get(usize::from(i))
+            .map_or("?", |s| s.as_str())
     }
     pub fn label_of(&self, i: u16) -> Option<&str> {
         self.labels.get(usize::from(i)).and_then(|l| l.as_deref())
@@ -133,10 +141,16 @@ impl Schema {
         self.facts.iter().position(|f| f.path == path)
     }
     pub fn enum_by_name(&self, name: &str) -> Option<EnumId> {
-        self.enums.iter().position(|e| e.name == name).and_then(|i| u16::try_from(i).ok())
+        self.enums
+            .iter()
+            .position(|e| e.name == name)
+            .and_then(|i| u16::try_from(i).ok())
     }
     pub fn record_by_name(&self, name: &str) -> Option<RecordId> {
-        self.records.iter().position(|e| e.name == name).and_then(|i| u16::try_from(i).ok())
+        self.records
+            .iter()
+            .position(|e| e.name == name)
+            .and_then(|i| u16::try_from(i).ok())
     }
     pub fn enum_def(&self, id: EnumId) -> Option<&EnumDef> {
         self.enums.get(usize::from(id))
@@ -147,8 +161,14 @@ impl Schema {
 
     /// The type as a user reads it: `Int`, `Set<Situation>`.
     pub fn type_name(&self, t: &Type) -> String {
-        let en = |id: EnumId| self.enum_def(id).map_or("?".to_string(), |e| e.name.clone());
-        let rec = |id: RecordId| self.record_def(id).map_or("?".to_string(), |e| e.name.clone());
+        let en = |id: EnumId| {
+            self.enum_def(id)
+                .map_or("?".to_string(), |e| e.name.clone())
+        };
+        let rec = |id: RecordId| {
+            self.record_def(id)
+                .map_or("?".to_string(), |e| e.name.clone())
+        };
         match t {
             Type::Bool => "Bool".into(),
             Type::Int => "Int".into(),
@@ -181,7 +201,11 @@ impl Schema {
             Value::DateTime(d) => J::String(d.to_string()),
             Value::Duration(d) => J::String(d.to_string()),
             Value::Enum(i) => match ty {
-                Type::Enum(id) => J::String(self.enum_def(*id).map_or("?", |e| e.name_of(*i)).to_string()),
+                Type::Enum(id) => J::String(
+                    self.enum_def(*id)
+                        .map_or("?", |e| e.name_of(*i))
+                        .to_string(),
+                ),
                 _ => J::from(*i),
             },
             Value::Set { bits, .. } => {
@@ -191,7 +215,13 @@ impl Schema {
                 };
                 let names: Vec<J> = (0..128u16)
                     .filter(|i| bits & (1u128 << i) != 0)
-                    .map(|i| J::String(id.and_then(|id| self.enum_def(id)).map_or("?", |e| e.name_of(i)).to_string()))
+                    .map(|i| {
+                        J::String(
+                            id.and_then(|id| self.enum_def(id))
+                                .map_or("?", |e| e.name_of(i))
+                                .to_string(),
+                        )
+                    })
                     .collect();
                 J::Array(names)
             }
@@ -254,11 +284,19 @@ pub fn parse_decimal(s: &str) -> Option<i64> {
         Some((i, f)) => (i, f),
         None => (body, ""),
     };
-    if int.is_empty() || !int.bytes().all(|b| b.is_ascii_digit()) || !frac.bytes().all(|b| b.is_ascii_digit()) || frac.len() > 6 {
+    if int.is_empty()
+        || !int.bytes().all(|b| b.is_ascii_digit())
+        || !frac.bytes().all(|b| b.is_ascii_digit())
+        || frac.len() > 6
+    {
         return None;
     }
     let i: i64 = int.parse().ok()?;
-    let mut f: i64 = if frac.is_empty() { 0 } else { frac.parse().ok()? };
+    let mut f: i64 = if frac.is_empty() {
+        0
+    } else {
+        frac.parse().ok()?
+    };
     for _ in frac.len()..6 {
         f = f.checked_mul(10)?;
     }

@@ -23,7 +23,10 @@ pub struct Source {
 
 impl Source {
     pub fn new(path: impl Into<String>, text: impl Into<String>) -> Source {
-        Source { path: path.into(), text: text.into() }
+        Source {
+            path: path.into(),
+            text: text.into(),
+        }
     }
 }
 
@@ -41,7 +44,12 @@ pub struct LoadOptions {
 
 impl Default for LoadOptions {
     fn default() -> Self {
-        LoadOptions { params: Vec::new(), parse: ParseOptions::default(), max_rules: 100_000, max_files: 1_000 }
+        LoadOptions {
+            params: Vec::new(),
+            parse: ParseOptions::default(),
+            max_rules: 100_000,
+            max_files: 1_000,
+        }
     }
 }
 
@@ -55,7 +63,10 @@ pub struct FactsOptions {
 
 impl Default for FactsOptions {
     fn default() -> Self {
-        FactsOptions { strictness: Strictness::Strict, max_list_len: 10_000 }
+        FactsOptions {
+            strictness: Strictness::Strict,
+            max_list_len: 10_000,
+        }
     }
 }
 
@@ -122,16 +133,26 @@ impl Policy {
             Some(p) => Ok(p),
             None => Err(PolicyError {
                 diagnostics: diags,
-                sources: sources.iter().map(|s| (s.path.clone(), s.text.clone())).collect(),
+                sources: sources
+                    .iter()
+                    .map(|s| (s.path.clone(), s.text.clone()))
+                    .collect(),
             }),
         }
     }
 
     /// Checks a policy set and returns every diagnostic, with the compiled set when it has
     /// no errors.
-    pub fn check_sources(sources: &[Source], opts: &LoadOptions) -> (Option<Policy>, Vec<Diagnostic>) {
+    pub fn check_sources(
+        sources: &[Source],
+        opts: &LoadOptions,
+    ) -> (Option<Policy>, Vec<Diagnostic>) {
         let mut findings: Vec<Finding> = Vec::new();
-        let mut manifest = Manifest { name: "unnamed".into(), version: "0".into(), ..Manifest::default() };
+        let mut manifest = Manifest {
+            name: "unnamed".into(),
+            version: "0".into(),
+            ..Manifest::default()
+        };
         let mut manifest_file: Option<SourceFile> = None;
         if sources.len() > opts.max_files {
             let d = Diagnostic {
@@ -142,8 +163,16 @@ impl Policy {
                 column: 0,
                 end_line: 0,
                 end_column: 0,
-                message: format!("the policy set has {} files, more than the limit of {}", sources.len(), opts.max_files),
-                message_zh: format!("政策集有 {} 个文件，超过上限 {}", sources.len(), opts.max_files),
+                message: format!(
+                    "the policy set has {} files, more than the limit of {}",
+                    sources.len(),
+                    opts.max_files
+                ),
+                message_zh: format!(
+                    "政策集有 {} 个文件，超过上限 {}",
+                    sources.len(),
+                    opts.max_files
+                ),
                 help: None,
                 help_zh: None,
                 span: Span::default(),
@@ -155,7 +184,9 @@ impl Policy {
             match toml::from_str::<Manifest>(&m.text) {
                 Ok(mf) => manifest = mf,
                 Err(e) => {
-                    let span = e.span().map_or(Span::default(), |r| Span::new(r.start, r.end));
+                    let span = e
+                        .span()
+                        .map_or(Span::default(), |r| Span::new(r.start, r.end));
                     let msg = e.message().to_string();
                     findings.push(Finding::error(
                         "E0106",
@@ -169,7 +200,10 @@ impl Policy {
             manifest_file = Some(sf);
         }
         // The .humiao files, in manifest order when given, else sorted by path.
-        let mut humiao: Vec<&Source> = sources.iter().filter(|s| s.path.ends_with(".humiao")).collect();
+        let mut humiao: Vec<&Source> = sources
+            .iter()
+            .filter(|s| s.path.ends_with(".humiao"))
+            .collect();
         humiao.sort_by(|a, b| a.path.cmp(&b.path));
         if !manifest.files.is_empty() {
             let mut ordered = Vec::new();
@@ -210,7 +244,10 @@ impl Policy {
                 ));
             }
         }
-        let files: Vec<SourceFile> = humiao.iter().map(|s| SourceFile::new(&s.path, &s.text)).collect();
+        let files: Vec<SourceFile> = humiao
+            .iter()
+            .map(|s| SourceFile::new(&s.path, &s.text))
+            .collect();
         let mut asts = Vec::with_capacity(files.len());
         for (i, f) in files.iter().enumerate() {
             let (ast, errs) = humiao_grammar::parse(&f.text, &opts.parse);
@@ -220,7 +257,11 @@ impl Policy {
         let units: Vec<Unit> = files
             .iter()
             .zip(asts.iter())
-            .map(|(f, a)| Unit { path: f.path.as_str(), text: f.text.as_str(), file: a })
+            .map(|(f, a)| Unit {
+                path: f.path.as_str(),
+                text: f.text.as_str(),
+                file: a,
+            })
             .collect();
         let c = compile(&units, &opts.params);
         findings.extend(c.findings);
@@ -230,7 +271,10 @@ impl Policy {
                 "E0002",
                 usize::MAX - 1,
                 Span::default(),
-                format!("the policy set has {nrules} rules, more than the limit of {}", opts.max_rules),
+                format!(
+                    "the policy set has {nrules} rules, more than the limit of {}",
+                    opts.max_rules
+                ),
                 format!("政策集有 {nrules} 条规则，超过上限 {}", opts.max_rules),
             ));
         }
@@ -241,7 +285,10 @@ impl Policy {
                     "E0402",
                     *fi,
                     r.file.span,
-                    format!("the roster file `{}` is not in the policy set", r.file.value),
+                    format!(
+                        "the roster file `{}` is not in the policy set",
+                        r.file.value
+                    ),
                     format!("名册文件 `{}` 不在政策集中", r.file.value),
                 ));
             }
@@ -252,7 +299,9 @@ impl Policy {
                 if f.file == usize::MAX - 1 {
                     let mut g = f.clone();
                     g.file = 0;
-                    let mf = manifest_file.clone().unwrap_or_else(|| SourceFile::new("humiao.toml", ""));
+                    let mf = manifest_file
+                        .clone()
+                        .unwrap_or_else(|| SourceFile::new("humiao.toml", ""));
                     let mut d = resolve(&g, std::slice::from_ref(&mf));
                     d.file = "humiao.toml".into();
                     d
@@ -266,7 +315,8 @@ impl Policy {
             })
             .collect();
         diags.sort_by(|a, b| {
-            (a.severity, &a.file, a.line, a.column, a.code).cmp(&(b.severity, &b.file, b.line, b.column, b.code))
+            (a.severity, &a.file, a.line, a.column, a.code)
+                .cmp(&(b.severity, &b.file, b.line, b.column, b.code))
         });
         diags.dedup();
         if diags.iter().any(|d| d.severity == Severity::Error) {
@@ -292,7 +342,11 @@ impl Policy {
     }
 
     pub fn reference(&self) -> PolicyRef {
-        PolicyRef { name: self.name.clone(), version: self.version.clone(), digest: self.digest.clone() }
+        PolicyRef {
+            name: self.name.clone(),
+            version: self.version.clone(),
+            digest: self.digest.clone(),
+        }
     }
 
     pub fn params(&self) -> &[ParamDef] {
@@ -300,20 +354,40 @@ impl Policy {
     }
 
     /// Reads a case's JSON facts against the schema.
-    pub fn load_facts(&self, json: &serde_json::Value, opts: &FactsOptions) -> Result<Facts, Vec<FactError>> {
-        let loader = Loader { schema: &self.schema, tree: &self.tree, strictness: opts.strictness, max_list_len: opts.max_list_len };
+    pub fn load_facts(
+        &self,
+        json: &serde_json::Value,
+        opts: &FactsOptions,
+    ) -> Result<Facts, Vec<FactError>> {
+        let loader = Loader {
+            schema: &self.schema,
+            tree: &self.tree,
+            strictness: opts.strictness,
+            max_list_len: opts.max_list_len,
+        };
         loader.load(json)
     }
 
     /// Evaluates loaded facts as of a date.
-    pub fn evaluate(&self, facts: &Facts, as_of: Date, opts: &EvalOptions) -> Result<Decision, EvalError> {
+    pub fn evaluate(
+        &self,
+        facts: &Facts,
+        as_of: Date,
+        opts: &EvalOptions,
+    ) -> Result<Decision, EvalError> {
         let mut ev = Evaluator::new(&self.program, &self.schema, facts, as_of, opts.max_steps);
         ev.run()?;
         ev.decision(self.reference(), opts)
     }
 
     /// Reads JSON facts and evaluates them.
-    pub fn evaluate_json(&self, json: &serde_json::Value, as_of: Date, opts: &EvalOptions, fopts: &FactsOptions) -> Result<Decision, EvaluateError> {
+    pub fn evaluate_json(
+        &self,
+        json: &serde_json::Value,
+        as_of: Date,
+        opts: &EvalOptions,
+        fopts: &FactsOptions,
+    ) -> Result<Decision, EvaluateError> {
         let facts = self.load_facts(json, fopts).map_err(EvaluateError::Facts)?;
         Ok(self.evaluate(&facts, as_of, opts)?)
     }
@@ -333,7 +407,10 @@ impl Policy {
 
     /// The text of a data file of the set (e.g. a roster CSV).
     pub fn data_file(&self, path: &str) -> Option<&str> {
-        self.sources.iter().find(|s| s.path == path).map(|s| s.text.as_str())
+        self.sources
+            .iter()
+            .find(|s| s.path == path)
+            .map(|s| s.text.as_str())
     }
 }
 
@@ -350,7 +427,10 @@ fn digest(sources: &[Source], params: &[ParamDef]) -> String {
         h.update((s.text.len() as u64).to_le_bytes());
         h.update(s.text.as_bytes());
     }
-    let mut ps: Vec<(&str, &str)> = params.iter().map(|p| (p.key.as_str(), p.text.as_str())).collect();
+    let mut ps: Vec<(&str, &str)> = params
+        .iter()
+        .map(|p| (p.key.as_str(), p.text.as_str()))
+        .collect();
     ps.sort_unstable();
     for (k, v) in ps {
         h.update(b"param\0");

@@ -44,7 +44,9 @@ impl Policy {
         let mut results = Vec::new();
         for t in &self.tests {
             let file = self.files.get(t.file);
-            let line_of = |span: humiao_grammar::ast::Span| file.map_or(0, |f| f.lines.line_col(&f.text, span.start as usize).0);
+            let line_of = |span: humiao_grammar::ast::Span| {
+                file.map_or(0, |f| f.lines.line_col(&f.text, span.start as usize).0)
+            };
             let mut r = TestResult {
                 file: file.map(|f| f.path.clone()).unwrap_or_default(),
                 line: line_of(t.span),
@@ -59,7 +61,12 @@ impl Policy {
                         Ok(f) => r.failures = f,
                         Err(e) => r.error = Some(e),
                     },
-                    None => r.error = Some("plan tests need the planner; none was given / 计划测试需要排程器".into()),
+                    None => {
+                        r.error = Some(
+                            "plan tests need the planner; none was given / 计划测试需要排程器"
+                                .into(),
+                        )
+                    }
                 }
             } else {
                 match self.run_decision_test(t, &line_of) {
@@ -71,10 +78,18 @@ impl Policy {
             results.push(r);
         }
         let passed = results.iter().filter(|r| r.passed).count();
-        TestReport { passed, failed: results.len() - passed, results }
+        TestReport {
+            passed,
+            failed: results.len() - passed,
+            results,
+        }
     }
 
-    fn run_decision_test(&self, t: &CompiledTest, line_of: &dyn Fn(humiao_grammar::ast::Span) -> usize) -> Result<Vec<TestFailure>, String> {
+    fn run_decision_test(
+        &self,
+        t: &CompiledTest,
+        line_of: &dyn Fn(humiao_grammar::ast::Span) -> usize,
+    ) -> Result<Vec<TestFailure>, String> {
         let owned;
         let policy = if t.params.is_empty() {
             self
@@ -82,10 +97,15 @@ impl Policy {
             owned = self.with_param_values(&t.params);
             &owned
         };
-        let facts = policy.load_facts(&t.given, &FactsOptions::default()).map_err(|errs| {
-            let lines: Vec<String> = errs.iter().map(|e| format!("{} / {}", e.message, e.message_zh)).collect();
-            format!("the test's facts are invalid: {}", lines.join("; "))
-        })?;
+        let facts = policy
+            .load_facts(&t.given, &FactsOptions::default())
+            .map_err(|errs| {
+                let lines: Vec<String> = errs
+                    .iter()
+                    .map(|e| format!("{} / {}", e.message, e.message_zh))
+                    .collect();
+                format!("the test's facts are invalid: {}", lines.join("; "))
+            })?;
         let as_of = match t.as_of {
             Some(d) => d,
             None => discovered_date(&t.given).ok_or_else(|| {
@@ -93,17 +113,33 @@ impl Policy {
             })?,
         };
         let opts = EvalOptions::default();
-        let mut ev = Evaluator::new(&policy.program, &policy.schema, &facts, as_of, opts.max_steps);
+        let mut ev = Evaluator::new(
+            &policy.program,
+            &policy.schema,
+            &facts,
+            as_of,
+            opts.max_steps,
+        );
         ev.run().map_err(|e| e.to_string())?;
-        let d = ev.decision(policy.reference(), &opts).map_err(|e| e.to_string())?;
+        let d = ev
+            .decision(policy.reference(), &opts)
+            .map_err(|e| e.to_string())?;
         let mut failures = Vec::new();
         for e in &t.expects {
-            let fail = |expected: String, actual: String| TestFailure { expectation: e.text.clone(), line: line_of(e.span), expected, actual };
+            let fail = |expected: String, actual: String| TestFailure {
+                expectation: e.text.clone(),
+                line: line_of(e.span),
+                expected,
+                actual,
+            };
             match &e.kind {
                 ExpectKind::Status(s) => {
                     let actual = status_name(d.status);
                     if actual != s {
-                        failures.push(fail(format!("status {s}"), format!("status {actual}{}", undecided_hint(&d))));
+                        failures.push(fail(
+                            format!("status {s}"),
+                            format!("status {actual}{}", undecided_hint(&d)),
+                        ));
                     }
                 }
                 ExpectKind::Missing { first, fact } => {
@@ -115,61 +151,124 @@ impl Policy {
                     };
                     if !ok {
                         let listed: Vec<&str> = d.missing.iter().map(|m| m.fact.as_str()).collect();
-                        let want = if *first { format!("`{fact}` first among missing facts") } else { format!("`{fact}` among missing facts") };
+                        let want = if *first {
+                            format!("`{fact}` first among missing facts")
+                        } else {
+                            format!("`{fact}` among missing facts")
+                        };
                         failures.push(fail(want, format!("missing: [{}]", listed.join(", "))));
                     }
                 }
                 ExpectKind::Fired(id) => {
                     if !d.fired.contains(id) {
-                        failures.push(fail(format!("`{id}` fired"), format!("fired: [{}]{}", d.fired.join(", "), undecided_hint(&d))));
+                        failures.push(fail(
+                            format!("`{id}` fired"),
+                            format!("fired: [{}]{}", d.fired.join(", "), undecided_hint(&d)),
+                        ));
                     }
                 }
                 ExpectKind::NotFired(id) => {
                     if d.fired.contains(id) {
-                        failures.push(fail(format!("`{id}` not fired"), format!("fired: [{}]", d.fired.join(", "))));
+                        failures.push(fail(
+                            format!("`{id}` not fired"),
+                            format!("fired: [{}]", d.fired.join(", ")),
+                        ));
                     }
                 }
                 ExpectKind::Undecided(k) => {
                     if !d.undecided.contains(k) {
-                        failures.push(fail(format!("`{k}` undecided"), format!("undecided: [{}]", d.undecided.join(", "))));
+                        failures.push(fail(
+                            format!("`{k}` undecided"),
+                            format!("undecided: [{}]", d.undecided.join(", ")),
+                        ));
                     }
                 }
                 ExpectKind::NoObligation { action, party } => {
-                    let hit = d.obligations.iter().find(|o| &o.action == action && party.as_ref().is_none_or(|p| o.party.as_ref() == Some(p)));
+                    let hit = d.obligations.iter().find(|o| {
+                        &o.action == action
+                            && party.as_ref().is_none_or(|p| o.party.as_ref() == Some(p))
+                    });
                     if let Some(o) = hit {
-                        failures.push(fail(format!("no `{action}` obligation"), format!("`{}` from rule `{}`", o.id, o.rule)));
+                        failures.push(fail(
+                            format!("no `{action}` obligation"),
+                            format!("`{}` from rule `{}`", o.id, o.rule),
+                        ));
                     }
                 }
-                ExpectKind::Obligation { actor, action, party, due } => {
+                ExpectKind::Obligation {
+                    actor,
+                    action,
+                    party,
+                    due,
+                } => {
                     let cands: Vec<_> = d
                         .obligations
                         .iter()
-                        .filter(|o| &o.action == action && o.party.as_deref() == Some(party.as_str()) && actor.as_ref().is_none_or(|a| &o.actor == a))
+                        .filter(|o| {
+                            &o.action == action
+                                && o.party.as_deref() == Some(party.as_str())
+                                && actor.as_ref().is_none_or(|a| &o.actor == a)
+                        })
                         .collect();
                     let want = format!(
                         "{}{action} to {party}{}",
-                        actor.as_ref().map_or(String::new(), |a| format!("{a} must ")),
+                        actor
+                            .as_ref()
+                            .map_or(String::new(), |a| format!("{a} must ")),
                         due.as_ref().map_or(String::new(), |d| format!(" due {d}"))
                     );
                     if cands.is_empty() {
-                        let have: Vec<String> = d.obligations.iter().map(|o| format!("{} {} to {}", o.actor, o.action, o.party.as_deref().unwrap_or("-"))).collect();
-                        failures.push(fail(want, format!("obligations: [{}]{}", have.join("; "), undecided_hint(&d))));
+                        let have: Vec<String> = d
+                            .obligations
+                            .iter()
+                            .map(|o| {
+                                format!(
+                                    "{} {} to {}",
+                                    o.actor,
+                                    o.action,
+                                    o.party.as_deref().unwrap_or("-")
+                                )
+                            })
+                            .collect();
+                        failures.push(fail(
+                            want,
+                            format!("obligations: [{}]{}", have.join("; "), undecided_hint(&d)),
+                        ));
                     } else if let Some(due) = due {
-                        let ok = cands.iter().any(|o| o.due.as_deref().is_some_and(|od| same_time(od, due)));
+                        let ok = cands
+                            .iter()
+                            .any(|o| o.due.as_deref().is_some_and(|od| same_time(od, due)));
                         if !ok {
-                            let got: Vec<String> = cands.iter().map(|o| o.due.clone().unwrap_or_else(|| "unknown".into())).collect();
+                            let got: Vec<String> = cands
+                                .iter()
+                                .map(|o| o.due.clone().unwrap_or_else(|| "unknown".into()))
+                                .collect();
                             failures.push(fail(want, format!("due {}", got.join(", "))));
                         }
                     }
                 }
                 ExpectKind::Holds(ex) => match ev.eval(ex) {
                     Ok(Value::Bool(true)) => {}
-                    Ok(Value::Bool(false)) => failures.push(fail("true".into(), format!("false; conclusions: {}", serde_json::to_string(&d.conclusions).unwrap_or_default()))),
-                    Ok(_) => failures.push(fail("true".into(), format!("unknown (not decided){}", undecided_hint(&d)))),
+                    Ok(Value::Bool(false)) => failures.push(fail(
+                        "true".into(),
+                        format!(
+                            "false; conclusions: {}",
+                            serde_json::to_string(&d.conclusions).unwrap_or_default()
+                        ),
+                    )),
+                    Ok(_) => failures.push(fail(
+                        "true".into(),
+                        format!("unknown (not decided){}", undecided_hint(&d)),
+                    )),
                     Err(err) => failures.push(fail("true".into(), err.to_string())),
                 },
-                ExpectKind::EveryStreetVisitedOnce | ExpectKind::NoCommunityRepeated | ExpectKind::StreetInMonth { .. } => {
-                    failures.push(fail("a plan expectation inside a plan test".into(), "used in a decision test".into()));
+                ExpectKind::EveryStreetVisitedOnce
+                | ExpectKind::NoCommunityRepeated
+                | ExpectKind::StreetInMonth { .. } => {
+                    failures.push(fail(
+                        "a plan expectation inside a plan test".into(),
+                        "used in a decision test".into(),
+                    ));
                 }
             }
         }
@@ -182,7 +281,11 @@ fn undecided_hint(d: &Decision) -> String {
         String::new()
     } else {
         let m: Vec<&str> = d.missing.iter().map(|m| m.fact.as_str()).collect();
-        format!(" (undecided: {}; missing: {})", d.undecided.join(", "), m.join(", "))
+        format!(
+            " (undecided: {}; missing: {})",
+            d.undecided.join(", "),
+            m.join(", ")
+        )
     }
 }
 

@@ -194,8 +194,8 @@ impl State {
 pub(crate) fn street_candidates(state: &State, scope: &Scope<'_>, seed: u64) -> Vec<usize> {
     let mut owed = state.owed_streets(scope);
     let mut others: Vec<usize> = scope.eligible_streets().into_iter().filter(|&s| !state.owed(s)).collect();
-    owed.sort_by_key(|&s| state.street_rank(scope, seed, s));
-    others.sort_by_key(|&s| state.street_rank(scope, seed, s));
+    owed.sort_by_cached_key(|&s| state.street_rank(scope, seed, s));
+    others.sort_by_cached_key(|&s| state.street_rank(scope, seed, s));
     owed.extend(others);
     owed
 }
@@ -241,12 +241,12 @@ pub(crate) fn select_streets(
 pub(crate) fn select_communities(state: &State, scope: &Scope<'_>, spec: &RotationSpec, s: usize) -> Vec<usize> {
     let take = Counts::communities_in(spec, scope, s);
     let mut owed = state.owed_communities(scope, s);
-    owed.sort_by_key(|&c| state.community_rank(scope, spec.seed, s, c));
+    owed.sort_by_cached_key(|&c| state.community_rank(scope, spec.seed, s, c));
     let mut picked: Vec<usize> = owed.into_iter().take(take).collect();
     if picked.len() < take {
         let mut rest: Vec<usize> =
             scope.eligible_communities(s).into_iter().filter(|c| !picked.contains(c)).collect();
-        rest.sort_by_key(|&c| state.community_rank(scope, spec.seed, s, c));
+        rest.sort_by_cached_key(|&c| state.community_rank(scope, spec.seed, s, c));
         let more = take - picked.len();
         picked.extend(rest.into_iter().take(more));
     }

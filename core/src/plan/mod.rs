@@ -48,6 +48,17 @@ pub enum Preference {
     LeastRecentlyVisited,
 }
 
+impl Preference {
+    /// Parses the language's name: `flagged` or `least_recently_visited`.
+    pub fn parse(s: &str) -> Option<Preference> {
+        match s {
+            "flagged" => Some(Preference::Flagged),
+            "least_recently_visited" => Some(Preference::LeastRecentlyVisited),
+            _ => None,
+        }
+    }
+}
+
 /// A `rotation` declaration: what to pick each month.
 #[derive(Debug, Clone, PartialEq, Eq)]
 pub struct RotationSpec {
@@ -180,6 +191,22 @@ pub struct Plan {
     pub notes: Vec<String>,
     #[serde(default)]
     pub notes_zh: Vec<String>,
+}
+
+impl Plan {
+    /// The planned month `m`, if the plan covers it.
+    pub fn month(&self, m: YearMonth) -> Option<&PlanMonth> {
+        self.months.iter().find(|pm| pm.month == m)
+    }
+
+    /// Every visit to the street with this name or code, with its month, in month order.
+    pub fn visits_to<'a>(&'a self, street: &'a str) -> impl Iterator<Item = (YearMonth, &'a Visit)> + 'a {
+        let key = street.trim();
+        self.months
+            .iter()
+            .flat_map(|pm| pm.visits.iter().map(move |v| (pm.month, v)))
+            .filter(move |(_, v)| v.street == key || v.street_code == key)
+    }
 }
 
 /// Why no plan could be made (or a history could not be read).

@@ -11,6 +11,10 @@ use proptest::prelude::*;
 use super::tests::{small_roster, spec, ym};
 use super::*;
 
+/// A random history month: the gap in months before it, and its visits as (street,
+/// communities), indices to be reduced modulo the roster's sizes.
+type RawMonth = (u8, Vec<(u32, Vec<u32>)>);
+
 /// Raw random input; indices are reduced modulo the roster's sizes when used.
 #[derive(Debug, Clone)]
 struct Case {
@@ -19,8 +23,7 @@ struct Case {
     c: u32,
     seed: u64,
     months: u32,
-    /// (gap in months before this history month, visits as (street, communities))
-    history: Vec<(u8, Vec<(u32, Vec<u32>)>)>,
+    history: Vec<RawMonth>,
     flags: Vec<u32>,
     /// (street, community or None for the whole street)
     exclude: Vec<(u32, Option<u32>)>,
@@ -165,7 +168,7 @@ fn run(b: &mut Built, months: u32) -> Option<Plan> {
 
 proptest! {
     // No failure files: the core's folder holds only sources.
-    #![proptest_config(ProptestConfig { cases: 6000, failure_persistence: None, ..ProptestConfig::default() })]
+    #![proptest_config(ProptestConfig { cases: 400, failure_persistence: None, ..ProptestConfig::default() })]
 
     /// Every guarantee, on random rosters, histories, exclusions and flags.
     #[test]

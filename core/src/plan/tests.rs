@@ -138,6 +138,15 @@ fn twelve_months_from_scratch_keep_every_guarantee() {
         }
     }
     assert!(p.notes.iter().any(|n| n.contains("18 streets in the rotation, 3 a month")), "{:?}", p.notes);
+    // The helpers the in-file plan tests use.
+    let first = &p.months[0].visits[0];
+    assert_eq!(p.month(ym("2027-01")).unwrap().visits[0], *first);
+    assert!(p.month(ym("2028-01")).is_none());
+    assert_eq!(p.visits_to(&first.street).count(), 2);
+    assert_eq!(p.visits_to(&first.street_code).map(|(m, _)| m).next(), Some(ym("2027-01")));
+    assert_eq!(Preference::parse("flagged"), Some(Preference::Flagged));
+    assert_eq!(Preference::parse("least_recently_visited"), Some(Preference::LeastRecentlyVisited));
+    assert_eq!(Reason::parse("cycle_completion"), Some(Reason::CycleCompletion));
     assert_eq!(p.notes.len(), p.notes_zh.len());
 }
 
