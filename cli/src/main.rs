@@ -3,8 +3,7 @@
 //! Exit codes: 0 success (whatever the decision's status), 1 test failures, 2 invalid policy,
 //! facts or usage, 3 a batch finished with error records, 4 an internal error (a bug).
 
-mod human;
-mod load;
+use humiao_cli::{human, load};
 
 use clap::{Parser, Subcommand, ValueEnum};
 use humiao_core::time::{Date, DateTime};
