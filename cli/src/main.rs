@@ -468,7 +468,7 @@ fn batch(
 
 fn test(p: &PolicyArgs, format: Format) -> Result<ExitCode, Fail> {
     let policy = load_policy(p)?;
-    let report = policy.run_tests_with(None);
+    let report = policy.run_tests();
     let mut out = std::io::stdout().lock();
     if format == Format::Human {
         human::test_report(&mut out, &report, p.lang.into())?;

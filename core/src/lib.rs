@@ -9,6 +9,8 @@ pub mod eval;
 pub mod facts;
 pub mod ir;
 pub mod model;
+pub mod plan;
+pub mod planning;
 pub mod policy;
 pub mod testrun;
 pub mod time;

@@ -7,6 +7,7 @@
 
 pub mod ast;
 pub mod error;
+pub mod keywords;
 mod lines;
 mod parse;
 

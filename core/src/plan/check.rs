@@ -13,10 +13,18 @@ fn show(m: Option<YearMonth>) -> String {
 /// all). The history is replayed as `plan` replays it (months at or after `plan.from` ignored).
 /// Flags are not an input: a visit whose reasons include `flagged` may be an extra visit, in the
 /// plan's first month only.
-pub fn check_plan(spec: &RotationSpec, roster: &Roster, history: &[PlanMonth], plan: &Plan) -> Vec<String> {
+pub fn check_plan(
+    spec: &RotationSpec,
+    roster: &Roster,
+    history: &[PlanMonth],
+    plan: &Plan,
+) -> Vec<String> {
     let mut out = Vec::new();
     if plan.rotation != spec.name {
-        out.push(format!("the plan is for rotation `{}`, not `{}`", plan.rotation, spec.name));
+        out.push(format!(
+            "the plan is for rotation `{}`, not `{}`",
+            plan.rotation, spec.name
+        ));
     }
     if spec.streets_per_month == 0 || spec.communities_per_street == 0 {
         out.push("the rotation must visit at least 1 street and 1 community per street".to_owned());
@@ -51,7 +59,11 @@ pub fn check_plan(spec: &RotationSpec, roster: &Roster, history: &[PlanMonth], p
     for (i, pm) in plan.months.iter().enumerate() {
         let m = pm.month;
         if expected != Some(m) {
-            out.push(format!("month {} of the plan is {m}, expected {}", i + 1, show(expected)));
+            out.push(format!(
+                "month {} of the plan is {m}, expected {}",
+                i + 1,
+                show(expected)
+            ));
         }
         expected = m.add(1);
 
@@ -67,7 +79,11 @@ pub fn check_plan(spec: &RotationSpec, roster: &Roster, history: &[PlanMonth], p
             }
         }
         if pm.visits.len() != counts.per_month {
-            out.push(format!("{m}: {} streets, expected {}", pm.visits.len(), counts.per_month));
+            out.push(format!(
+                "{m}: {} streets, expected {}",
+                pm.visits.len(),
+                counts.per_month
+            ));
         }
 
         // Streets and rounds.
@@ -84,11 +100,18 @@ pub fn check_plan(spec: &RotationSpec, roster: &Roster, history: &[PlanMonth], p
         for (s, _, v) in &visits {
             let has = |r: Reason| v.reasons.contains(&r);
             if has(Reason::Flagged) && i > 0 {
-                out.push(format!("{m}: {} is marked flagged, but flags apply to the first month only", v.street));
+                out.push(format!(
+                    "{m}: {} is marked flagged, but flags apply to the first month only",
+                    v.street
+                ));
             }
             if state.owed(*s) {
                 let turn = state.turn_reason(*s);
-                let wrong = if turn == Reason::NeverVisited { Reason::LeastRecentlyVisited } else { Reason::NeverVisited };
+                let wrong = if turn == Reason::NeverVisited {
+                    Reason::LeastRecentlyVisited
+                } else {
+                    Reason::NeverVisited
+                };
                 if has(wrong) {
                     out.push(format!(
                         "{m}: {} is given the reason {} but its last visit is {}",
@@ -98,10 +121,17 @@ pub fn check_plan(spec: &RotationSpec, roster: &Roster, history: &[PlanMonth], p
                     ));
                 }
                 if has(Reason::CycleCompletion) {
-                    out.push(format!("{m}: {} is its turn in the round, not a cycle_completion visit", v.street));
+                    out.push(format!(
+                        "{m}: {} is its turn in the round, not a cycle_completion visit",
+                        v.street
+                    ));
                 }
                 if !has(turn) && !has(Reason::Flagged) {
-                    out.push(format!("{m}: {} is its turn in the round; its reasons should include {}", v.street, turn.as_str()));
+                    out.push(format!(
+                        "{m}: {} is its turn in the round; its reasons should include {}",
+                        v.street,
+                        turn.as_str()
+                    ));
                 }
             } else {
                 let flag_ok = has(Reason::Flagged) && i == 0;
@@ -137,18 +167,46 @@ pub fn check_plan(spec: &RotationSpec, roster: &Roster, history: &[PlanMonth], p
         }
         // Least recently visited first: among owed streets, and among the completion extras.
         let unflagged = |v: &Visit| !v.reasons.contains(&Reason::Flagged);
-        let picked_regular: Vec<usize> =
-            visits.iter().filter(|(s, _, v)| state.owed(*s) && unflagged(v)).map(|(s, _, _)| *s).collect();
-        let left: Vec<usize> = owed_before.iter().copied().filter(|&s| !in_month(s)).collect();
-        order_violations(&scope, &state, m, &picked_regular, &left, "the round still owes", &mut out);
-        let picked_extra: Vec<usize> = visits
+        let picked_regular: Vec<usize> = visits
             .iter()
-            .filter(|(s, _, v)| !state.owed(*s) && v.reasons.contains(&Reason::CycleCompletion) && unflagged(v))
+            .filter(|(s, _, v)| state.owed(*s) && unflagged(v))
             .map(|(s, _, _)| *s)
             .collect();
-        let others: Vec<usize> =
-            scope.eligible_streets().into_iter().filter(|&s| !state.owed(s) && !in_month(s)).collect();
-        order_violations(&scope, &state, m, &picked_extra, &others, "also visited in this round", &mut out);
+        let left: Vec<usize> = owed_before
+            .iter()
+            .copied()
+            .filter(|&s| !in_month(s))
+            .collect();
+        order_violations(
+            &scope,
+            &state,
+            m,
+            &picked_regular,
+            &left,
+            "the round still owes",
+            &mut out,
+        );
+        let picked_extra: Vec<usize> = visits
+            .iter()
+            .filter(|(s, _, v)| {
+                !state.owed(*s) && v.reasons.contains(&Reason::CycleCompletion) && unflagged(v)
+            })
+            .map(|(s, _, _)| *s)
+            .collect();
+        let others: Vec<usize> = scope
+            .eligible_streets()
+            .into_iter()
+            .filter(|&s| !state.owed(s) && !in_month(s))
+            .collect();
+        order_violations(
+            &scope,
+            &state,
+            m,
+            &picked_extra,
+            &others,
+            "also visited in this round",
+            &mut out,
+        );
 
         if i == 0 {
             let regular_places = counts.per_month.saturating_sub(flagged_extras);
@@ -161,7 +219,8 @@ pub fn check_plan(spec: &RotationSpec, roster: &Roster, history: &[PlanMonth], p
             deadline = Some(months_needed - 1);
         }
 
-        let applied: Vec<(usize, Vec<usize>)> = visits.iter().map(|(s, c, _)| (*s, c.clone())).collect();
+        let applied: Vec<(usize, Vec<usize>)> =
+            visits.iter().map(|(s, c, _)| (*s, c.clone())).collect();
         let round = state.round;
         let start = state.round_start.unwrap_or(m);
         let closed = state.apply_month(&scope, m, &applied);
@@ -171,7 +230,13 @@ pub fn check_plan(spec: &RotationSpec, roster: &Roster, history: &[PlanMonth], p
         } else if deadline.is_some_and(|d| i >= d) && !late_reported {
             out.push(format!(
                 "round {round}, begun in {start}, is not completed by {m}: it still owes {}",
-                state.owed_streets(&scope).iter().filter_map(|&s| scope.street(s)).map(|s| s.name.as_str()).collect::<Vec<_>>().join("、")
+                state
+                    .owed_streets(&scope)
+                    .iter()
+                    .filter_map(|&s| scope.street(s))
+                    .map(|s| s.name.as_str())
+                    .collect::<Vec<_>>()
+                    .join("、")
             ));
             late_reported = true;
         }
@@ -223,13 +288,22 @@ fn check_visit(
     };
     let street = scope.street(s)?;
     if v.street_code != street.code {
-        out.push(format!("{m}: {} has the code {}, not `{}`", street.name, street.code, v.street_code));
+        out.push(format!(
+            "{m}: {} has the code {}, not `{}`",
+            street.name, street.code, v.street_code
+        ));
     }
     if !scope.street_eligible(s) {
-        out.push(format!("{m}: {} is out of the rotation (excluded)", street.name));
+        out.push(format!(
+            "{m}: {} is out of the rotation (excluded)",
+            street.name
+        ));
     }
     if v.methods != spec.methods {
-        out.push(format!("{m}: {}: methods {:?}, expected {:?}", street.name, v.methods, spec.methods));
+        out.push(format!(
+            "{m}: {}: methods {:?}, expected {:?}",
+            street.name, v.methods, spec.methods
+        ));
     }
     if v.reasons.is_empty() {
         out.push(format!("{m}: {} has no reason", street.name));
@@ -251,33 +325,64 @@ fn check_visit(
     let mut comms: Vec<usize> = Vec::new();
     for pc in &v.communities {
         let Some(c) = street.community_index(&pc.name) else {
-            out.push(format!("{m}: `{}` is not a community of {}", pc.name, street.name));
+            out.push(format!(
+                "{m}: `{}` is not a community of {}",
+                pc.name, street.name
+            ));
             continue;
         };
-        let Some(community) = scope.community(s, c) else { continue };
+        let Some(community) = scope.community(s, c) else {
+            continue;
+        };
         if pc.code != community.code {
-            out.push(format!("{m}: {} has the code {}, not `{}`", community.name, community.code, pc.code));
+            out.push(format!(
+                "{m}: {} has the code {}, not `{}`",
+                community.name, community.code, pc.code
+            ));
         }
         if !scope.community_eligible(s, c) {
-            out.push(format!("{m}: {} of {} is out of the rotation (excluded)", community.name, street.name));
+            out.push(format!(
+                "{m}: {} of {} is out of the rotation (excluded)",
+                community.name, street.name
+            ));
         }
         if comms.contains(&c) {
-            out.push(format!("{m}: {} of {} is listed twice", community.name, street.name));
+            out.push(format!(
+                "{m}: {} of {} is listed twice",
+                community.name, street.name
+            ));
             continue;
         }
         comms.push(c);
     }
     let need = Counts::communities_in(spec, scope, s);
     if v.communities.len() != need {
-        out.push(format!("{m}: {} has {} communities, expected {need}", street.name, v.communities.len()));
+        out.push(format!(
+            "{m}: {} has {} communities, expected {need}",
+            street.name,
+            v.communities.len()
+        ));
     }
     if scope.street_eligible(s) {
         // Inside the street: the owed communities first; repeats only once all were visited.
         let owed = state.owed_communities(scope, s);
         let name = |c: usize| scope.community(s, c).map_or("", |x| x.name.as_str());
-        let unvisited: Vec<&str> = owed.iter().copied().filter(|c| !comms.contains(c)).map(name).collect();
-        let repeats: Vec<usize> = comms.iter().copied().filter(|c| !owed.contains(c)).collect();
-        let ok = if owed.len() >= need { repeats.is_empty() } else { unvisited.is_empty() };
+        let unvisited: Vec<&str> = owed
+            .iter()
+            .copied()
+            .filter(|c| !comms.contains(c))
+            .map(name)
+            .collect();
+        let repeats: Vec<usize> = comms
+            .iter()
+            .copied()
+            .filter(|c| !owed.contains(c))
+            .collect();
+        let ok = if owed.len() >= need {
+            repeats.is_empty()
+        } else {
+            unvisited.is_empty()
+        };
         if !ok {
             for &c in &repeats {
                 out.push(format!(

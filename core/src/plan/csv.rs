@@ -41,13 +41,17 @@ pub(crate) fn read(text: &str) -> (Vec<Record>, Vec<(usize, CsvProblem)>) {
         let f = std::mem::take(field);
         fields.push(if quoted { f } else { f.trim().to_owned() });
     };
-    let finish_record = |records: &mut Vec<Record>, fields: &mut Vec<String>, record_line: usize| {
-        let fs = std::mem::take(fields);
-        let blank = fs.len() == 1 && fs.first().is_some_and(|f| f.is_empty());
-        if !blank {
-            records.push(Record { line: record_line, fields: fs });
-        }
-    };
+    let finish_record =
+        |records: &mut Vec<Record>, fields: &mut Vec<String>, record_line: usize| {
+            let fs = std::mem::take(fields);
+            let blank = fs.len() == 1 && fs.first().is_some_and(|f| f.is_empty());
+            if !blank {
+                records.push(Record {
+                    line: record_line,
+                    fields: fs,
+                });
+            }
+        };
 
     while let Some(ch) = chars.next() {
         match ch {
@@ -160,7 +164,10 @@ mod tests {
 
     #[test]
     fn bom_blank_lines_trailing_field() {
-        assert_eq!(fields("\u{feff}a,b\n\n c , d \n1,"), vec![vec!["a", "b"], vec!["c", "d"], vec!["1", ""]]);
+        assert_eq!(
+            fields("\u{feff}a,b\n\n c , d \n1,"),
+            vec![vec!["a", "b"], vec!["c", "d"], vec!["1", ""]]
+        );
         assert_eq!(fields("a,\"\"\n"), vec![vec!["a", ""]]);
         assert_eq!(fields("  \"q \" ,b\n"), vec![vec!["q ", "b"]]);
     }
@@ -170,7 +177,11 @@ mod tests {
         let (records, problems) = read("a,b\"c\n\"x\"y,z\n\"open\n");
         assert_eq!(
             problems,
-            vec![(1, CsvProblem::Stray), (2, CsvProblem::TextAfter), (3, CsvProblem::Unterminated)]
+            vec![
+                (1, CsvProblem::Stray),
+                (2, CsvProblem::TextAfter),
+                (3, CsvProblem::Unterminated)
+            ]
         );
         assert_eq!(records.len(), 3);
     }

@@ -10,8 +10,8 @@ use std::collections::BTreeMap;
 
 use super::hash::tie_key;
 use super::{
-    validate_roster, Counts, Flag, Note, Plan, PlanCommunity, PlanError, PlanMonth, Preference, Reason, Roster,
-    RotationSpec, Scope, Visit, MAX_MONTHS,
+    validate_roster, Counts, Flag, Note, Plan, PlanCommunity, PlanError, PlanMonth, Preference,
+    Reason, Roster, RotationSpec, Scope, Visit, MAX_MONTHS,
 };
 use crate::time::YearMonth;
 
@@ -50,12 +50,21 @@ impl State {
         let streets = &scope.roster.streets;
         State {
             street_last: vec![None; streets.len()],
-            street_owed: (0..streets.len()).map(|s| scope.street_eligible(s)).collect(),
-            comm_last: streets.iter().map(|st| vec![None; st.communities.len()]).collect(),
+            street_owed: (0..streets.len())
+                .map(|s| scope.street_eligible(s))
+                .collect(),
+            comm_last: streets
+                .iter()
+                .map(|st| vec![None; st.communities.len()])
+                .collect(),
             comm_owed: streets
                 .iter()
                 .enumerate()
-                .map(|(s, st)| (0..st.communities.len()).map(|c| scope.community_eligible(s, c)).collect())
+                .map(|(s, st)| {
+                    (0..st.communities.len())
+                        .map(|c| scope.community_eligible(s, c))
+                        .collect()
+                })
                 .collect(),
             round: 1,
             round_start: None,
@@ -72,26 +81,47 @@ impl State {
     }
 
     pub fn comm_last(&self, s: usize, c: usize) -> Option<YearMonth> {
-        self.comm_last.get(s).and_then(|v| v.get(c)).copied().flatten()
+        self.comm_last
+            .get(s)
+            .and_then(|v| v.get(c))
+            .copied()
+            .flatten()
     }
 
     pub fn comm_owed(&self, s: usize, c: usize) -> bool {
-        self.comm_owed.get(s).and_then(|v| v.get(c)).copied().unwrap_or(false)
+        self.comm_owed
+            .get(s)
+            .and_then(|v| v.get(c))
+            .copied()
+            .unwrap_or(false)
     }
 
     /// Eligible streets the round in progress still owes a visit, in roster order.
     pub fn owed_streets(&self, scope: &Scope<'_>) -> Vec<usize> {
-        scope.eligible_streets().into_iter().filter(|&s| self.owed(s)).collect()
+        scope
+            .eligible_streets()
+            .into_iter()
+            .filter(|&s| self.owed(s))
+            .collect()
     }
 
     /// Eligible communities of `s` its community round still owes, in roster order.
     pub fn owed_communities(&self, scope: &Scope<'_>, s: usize) -> Vec<usize> {
-        scope.eligible_communities(s).into_iter().filter(|&c| self.comm_owed(s, c)).collect()
+        scope
+            .eligible_communities(s)
+            .into_iter()
+            .filter(|&c| self.comm_owed(s, c))
+            .collect()
     }
 
     /// Records a month of visits (streets and communities outside the scope are skipped).
     /// Returns whether the street round closed in this month.
-    pub fn apply_month(&mut self, scope: &Scope<'_>, month: YearMonth, visits: &[(usize, Vec<usize>)]) -> bool {
+    pub fn apply_month(
+        &mut self,
+        scope: &Scope<'_>,
+        month: YearMonth,
+        visits: &[(usize, Vec<usize>)],
+    ) -> bool {
         let mut any = false;
         for (s, comms) in visits {
             let s = *s;
@@ -114,7 +144,11 @@ impl State {
             self.round_start = Some(month);
         }
         if self.owed_streets(scope).is_empty() {
-            self.closed.push(RoundSpan { number: self.round, start: self.round_start, end: month });
+            self.closed.push(RoundSpan {
+                number: self.round,
+                start: self.round_start,
+                end: month,
+            });
             self.round = self.round.saturating_add(1);
             self.round_start = None;
             for s in scope.eligible_streets() {
@@ -127,7 +161,13 @@ impl State {
         false
     }
 
-    fn apply_communities(&mut self, scope: &Scope<'_>, s: usize, month: YearMonth, comms: &[usize]) {
+    fn apply_communities(
+        &mut self,
+        scope: &Scope<'_>,
+        s: usize,
+        month: YearMonth,
+        comms: &[usize],
+    ) {
         let mut visited: Vec<usize> = Vec::new();
         for &c in comms {
             if scope.community_eligible(s, c) && !visited.contains(&c) {
@@ -173,7 +213,13 @@ impl State {
         (self.last(s), tie_key(seed, &[name]))
     }
 
-    pub fn community_rank(&self, scope: &Scope<'_>, seed: u64, s: usize, c: usize) -> (Option<YearMonth>, u64) {
+    pub fn community_rank(
+        &self,
+        scope: &Scope<'_>,
+        seed: u64,
+        s: usize,
+        c: usize,
+    ) -> (Option<YearMonth>, u64) {
         let street = scope.street(s).map_or("", |st| st.name.as_str());
         let name = scope.community(s, c).map_or("", |cm| cm.name.as_str());
         (self.comm_last(s, c), tie_key(seed, &[street, name]))
@@ -193,7 +239,11 @@ impl State {
 /// (to fill a month in which the round closes) the other streets by urgency.
 pub(crate) fn street_candidates(state: &State, scope: &Scope<'_>, seed: u64) -> Vec<usize> {
     let mut owed = state.owed_streets(scope);
-    let mut others: Vec<usize> = scope.eligible_streets().into_iter().filter(|&s| !state.owed(s)).collect();
+    let mut others: Vec<usize> = scope
+        .eligible_streets()
+        .into_iter()
+        .filter(|&s| !state.owed(s))
+        .collect();
     owed.sort_by_cached_key(|&s| state.street_rank(scope, seed, s));
     others.sort_by_cached_key(|&s| state.street_rank(scope, seed, s));
     owed.extend(others);
@@ -212,7 +262,13 @@ pub(crate) fn select_streets(
 ) -> (Vec<(usize, Vec<Reason>)>, Vec<usize>) {
     let candidates = street_candidates(state, scope, seed);
     let base: Vec<usize> = candidates.iter().copied().take(counts.per_month).collect();
-    let reason = |s: usize| if state.owed(s) { state.turn_reason(s) } else { Reason::CycleCompletion };
+    let reason = |s: usize| {
+        if state.owed(s) {
+            state.turn_reason(s)
+        } else {
+            Reason::CycleCompletion
+        }
+    };
     let mut picks: Vec<(usize, Vec<Reason>)> = Vec::new();
     for &s in flagged.iter().take(counts.per_month) {
         // A flagged street that the round still owes and would have been picked anyway keeps
@@ -227,10 +283,18 @@ pub(crate) fn select_streets(
         picks.push((s, reasons));
     }
     let free = counts.per_month.saturating_sub(picks.len());
-    for s in candidates.iter().copied().filter(|s| !flagged.contains(s)).take(free) {
+    for s in candidates
+        .iter()
+        .copied()
+        .filter(|s| !flagged.contains(s))
+        .take(free)
+    {
         picks.push((s, vec![reason(s)]));
     }
-    let displaced: Vec<usize> = base.into_iter().filter(|s| !picks.iter().any(|(p, _)| p == s)).collect();
+    let displaced: Vec<usize> = base
+        .into_iter()
+        .filter(|s| !picks.iter().any(|(p, _)| p == s))
+        .collect();
     picks.sort_by_key(|(s, _)| *s);
     (picks, displaced)
 }
@@ -238,14 +302,22 @@ pub(crate) fn select_streets(
 /// Picks the communities of street `s`, in roster order: the communities its round still owes,
 /// visited longest ago first; if the round owes fewer than the visit takes, it closes and the
 /// rest come from the next round, again visited longest ago first.
-pub(crate) fn select_communities(state: &State, scope: &Scope<'_>, spec: &RotationSpec, s: usize) -> Vec<usize> {
+pub(crate) fn select_communities(
+    state: &State,
+    scope: &Scope<'_>,
+    spec: &RotationSpec,
+    s: usize,
+) -> Vec<usize> {
     let take = Counts::communities_in(spec, scope, s);
     let mut owed = state.owed_communities(scope, s);
     owed.sort_by_cached_key(|&c| state.community_rank(scope, spec.seed, s, c));
     let mut picked: Vec<usize> = owed.into_iter().take(take).collect();
     if picked.len() < take {
-        let mut rest: Vec<usize> =
-            scope.eligible_communities(s).into_iter().filter(|c| !picked.contains(c)).collect();
+        let mut rest: Vec<usize> = scope
+            .eligible_communities(s)
+            .into_iter()
+            .filter(|c| !picked.contains(c))
+            .collect();
         rest.sort_by_cached_key(|&c| state.community_rank(scope, spec.seed, s, c));
         let more = take - picked.len();
         picked.extend(rest.into_iter().take(more));
@@ -275,18 +347,30 @@ pub(crate) fn resolve_history(
         let entry = months.entry(pm.month).or_default();
         for v in &pm.visits {
             let Some(s) = resolve_street(roster, &v.street, &v.street_code) else {
-                let key = if v.street.trim().is_empty() { v.street_code.trim() } else { v.street.trim() };
+                let key = if v.street.trim().is_empty() {
+                    v.street_code.trim()
+                } else {
+                    v.street.trim()
+                };
                 *unknown_streets.entry(key.to_owned()).or_default() += 1;
                 continue;
             };
-            let Some(street) = roster.streets.get(s) else { continue };
+            let Some(street) = roster.streets.get(s) else {
+                continue;
+            };
             let mut comms = Vec::new();
             for pc in &v.communities {
                 match resolve_community(street, &pc.name, &pc.code) {
                     Some(c) => comms.push(c),
                     None => {
-                        let key = if pc.name.trim().is_empty() { pc.code.trim() } else { pc.name.trim() };
-                        *unknown_communities.entry((street.name.clone(), key.to_owned())).or_default() += 1;
+                        let key = if pc.name.trim().is_empty() {
+                            pc.code.trim()
+                        } else {
+                            pc.name.trim()
+                        };
+                        *unknown_communities
+                            .entry((street.name.clone(), key.to_owned()))
+                            .or_default() += 1;
                     }
                 }
             }
@@ -323,7 +407,10 @@ pub(crate) fn resolve_history(
             zh: format!("历史记录中 {street} 的 `{key}`（{n} 次）不是名册中该街道的社区，已忽略"),
         });
     }
-    months.into_iter().map(|(month, visits)| ResolvedMonth { month, visits }).collect()
+    months
+        .into_iter()
+        .map(|(month, visits)| ResolvedMonth { month, visits })
+        .collect()
 }
 
 /// A street by code (when given and known), else by name (or a code written as the name).
@@ -357,13 +444,22 @@ pub fn plan(
     flags: &[Flag],
 ) -> Result<Plan, PlanError> {
     if spec.streets_per_month == 0 {
-        return Err(PlanError::ZeroCount { rotation: spec.name.clone(), what: "streets per month" });
+        return Err(PlanError::ZeroCount {
+            rotation: spec.name.clone(),
+            what: "streets per month",
+        });
     }
     if spec.communities_per_street == 0 {
-        return Err(PlanError::ZeroCount { rotation: spec.name.clone(), what: "communities per street" });
+        return Err(PlanError::ZeroCount {
+            rotation: spec.name.clone(),
+            what: "communities per street",
+        });
     }
     if months > MAX_MONTHS {
-        return Err(PlanError::TooManyMonths { months, max: MAX_MONTHS });
+        return Err(PlanError::TooManyMonths {
+            months,
+            max: MAX_MONTHS,
+        });
     }
     if months > 0 && from.add(i64::from(months) - 1).is_none() {
         return Err(PlanError::MonthOutOfRange);
@@ -394,7 +490,11 @@ pub fn plan(
         if i > 0 {
             month = month.add(1).ok_or(PlanError::MonthOutOfRange)?;
         }
-        let flagged_now: Vec<usize> = if i == 0 { flagged.iter().map(|(s, _)| *s).collect() } else { Vec::new() };
+        let flagged_now: Vec<usize> = if i == 0 {
+            flagged.iter().map(|(s, _)| *s).collect()
+        } else {
+            Vec::new()
+        };
         let (picks, displaced) = select_streets(&state, &scope, counts, spec.seed, &flagged_now);
         if i == 0 {
             displaced_first = displaced;
@@ -402,7 +502,9 @@ pub fn plan(
         let mut visits = Vec::new();
         let mut applied = Vec::new();
         for (s, reasons) in picks {
-            let Some(street) = scope.street(s) else { continue };
+            let Some(street) = scope.street(s) else {
+                continue;
+            };
             let comms = select_communities(&state, &scope, spec, s);
             visits.push(Visit {
                 street: street.name.clone(),
@@ -410,7 +512,10 @@ pub fn plan(
                 communities: comms
                     .iter()
                     .filter_map(|&c| scope.community(s, c))
-                    .map(|c| PlanCommunity { name: c.name.clone(), code: c.code.clone() })
+                    .map(|c| PlanCommunity {
+                        name: c.name.clone(),
+                        code: c.code.clone(),
+                    })
                     .collect(),
                 methods: spec.methods.clone(),
                 reasons,
@@ -423,11 +528,23 @@ pub fn plan(
     }
 
     if months > 0 {
-        notes.extend(flag_notes(&scope, &flag_state, &flagged, &displaced_first, from));
+        notes.extend(flag_notes(
+            &scope,
+            &flag_state,
+            &flagged,
+            &displaced_first,
+            from,
+        ));
         notes.push(rounds_note(&state, first_round, from, months));
     }
     let (en, zh) = notes.into_iter().map(|n| (n.en, n.zh)).unzip();
-    Ok(Plan { rotation: spec.name.clone(), from, months: out, notes: en, notes_zh: zh })
+    Ok(Plan {
+        rotation: spec.name.clone(),
+        from,
+        months: out,
+        notes: en,
+        notes_zh: zh,
+    })
 }
 
 /// Flagged streets (roster index, the reasons given), merged per street, in roster order.
@@ -445,7 +562,10 @@ fn resolve_flags(
     }
     let mut by_street: BTreeMap<usize, Vec<String>> = BTreeMap::new();
     for f in flags {
-        let s = scope.roster.street_index(&f.street).ok_or_else(|| PlanError::UnknownFlag(f.street.clone()))?;
+        let s = scope
+            .roster
+            .street_index(&f.street)
+            .ok_or_else(|| PlanError::UnknownFlag(f.street.clone()))?;
         if !scope.street_eligible(s) {
             return Err(PlanError::FlaggedExcluded(f.street.clone()));
         }
@@ -456,19 +576,30 @@ fn resolve_flags(
         }
     }
     if by_street.len() > counts.per_month {
-        return Err(PlanError::TooManyFlags { flagged: by_street.len(), per_month: counts.per_month });
+        return Err(PlanError::TooManyFlags {
+            flagged: by_street.len(),
+            per_month: counts.per_month,
+        });
     }
     Ok(by_street.into_iter().collect())
 }
 
 fn names(scope: &Scope<'_>, streets: &[usize]) -> String {
-    let v: Vec<&str> = streets.iter().filter_map(|&s| scope.street(s)).map(|s| s.name.as_str()).collect();
+    let v: Vec<&str> = streets
+        .iter()
+        .filter_map(|&s| scope.street(s))
+        .map(|s| s.name.as_str())
+        .collect();
     v.join("、")
 }
 
 fn roster_notes(spec: &RotationSpec, scope: &Scope<'_>, counts: Counts) -> Vec<Note> {
     let mut notes = Vec::new();
-    let Counts { streets: n, per_month: k, round_months: l } = counts;
+    let Counts {
+        streets: n,
+        per_month: k,
+        round_months: l,
+    } = counts;
     notes.push(Note {
         en: format!("{n} streets in the rotation, {k} a month: every street is visited once per round of {l} month(s)"),
         zh: format!("轮换共 {n} 条街道，每月 {k} 条：每 {l} 个月为一轮，每条街道每轮督导一次"),
@@ -521,9 +652,17 @@ fn roster_notes(spec: &RotationSpec, scope: &Scope<'_>, counts: Counts) -> Vec<N
     notes
 }
 
-fn history_note(scope: &Scope<'_>, state: &State, resolved: &[ResolvedMonth], from: YearMonth, counts: Counts) -> Note {
-    let used: Vec<&ResolvedMonth> =
-        resolved.iter().filter(|m| m.visits.iter().any(|(s, _)| scope.street_eligible(*s))).collect();
+fn history_note(
+    scope: &Scope<'_>,
+    state: &State,
+    resolved: &[ResolvedMonth],
+    from: YearMonth,
+    counts: Counts,
+) -> Note {
+    let used: Vec<&ResolvedMonth> = resolved
+        .iter()
+        .filter(|m| m.visits.iter().any(|(s, _)| scope.street_eligible(*s)))
+        .collect();
     let (Some(first), Some(last)) = (used.first(), used.last()) else {
         return Note {
             en: format!("no history: round 1 starts in {from}"),
@@ -576,10 +715,20 @@ fn flag_notes(
 ) -> Vec<Note> {
     let mut notes = Vec::new();
     for (s, why) in flagged {
-        let Some(street) = scope.street(*s) else { continue };
+        let Some(street) = scope.street(*s) else {
+            continue;
+        };
         let name = &street.name;
-        let why_en = if why.is_empty() { String::new() } else { format!(" ({})", why.join("; ")) };
-        let why_zh = if why.is_empty() { String::new() } else { format!("（{}）", why.join("；")) };
+        let why_en = if why.is_empty() {
+            String::new()
+        } else {
+            format!(" ({})", why.join("; "))
+        };
+        let why_zh = if why.is_empty() {
+            String::new()
+        } else {
+            format!("（{}）", why.join("；"))
+        };
         if before.owed(*s) {
             notes.push(Note {
                 en: format!("{name} is flagged{why_en}: visited in {month}, which counts as its turn in the current round"),
@@ -595,7 +744,11 @@ fn flag_notes(
             });
         }
     }
-    let postponed: Vec<usize> = displaced.iter().copied().filter(|&s| before.owed(s)).collect();
+    let postponed: Vec<usize> = displaced
+        .iter()
+        .copied()
+        .filter(|&s| before.owed(s))
+        .collect();
     if !postponed.is_empty() {
         let list = names(scope, &postponed);
         notes.push(Note {
@@ -616,8 +769,17 @@ fn rounds_note(state: &State, first_round: u32, from: YearMonth, months: u32) ->
         zh.push(format!("第 {} 轮 {start} 至 {}", r.number, r.end));
     }
     if let Some(start) = state.round_start {
-        en.push(format!("round {} {start} – (continues after {last_month})", state.round));
-        zh.push(format!("第 {} 轮 {start} 起（{last_month} 后继续）", state.round));
+        en.push(format!(
+            "round {} {start} – (continues after {last_month})",
+            state.round
+        ));
+        zh.push(format!(
+            "第 {} 轮 {start} 起（{last_month} 后继续）",
+            state.round
+        ));
     }
-    Note { en: format!("rounds in this plan: {}", en.join("; ")), zh: format!("本计划涉及的轮次：{}", zh.join("；")) }
+    Note {
+        en: format!("rounds in this plan: {}", en.join("; ")),
+        zh: format!("本计划涉及的轮次：{}", zh.join("；")),
+    }
 }

@@ -66,8 +66,14 @@ mod tests {
         assert_eq!(tie_key(2026, &["洪桥街道"]), tie_key(2026, &["洪桥街道"]));
         assert_ne!(tie_key(2026, &["洪桥街道"]), tie_key(2027, &["洪桥街道"]));
         assert_ne!(tie_key(2026, &["a", "bc"]), tie_key(2026, &["ab", "c"]));
-        assert_eq!(format!("{:016x}", tie_key(2026, &["洪桥街道"])), PINNED_STREET);
-        assert_eq!(format!("{:016x}", tie_key(2026, &["洪桥街道", "三眼井社区"])), PINNED_COMMUNITY);
+        assert_eq!(
+            format!("{:016x}", tie_key(2026, &["洪桥街道"])),
+            PINNED_STREET
+        );
+        assert_eq!(
+            format!("{:016x}", tie_key(2026, &["洪桥街道", "三眼井社区"])),
+            PINNED_COMMUNITY
+        );
     }
 
     const PINNED_STREET: &str = "73c88a7599eba711";

@@ -31,7 +31,9 @@ pub use check::check_plan;
 pub use engine::plan;
 pub use history::{parse_history_csv, parse_history_json};
 pub use render::{display_width, to_csv, to_human, to_ics, to_json};
-pub use roster::{parse_roster_csv, validate_roster, Community, Roster, RosterError, RosterErrorKind, Street};
+pub use roster::{
+    parse_roster_csv, validate_roster, Community, Roster, RosterError, RosterErrorKind, Street,
+};
 
 /// The longest plan `plan` makes (100 years), so a typo cannot ask for a billion months.
 pub const MAX_MONTHS: u32 = 1200;
@@ -146,9 +148,14 @@ impl Reason {
 
     /// Parses a JSON name.
     pub fn parse(s: &str) -> Option<Reason> {
-        [Reason::NeverVisited, Reason::LeastRecentlyVisited, Reason::Flagged, Reason::CycleCompletion]
-            .into_iter()
-            .find(|r| r.as_str() == s)
+        [
+            Reason::NeverVisited,
+            Reason::LeastRecentlyVisited,
+            Reason::Flagged,
+            Reason::CycleCompletion,
+        ]
+        .into_iter()
+        .find(|r| r.as_str() == s)
     }
 }
 
@@ -200,7 +207,10 @@ impl Plan {
     }
 
     /// Every visit to the street with this name or code, with its month, in month order.
-    pub fn visits_to<'a>(&'a self, street: &'a str) -> impl Iterator<Item = (YearMonth, &'a Visit)> + 'a {
+    pub fn visits_to<'a>(
+        &'a self,
+        street: &'a str,
+    ) -> impl Iterator<Item = (YearMonth, &'a Visit)> + 'a {
         let key = street.trim();
         self.months
             .iter()
@@ -213,7 +223,10 @@ impl Plan {
 #[derive(Debug, Clone, PartialEq, Eq, thiserror::Error)]
 pub enum PlanError {
     #[error("rotation `{rotation}`: {what} must be at least 1")]
-    ZeroCount { rotation: String, what: &'static str },
+    ZeroCount {
+        rotation: String,
+        what: &'static str,
+    },
     #[error("a plan covers at most {max} months, not {months}")]
     TooManyMonths { months: u32, max: u32 },
     #[error("the plan would run past the year 9999")]
@@ -222,7 +235,9 @@ pub enum PlanError {
     InvalidRoster(Vec<RosterError>),
     #[error("exclusion `{0}` names no street or community of the roster (by name or code)")]
     UnknownExclusion(String),
-    #[error("no street is left in the rotation: every street is excluded or has no community left")]
+    #[error(
+        "no street is left in the rotation: every street is excluded or has no community left"
+    )]
     NoEligibleStreets,
     #[error("flag `{0}` names no street of the roster (by name or code)")]
     UnknownFlag(String),
@@ -233,7 +248,11 @@ pub enum PlanError {
     #[error("rotation `{0}` does not declare `prefer flagged`, so it takes no flags")]
     FlagsNotPreferred(String),
     #[error("{location}: {message}")]
-    History { location: String, message: String, message_zh: String },
+    History {
+        location: String,
+        message: String,
+        message_zh: String,
+    },
 }
 
 fn more(n: usize) -> String {
@@ -249,28 +268,47 @@ impl PlanError {
     pub fn message_zh(&self) -> String {
         match self {
             PlanError::ZeroCount { rotation, what } => {
-                let what = if what.starts_with("streets") { "每月街道数" } else { "每条街道的社区数" };
+                let what = if what.starts_with("streets") {
+                    "每月街道数"
+                } else {
+                    "每条街道的社区数"
+                };
                 format!("轮换 `{rotation}`：{what}至少为 1")
             }
-            PlanError::TooManyMonths { months, max } => format!("计划最多 {max} 个月，不能是 {months} 个月"),
+            PlanError::TooManyMonths { months, max } => {
+                format!("计划最多 {max} 个月，不能是 {months} 个月")
+            }
             PlanError::MonthOutOfRange => "计划会超出 9999 年".to_owned(),
             PlanError::InvalidRoster(errors) => {
-                let first = errors.first().map(RosterError::message_zh).unwrap_or_default();
+                let first = errors
+                    .first()
+                    .map(RosterError::message_zh)
+                    .unwrap_or_default();
                 if errors.len() > 1 {
                     format!("名册有误：{first}（另有 {} 处）", errors.len() - 1)
                 } else {
                     format!("名册有误：{first}")
                 }
             }
-            PlanError::UnknownExclusion(k) => format!("排除项 `{k}` 不是名册中任何街道或社区的名称或代码"),
-            PlanError::NoEligibleStreets => "轮换中没有街道：所有街道都被排除或已没有可督导的社区".to_owned(),
+            PlanError::UnknownExclusion(k) => {
+                format!("排除项 `{k}` 不是名册中任何街道或社区的名称或代码")
+            }
+            PlanError::NoEligibleStreets => {
+                "轮换中没有街道：所有街道都被排除或已没有可督导的社区".to_owned()
+            }
             PlanError::UnknownFlag(k) => format!("标记 `{k}` 不是名册中任何街道的名称或代码"),
             PlanError::FlaggedExcluded(k) => format!("标记 `{k}`：该街道已被排除在轮换之外"),
             PlanError::TooManyFlags { flagged, per_month } => {
                 format!("标记了 {flagged} 条街道，但每月只督导 {per_month} 条")
             }
-            PlanError::FlagsNotPreferred(r) => format!("轮换 `{r}` 没有声明 `prefer flagged`，不接受标记"),
-            PlanError::History { location, message_zh, .. } => format!("{location}：{message_zh}"),
+            PlanError::FlagsNotPreferred(r) => {
+                format!("轮换 `{r}` 没有声明 `prefer flagged`，不接受标记")
+            }
+            PlanError::History {
+                location,
+                message_zh,
+                ..
+            } => format!("{location}：{message_zh}"),
         }
     }
 }
@@ -294,9 +332,17 @@ pub(crate) struct Scope<'a> {
 impl<'a> Scope<'a> {
     /// Resolves `spec.exclude` against the roster. Unknown names are an error: an exclusion that
     /// silently matched nothing would put a community under renovation back into the plan.
-    pub fn new(spec: &RotationSpec, roster: &'a Roster, notes: &mut Vec<Note>) -> Result<Scope<'a>, PlanError> {
+    pub fn new(
+        spec: &RotationSpec,
+        roster: &'a Roster,
+        notes: &mut Vec<Note>,
+    ) -> Result<Scope<'a>, PlanError> {
         let mut street_ok = vec![true; roster.streets.len()];
-        let mut community_ok: Vec<Vec<bool>> = roster.streets.iter().map(|s| vec![true; s.communities.len()]).collect();
+        let mut community_ok: Vec<Vec<bool>> = roster
+            .streets
+            .iter()
+            .map(|s| vec![true; s.communities.len()])
+            .collect();
         let mut excluded_streets = Vec::new();
         let mut excluded_communities = Vec::new();
         for key in &spec.exclude {
@@ -354,7 +400,11 @@ impl<'a> Scope<'a> {
                 }
             }
         }
-        Ok(Scope { roster, street_ok, community_ok })
+        Ok(Scope {
+            roster,
+            street_ok,
+            community_ok,
+        })
     }
 
     pub fn street_eligible(&self, s: usize) -> bool {
@@ -362,17 +412,29 @@ impl<'a> Scope<'a> {
     }
 
     pub fn community_eligible(&self, s: usize, c: usize) -> bool {
-        self.street_eligible(s) && self.community_ok.get(s).and_then(|v| v.get(c)).copied().unwrap_or(false)
+        self.street_eligible(s)
+            && self
+                .community_ok
+                .get(s)
+                .and_then(|v| v.get(c))
+                .copied()
+                .unwrap_or(false)
     }
 
     /// Eligible street indices in roster order.
     pub fn eligible_streets(&self) -> Vec<usize> {
-        (0..self.roster.streets.len()).filter(|&s| self.street_eligible(s)).collect()
+        (0..self.roster.streets.len())
+            .filter(|&s| self.street_eligible(s))
+            .collect()
     }
 
     /// Eligible community indices of a street in roster order.
     pub fn eligible_communities(&self, s: usize) -> Vec<usize> {
-        let n = self.roster.streets.get(s).map_or(0, |st| st.communities.len());
+        let n = self
+            .roster
+            .streets
+            .get(s)
+            .map_or(0, |st| st.communities.len());
         (0..n).filter(|&c| self.community_eligible(s, c)).collect()
     }
 
@@ -381,7 +443,10 @@ impl<'a> Scope<'a> {
     }
 
     pub fn community(&self, s: usize, c: usize) -> Option<&'a Community> {
-        self.roster.streets.get(s).and_then(|st| st.communities.get(c))
+        self.roster
+            .streets
+            .get(s)
+            .and_then(|st| st.communities.get(c))
     }
 }
 
@@ -401,8 +466,16 @@ impl Counts {
         let streets = scope.eligible_streets().len();
         let k = usize::try_from(spec.streets_per_month).unwrap_or(usize::MAX);
         let per_month = k.min(streets);
-        let round_months = if per_month == 0 { 0 } else { streets.div_ceil(per_month) };
-        Counts { streets, per_month, round_months }
+        let round_months = if per_month == 0 {
+            0
+        } else {
+            streets.div_ceil(per_month)
+        };
+        Counts {
+            streets,
+            per_month,
+            round_months,
+        }
     }
 
     /// Communities visited in street `s`: min(c, its eligible communities).

@@ -2,7 +2,12 @@
 //! 1–20 communities each), k 1–5, c 1–4, random exclusions, random (often irregular) histories
 //! and random flags.
 
-#![allow(clippy::unwrap_used, clippy::expect_used, clippy::panic, clippy::indexing_slicing)]
+#![allow(
+    clippy::unwrap_used,
+    clippy::expect_used,
+    clippy::panic,
+    clippy::indexing_slicing
+)]
 
 use std::collections::{BTreeMap, BTreeSet};
 
@@ -38,24 +43,32 @@ fn case() -> impl Strategy<Value = Case> {
         any::<u64>(),
         1u32..=30,
         prop::collection::vec(
-            (0u8..=2, prop::collection::vec((any::<u32>(), prop::collection::vec(any::<u32>(), 0..=4)), 0..=6)),
+            (
+                0u8..=2,
+                prop::collection::vec(
+                    (any::<u32>(), prop::collection::vec(any::<u32>(), 0..=4)),
+                    0..=6,
+                ),
+            ),
             0..=40,
         ),
         prop::collection::vec(any::<u32>(), 0..=3),
         prop::collection::vec((any::<u32>(), prop::option::of(any::<u32>())), 0..=3),
         any::<u32>(),
     )
-        .prop_map(|(sizes, k, c, seed, months, history, flags, exclude, split)| Case {
-            sizes,
-            k,
-            c,
-            seed,
-            months,
-            history,
-            flags,
-            exclude,
-            split,
-        })
+        .prop_map(
+            |(sizes, k, c, seed, months, history, flags, exclude, split)| Case {
+                sizes,
+                k,
+                c,
+                seed,
+                months,
+                history,
+                flags,
+                exclude,
+                split,
+            },
+        )
 }
 
 struct Built {
@@ -79,7 +92,11 @@ fn build(case: &Case) -> Built {
             Some(c) => {
                 let comm = &street.communities[(c % street.communities.len() as u32) as usize];
                 // By name or by code, alternately.
-                s.exclude.push(if c % 2 == 0 { comm.name.clone() } else { comm.code.clone() });
+                s.exclude.push(if c % 2 == 0 {
+                    comm.name.clone()
+                } else {
+                    comm.code.clone()
+                });
             }
         }
     }
@@ -98,7 +115,10 @@ fn build(case: &Case) -> Built {
             let mut cs: Vec<PlanCommunity> = Vec::new();
             for c in comms {
                 let comm = &street.communities[(c % m) as usize];
-                let pc = PlanCommunity { name: comm.name.clone(), code: comm.code.clone() };
+                let pc = PlanCommunity {
+                    name: comm.name.clone(),
+                    code: comm.code.clone(),
+                };
                 if !cs.contains(&pc) {
                     cs.push(pc);
                 }
@@ -119,11 +139,21 @@ fn build(case: &Case) -> Built {
     let mut flags: Vec<Flag> = Vec::new();
     for f in &case.flags {
         let street = &roster.streets[(f % n) as usize];
-        if !excluded.contains(street.name.as_str()) && !flags.iter().any(|x| x.street == street.name) {
-            flags.push(Flag { street: street.name.clone(), reason: "红色风险儿童".into() });
+        if !excluded.contains(street.name.as_str())
+            && !flags.iter().any(|x| x.street == street.name)
+        {
+            flags.push(Flag {
+                street: street.name.clone(),
+                reason: "红色风险儿童".into(),
+            });
         }
     }
-    Built { roster, spec: s, history, flags }
+    Built {
+        roster,
+        spec: s,
+        history,
+        flags,
+    }
 }
 
 /// Eligible streets and, per street, eligible communities, computed independently of the planner.

@@ -15,7 +15,11 @@ pub fn to_json(plan: &Plan) -> String {
 }
 
 fn joined_reasons(v: &Visit) -> String {
-    v.reasons.iter().map(|r| r.as_str()).collect::<Vec<_>>().join(";")
+    v.reasons
+        .iter()
+        .map(|r| r.as_str())
+        .collect::<Vec<_>>()
+        .join(";")
 }
 
 /// One row per visited community (a visit without communities gets one row with them empty):
@@ -23,7 +27,9 @@ fn joined_reasons(v: &Visit) -> String {
 /// inside a field are separated by `;`. CRLF line ends (RFC 4180), UTF-8 without a byte-order
 /// mark. `parse_history_csv` reads the file back.
 pub fn to_csv(plan: &Plan) -> String {
-    let mut out = String::from("month,street,street_code,community,community_code,methods,reasons,last_visited\r\n");
+    let mut out = String::from(
+        "month,street,street_code,community,community_code,methods,reasons,last_visited\r\n",
+    );
     for pm in &plan.months {
         for v in &pm.visits {
             let methods = v.methods.join(";");
@@ -144,7 +150,11 @@ fn ics_date(m: YearMonth, day: u32) -> String {
 /// the same plan always gives the same bytes and re-importing updates the events in place.
 pub fn to_ics(plan: &Plan, spec: &RotationSpec) -> String {
     let mut out = String::new();
-    let title = if spec.title.is_empty() { spec.name.as_str() } else { spec.title.as_str() };
+    let title = if spec.title.is_empty() {
+        spec.name.as_str()
+    } else {
+        spec.title.as_str()
+    };
     ics_line(&mut out, "BEGIN:VCALENDAR");
     ics_line(&mut out, "VERSION:2.0");
     ics_line(&mut out, "PRODID:-//humiao//rotation planner//ZH");
@@ -166,22 +176,42 @@ pub fn to_ics(plan: &Plan, spec: &RotationSpec) -> String {
                 format!("督导：{}（{}）", v.street, communities.join("、"))
             };
             let methods: Vec<String> = v.methods.iter().map(|m| method_label(m, true)).collect();
-            let reasons: Vec<String> = v.reasons.iter().map(|r| reason_text(*r, v.last_visited, true)).collect();
+            let reasons: Vec<String> = v
+                .reasons
+                .iter()
+                .map(|r| reason_text(*r, v.last_visited, true))
+                .collect();
             let description = format!(
                 "{title}\n月份：{}\n街道：{}（{}）\n社区：{}\n方式：{}\n理由：{}\n轮换：{}",
                 pm.month,
                 v.street,
                 v.street_code,
-                v.communities.iter().map(|c| format!("{}（{}）", c.name, c.code)).collect::<Vec<_>>().join("、"),
+                v.communities
+                    .iter()
+                    .map(|c| format!("{}（{}）", c.name, c.code))
+                    .collect::<Vec<_>>()
+                    .join("、"),
                 methods.join("、"),
                 reasons.join("；"),
                 plan.rotation
             );
             ics_line(&mut out, "BEGIN:VEVENT");
-            ics_line(&mut out, &format!("UID:{rotation}-{}-{code}@humiao", pm.month));
-            ics_line(&mut out, &format!("DTSTAMP:{}T000000Z", ics_date(pm.month, 1)));
-            ics_line(&mut out, &format!("DTSTART;VALUE=DATE:{}", ics_date(pm.month, 1)));
-            ics_line(&mut out, &format!("DTEND;VALUE=DATE:{}", ics_date(pm.month, 2)));
+            ics_line(
+                &mut out,
+                &format!("UID:{rotation}-{}-{code}@humiao", pm.month),
+            );
+            ics_line(
+                &mut out,
+                &format!("DTSTAMP:{}T000000Z", ics_date(pm.month, 1)),
+            );
+            ics_line(
+                &mut out,
+                &format!("DTSTART;VALUE=DATE:{}", ics_date(pm.month, 1)),
+            );
+            ics_line(
+                &mut out,
+                &format!("DTEND;VALUE=DATE:{}", ics_date(pm.month, 2)),
+            );
             ics_line(&mut out, &format!("SUMMARY:{}", ics_text(&summary)));
             ics_line(&mut out, &format!("DESCRIPTION:{}", ics_text(&description)));
             ics_line(&mut out, "TRANSP:TRANSPARENT");
@@ -271,9 +301,19 @@ pub fn to_human(plan: &Plan, roster: &Roster, lang_zh: bool) -> String {
     let first = plan.months.first().map(|m| m.month).unwrap_or(plan.from);
     let last = plan.months.last().map(|m| m.month).unwrap_or(plan.from);
     if zh {
-        let _ = writeln!(out, "督导轮换计划 {}：{first} 至 {last}，共 {} 个月", plan.rotation, plan.months.len());
+        let _ = writeln!(
+            out,
+            "督导轮换计划 {}：{first} 至 {last}，共 {} 个月",
+            plan.rotation,
+            plan.months.len()
+        );
     } else {
-        let _ = writeln!(out, "Rotation plan {}: {first} to {last}, {} month(s)", plan.rotation, plan.months.len());
+        let _ = writeln!(
+            out,
+            "Rotation plan {}: {first} to {last}, {} month(s)",
+            plan.rotation,
+            plan.months.len()
+        );
     }
     out.push('\n');
 
@@ -286,7 +326,12 @@ pub fn to_human(plan: &Plan, roster: &Roster, lang_zh: bool) -> String {
         }
     }
     let street_head = if zh { "街道" } else { "street" };
-    let street_w = streets.iter().map(|s| display_width(s)).chain([display_width(street_head)]).max().unwrap_or(0);
+    let street_w = streets
+        .iter()
+        .map(|s| display_width(s))
+        .chain([display_width(street_head)])
+        .max()
+        .unwrap_or(0);
 
     for block in plan.months.chunks(MONTHS_PER_BLOCK) {
         // cells[street][month] = lines
@@ -298,8 +343,11 @@ pub fn to_human(plan: &Plan, roster: &Roster, lang_zh: bool) -> String {
                     .map(|pm| match pm.visits.iter().find(|v| &v.street == name) {
                         None => Vec::new(),
                         Some(v) => {
-                            let mut lines: Vec<String> =
-                                v.communities.iter().map(|c| short(&c.name).to_owned()).collect();
+                            let mut lines: Vec<String> = v
+                                .communities
+                                .iter()
+                                .map(|c| short(&c.name).to_owned())
+                                .collect();
                             if lines.is_empty() {
                                 lines.push("x".to_owned());
                             }
@@ -376,13 +424,21 @@ pub fn to_human(plan: &Plan, roster: &Roster, lang_zh: bool) -> String {
     }
     out.push('\n');
 
-    out.push_str(if zh { "督导明细：\n" } else { "Visits and reasons:\n" });
+    out.push_str(if zh {
+        "督导明细：\n"
+    } else {
+        "Visits and reasons:\n"
+    });
     for pm in &plan.months {
         let _ = writeln!(out, "  {}", pm.month);
         for v in &pm.visits {
             let sep = if zh { "、" } else { ", " };
             let communities: Vec<&str> = v.communities.iter().map(|c| c.name.as_str()).collect();
-            let reasons: Vec<String> = v.reasons.iter().map(|r| reason_text(*r, v.last_visited, zh)).collect();
+            let reasons: Vec<String> = v
+                .reasons
+                .iter()
+                .map(|r| reason_text(*r, v.last_visited, zh))
+                .collect();
             let methods: Vec<String> = v.methods.iter().map(|m| method_label(m, zh)).collect();
             if zh {
                 let _ = writeln!(
@@ -405,7 +461,11 @@ pub fn to_human(plan: &Plan, roster: &Roster, lang_zh: bool) -> String {
             }
         }
     }
-    let notes = if zh && plan.notes_zh.len() == plan.notes.len() { &plan.notes_zh } else { &plan.notes };
+    let notes = if zh && plan.notes_zh.len() == plan.notes.len() {
+        &plan.notes_zh
+    } else {
+        &plan.notes
+    };
     if !notes.is_empty() {
         out.push('\n');
         out.push_str(if zh { "说明：\n" } else { "Notes:\n" });

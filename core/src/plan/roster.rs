@@ -33,7 +33,10 @@ impl Roster {
     /// The index of the street with this name or code.
     pub fn street_index(&self, key: &str) -> Option<usize> {
         let key = key.trim();
-        self.streets.iter().position(|s| s.name == key).or_else(|| self.streets.iter().position(|s| s.code == key))
+        self.streets
+            .iter()
+            .position(|s| s.name == key)
+            .or_else(|| self.streets.iter().position(|s| s.code == key))
     }
 
     /// The street with this name or code.
@@ -71,7 +74,9 @@ pub enum RosterErrorKind {
     StrayQuote,
     #[error("text after the closing quote of a field")]
     TextAfterQuote,
-    #[error("the roster is empty (expected the header street,street_code,community,community_code)")]
+    #[error(
+        "the roster is empty (expected the header street,street_code,community,community_code)"
+    )]
     Empty,
     #[error("the header has no column `{0}` (expected street,street_code,community,community_code[,source...])")]
     MissingColumn(String),
@@ -82,13 +87,27 @@ pub enum RosterErrorKind {
     #[error("empty {0}")]
     EmptyField(String),
     #[error("street {street} has the code {code} here but {first_code} on line {first_line}")]
-    StreetCodeChanged { street: String, code: String, first_code: String, first_line: usize },
+    StreetCodeChanged {
+        street: String,
+        code: String,
+        first_code: String,
+        first_line: usize,
+    },
     #[error("street code {code} is already the code of {first_street} (line {first_line}), not of {street}")]
-    StreetCodeReused { code: String, street: String, first_street: String, first_line: usize },
+    StreetCodeReused {
+        code: String,
+        street: String,
+        first_street: String,
+        first_line: usize,
+    },
     #[error("community code {code} is already used on line {first_line}")]
     DuplicateCommunityCode { code: String, first_line: usize },
     #[error("{street} lists the community {community} twice (first on line {first_line})")]
-    DuplicateCommunityName { street: String, community: String, first_line: usize },
+    DuplicateCommunityName {
+        street: String,
+        community: String,
+        first_line: usize,
+    },
     #[error("street {street} has no communities")]
     StreetWithoutCommunities { street: String },
     #[error("the roster has no communities")]
@@ -108,9 +127,13 @@ impl RosterErrorKind {
         use RosterErrorKind as K;
         match self {
             K::UnterminatedQuote => "带引号的字段没有结束引号".to_owned(),
-            K::StrayQuote => "未加引号的字段中出现引号（请给整个字段加引号，并把其中的引号写两遍）".to_owned(),
+            K::StrayQuote => {
+                "未加引号的字段中出现引号（请给整个字段加引号，并把其中的引号写两遍）".to_owned()
+            }
             K::TextAfterQuote => "字段的结束引号后还有文字".to_owned(),
-            K::Empty => "名册为空（应有表头 street,street_code,community,community_code）".to_owned(),
+            K::Empty => {
+                "名册为空（应有表头 street,street_code,community,community_code）".to_owned()
+            }
             K::MissingColumn(c) => {
                 format!("表头缺少列 `{c}`（应为 street,street_code,community,community_code[,source...]）")
             }
@@ -119,16 +142,30 @@ impl RosterErrorKind {
                 format!("有 {found} 个字段，表头有 {expected} 个（字段中的逗号需要加引号）")
             }
             K::EmptyField(what) => format!("{} 为空", column_zh(what)),
-            K::StreetCodeChanged { street, code, first_code, first_line } => {
+            K::StreetCodeChanged {
+                street,
+                code,
+                first_code,
+                first_line,
+            } => {
                 format!("街道 {street} 在此的代码是 {code}，但第 {first_line} 行是 {first_code}")
             }
-            K::StreetCodeReused { code, street, first_street, first_line } => {
+            K::StreetCodeReused {
+                code,
+                street,
+                first_street,
+                first_line,
+            } => {
                 format!("街道代码 {code} 已是 {first_street}（第 {first_line} 行）的代码，不能再用于 {street}")
             }
             K::DuplicateCommunityCode { code, first_line } => {
                 format!("社区代码 {code} 已在第 {first_line} 行使用")
             }
-            K::DuplicateCommunityName { street, community, first_line } => {
+            K::DuplicateCommunityName {
+                street,
+                community,
+                first_line,
+            } => {
                 format!("{street} 两次列出社区 {community}（第一次在第 {first_line} 行）")
             }
             K::StreetWithoutCommunities { street } => format!("街道 {street} 没有社区"),
@@ -176,23 +213,40 @@ pub fn parse_roster_csv(text: &str) -> Result<Roster, Vec<RosterError>> {
         })
         .collect();
     let Some((header, rows)) = records.split_first() else {
-        errors.push(RosterError { line: 1, kind: RosterErrorKind::Empty });
+        errors.push(RosterError {
+            line: 1,
+            kind: RosterErrorKind::Empty,
+        });
         return Err(errors);
     };
-    let names: Vec<String> = header.fields.iter().map(|f| f.trim().to_lowercase()).collect();
+    let names: Vec<String> = header
+        .fields
+        .iter()
+        .map(|f| f.trim().to_lowercase())
+        .collect();
     let mut index = [0usize; 4];
     let mut header_ok = true;
     for (slot, col) in index.iter_mut().zip(COLUMNS) {
-        let mut found = names.iter().enumerate().filter(|(_, n)| n.as_str() == col).map(|(i, _)| i);
+        let mut found = names
+            .iter()
+            .enumerate()
+            .filter(|(_, n)| n.as_str() == col)
+            .map(|(i, _)| i);
         match (found.next(), found.next()) {
             (Some(i), None) => *slot = i,
             (Some(_), Some(_)) => {
                 header_ok = false;
-                errors.push(RosterError { line: header.line, kind: RosterErrorKind::DuplicateColumn(col.to_owned()) });
+                errors.push(RosterError {
+                    line: header.line,
+                    kind: RosterErrorKind::DuplicateColumn(col.to_owned()),
+                });
             }
             (None, _) => {
                 header_ok = false;
-                errors.push(RosterError { line: header.line, kind: RosterErrorKind::MissingColumn(col.to_owned()) });
+                errors.push(RosterError {
+                    line: header.line,
+                    kind: RosterErrorKind::MissingColumn(col.to_owned()),
+                });
             }
         }
     }
@@ -204,16 +258,28 @@ pub fn parse_roster_csv(text: &str) -> Result<Roster, Vec<RosterError>> {
         if record.fields.len() != names.len() {
             errors.push(RosterError {
                 line: record.line,
-                kind: RosterErrorKind::FieldCount { found: record.fields.len(), expected: names.len() },
+                kind: RosterErrorKind::FieldCount {
+                    found: record.fields.len(),
+                    expected: names.len(),
+                },
             });
             continue;
         }
         let get = |i: usize| record.fields.get(i).map_or("", |s| s.as_str());
         let [s, sc, c, cc] = index;
-        parsed.push(Row { line: record.line, street: get(s), street_code: get(sc), community: get(c), community_code: get(cc) });
+        parsed.push(Row {
+            line: record.line,
+            street: get(s),
+            street_code: get(sc),
+            community: get(c),
+            community_code: get(cc),
+        });
     }
     match build(&parsed, errors) {
-        Ok(streets) => Ok(Roster { name: String::new(), streets }),
+        Ok(streets) => Ok(Roster {
+            name: String::new(),
+            streets,
+        }),
         Err(errors) => Err(errors),
     }
 }
@@ -229,7 +295,9 @@ pub fn validate_roster(roster: &Roster) -> Result<(), Vec<RosterError>> {
         if street.communities.is_empty() {
             errors.push(RosterError {
                 line: line + 1,
-                kind: RosterErrorKind::StreetWithoutCommunities { street: street.name.clone() },
+                kind: RosterErrorKind::StreetWithoutCommunities {
+                    street: street.name.clone(),
+                },
             });
         }
         for c in &street.communities {
@@ -262,7 +330,10 @@ fn build(rows: &[Row<'_>], mut errors: Vec<RosterError>) -> Result<Vec<Street>, 
             (row.community_code, "community code"),
         ] {
             if value.trim().is_empty() {
-                errors.push(RosterError { line: row.line, kind: RosterErrorKind::EmptyField(what.to_owned()) });
+                errors.push(RosterError {
+                    line: row.line,
+                    kind: RosterErrorKind::EmptyField(what.to_owned()),
+                });
                 ok = false;
             }
         }
@@ -300,14 +371,21 @@ fn build(rows: &[Row<'_>], mut errors: Vec<RosterError>) -> Result<Vec<Street>, 
                 }
                 let idx = streets.len();
                 by_name.insert(row.street, (idx, row.street_code, row.line));
-                streets.push(Street { name: row.street.to_owned(), code: row.street_code.to_owned(), communities: Vec::new() });
+                streets.push(Street {
+                    name: row.street.to_owned(),
+                    code: row.street_code.to_owned(),
+                    communities: Vec::new(),
+                });
                 idx
             }
         };
         if let Some(&first_line) = community_codes.get(row.community_code) {
             errors.push(RosterError {
                 line: row.line,
-                kind: RosterErrorKind::DuplicateCommunityCode { code: row.community_code.to_owned(), first_line },
+                kind: RosterErrorKind::DuplicateCommunityCode {
+                    code: row.community_code.to_owned(),
+                    first_line,
+                },
             });
             continue;
         }
@@ -325,11 +403,17 @@ fn build(rows: &[Row<'_>], mut errors: Vec<RosterError>) -> Result<Vec<Street>, 
         }
         community_names.insert((row.street, row.community), row.line);
         if let Some(street) = streets.get_mut(street_idx) {
-            street.communities.push(Community { name: row.community.to_owned(), code: row.community_code.to_owned() });
+            street.communities.push(Community {
+                name: row.community.to_owned(),
+                code: row.community_code.to_owned(),
+            });
         }
     }
     if rows.is_empty() && errors.is_empty() {
-        errors.push(RosterError { line: 2, kind: RosterErrorKind::NoCommunities });
+        errors.push(RosterError {
+            line: 2,
+            kind: RosterErrorKind::NoCommunities,
+        });
     }
     if errors.is_empty() {
         Ok(streets)
@@ -381,11 +465,15 @@ mod tests {
                     \"一街道,1,己社区,1011\n";
         let errors = parse_roster_csv(text).unwrap_err();
         let lines: Vec<(usize, String)> = errors.iter().map(|e| (e.line, e.to_string())).collect();
-        let has = |line: usize, needle: &str| lines.iter().any(|(l, m)| *l == line && m.contains(needle));
+        let has =
+            |line: usize, needle: &str| lines.iter().any(|(l, m)| *l == line && m.contains(needle));
         assert!(has(3, "has the code 2 here but 1 on line 2"), "{lines:?}");
         assert!(has(4, "already the code of 一街道"), "{lines:?}");
         assert!(has(5, "has the code 3 here but 1 on line 4"), "{lines:?}");
-        assert!(has(5, "community code 1001 is already used on line 2"), "{lines:?}");
+        assert!(
+            has(5, "community code 1001 is already used on line 2"),
+            "{lines:?}"
+        );
         assert!(has(6, "lists the community 甲社区 twice"), "{lines:?}");
         assert!(has(7, "empty street name"), "{lines:?}");
         assert!(has(8, "5 fields, but the header has 4"), "{lines:?}");
@@ -396,7 +484,10 @@ mod tests {
     #[test]
     fn header_problems() {
         let e = parse_roster_csv("street,code,community,community_code\n").unwrap_err();
-        assert_eq!(e[0].kind, RosterErrorKind::MissingColumn("street_code".into()));
+        assert_eq!(
+            e[0].kind,
+            RosterErrorKind::MissingColumn("street_code".into())
+        );
         assert_eq!(e[0].line, 1);
         let e = parse_roster_csv("").unwrap_err();
         assert_eq!(e[0].kind, RosterErrorKind::Empty);
@@ -409,20 +500,35 @@ mod tests {
         let roster = Roster {
             name: "x".into(),
             streets: vec![
-                Street { name: "一".into(), code: "1".into(), communities: vec![] },
+                Street {
+                    name: "一".into(),
+                    code: "1".into(),
+                    communities: vec![],
+                },
                 Street {
                     name: "二".into(),
                     code: "2".into(),
                     communities: vec![
-                        Community { name: "甲".into(), code: "9".into() },
-                        Community { name: "乙".into(), code: "9".into() },
+                        Community {
+                            name: "甲".into(),
+                            code: "9".into(),
+                        },
+                        Community {
+                            name: "乙".into(),
+                            code: "9".into(),
+                        },
                     ],
                 },
             ],
         };
         let e = validate_roster(&roster).unwrap_err();
         assert_eq!(e.len(), 2, "{e:?}");
-        assert_eq!(e[0].kind, RosterErrorKind::StreetWithoutCommunities { street: "一".into() });
+        assert_eq!(
+            e[0].kind,
+            RosterErrorKind::StreetWithoutCommunities {
+                street: "一".into()
+            }
+        );
         assert_eq!(e[1].line, 3);
     }
 }
