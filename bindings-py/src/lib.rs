@@ -1,1 +1,28 @@
-//! placeholder, replaced by the binding
+//! The native half of the Python package `humiao` (`humiao._humiao`): the core's `Policy` and
+//! `Decision` as Python classes. The pure-Python half (`python/humiao/`) holds the exception
+//! classes, the small value dataclasses and the table helpers, and re-exports everything.
+//!
+//! Invariants: every entry point runs inside [`errors::guard`], so a Rust panic becomes
+//! `humiao.InternalError` and never a `PanicException`; evaluation runs with the GIL released;
+//! `Decision.to_json()` is the core's `Decision::to_json`, the bytes the CLI prints.
+
+mod batch;
+mod columns;
+mod convert;
+mod decision;
+mod errors;
+mod policy;
+
+use pyo3::prelude::*;
+
+#[pymodule]
+fn _humiao(m: &Bound<'_, PyModule>) -> PyResult<()> {
+    m.add_class::<policy::PyPolicy>()?;
+    m.add_class::<decision::PyDecision>()?;
+    m.add_function(wrap_pyfunction!(policy::check, m)?)?;
+    m.add_function(wrap_pyfunction!(policy::_policy_from_state, m)?)?;
+    m.add_function(wrap_pyfunction!(decision::_decision_from_json, m)?)?;
+    m.add_function(wrap_pyfunction!(columns::_decision_columns, m)?)?;
+    m.add("__version__", env!("CARGO_PKG_VERSION"))?;
+    Ok(())
+}

@@ -1,0 +1,178 @@
+"""Type stubs for the native module ``humiao._humiao`` (re-exported by ``humiao``)."""
+
+import os
+from datetime import date, datetime
+from typing import (
+    Any,
+    Dict,
+    Iterable,
+    List,
+    Literal,
+    Mapping,
+    Optional,
+    Sequence,
+    Tuple,
+    Union,
+    overload,
+)
+
+from ._errors import HumiaoError
+from ._types import (
+    Assumption,
+    Conflict,
+    Diagnostic,
+    Missing,
+    Obligation,
+    Param,
+    PolicyRef,
+    TestReport,
+    TraceRule,
+)
+
+__version__: str
+
+AsOf = Union[date, datetime, str]
+"""A ``date``, a ``datetime`` (an aware one is taken in +08:00) or ``"YYYY-MM-DD"``."""
+
+Facts = Union[Mapping[str, Any], str, bytes]
+"""A case's facts: nested dicts as in the contract, or the same as JSON text."""
+
+OnError = Literal["raise", "return"]
+
+class Decision:
+    """The decision for one case; ``to_json()`` is the CLI's bytes."""
+
+    @property
+    def policy(self) -> PolicyRef: ...
+    @property
+    def case_id(self) -> Optional[str]: ...
+    @property
+    def as_of(self) -> date: ...
+    @property
+    def status(self) -> Literal["determined", "undetermined", "conflict"]: ...
+    @property
+    def obligations(self) -> List[Obligation]: ...
+    @property
+    def conclusions(self) -> Dict[str, Any]: ...
+    @property
+    def undecided(self) -> List[str]: ...
+    @property
+    def conflicts(self) -> List[Conflict]: ...
+    @property
+    def missing(self) -> List[Missing]: ...
+    @property
+    def assumptions(self) -> List[Assumption]: ...
+    @property
+    def notes(self) -> List[str]: ...
+    @property
+    def fired(self) -> List[str]: ...
+    @property
+    def trace(self) -> Optional[List[TraceRule]]: ...
+    def to_json(self) -> str: ...
+    def to_dict(self) -> Dict[str, Any]: ...
+    def __eq__(self, other: object) -> bool: ...
+
+class Policy:
+    """A checked and compiled policy set."""
+
+    @staticmethod
+    def load(
+        path: Union[str, "os.PathLike[str]"], params: Optional[Mapping[str, Any]] = None
+    ) -> "Policy": ...
+    @staticmethod
+    def from_sources(
+        sources: Mapping[str, Union[str, bytes]], params: Optional[Mapping[str, Any]] = None
+    ) -> "Policy": ...
+    @property
+    def name(self) -> str: ...
+    @property
+    def version(self) -> str: ...
+    @property
+    def digest(self) -> str: ...
+    @property
+    def params(self) -> List[Param]: ...
+    @property
+    def sources(self) -> Dict[str, str]: ...
+    @property
+    def conclusion_keys(self) -> List[str]: ...
+    def check(self) -> List[Diagnostic]: ...
+    def run_tests(self) -> TestReport: ...
+    def evaluate(
+        self,
+        facts: Facts,
+        as_of: AsOf,
+        *,
+        explain: bool = False,
+        reveal_sensitive: bool = False,
+        lenient: bool = False,
+    ) -> Decision: ...
+    @overload
+    def evaluate_many(
+        self,
+        cases: Iterable[Facts],
+        as_of: AsOf,
+        *,
+        threads: Optional[int] = None,
+        explain: bool = False,
+        reveal_sensitive: bool = False,
+        lenient: bool = False,
+        on_error: Literal["raise"] = "raise",
+    ) -> List[Decision]: ...
+    @overload
+    def evaluate_many(
+        self,
+        cases: Iterable[Facts],
+        as_of: AsOf,
+        *,
+        threads: Optional[int] = None,
+        explain: bool = False,
+        reveal_sensitive: bool = False,
+        lenient: bool = False,
+        on_error: Literal["return"],
+    ) -> List[Union[Decision, HumiaoError]]: ...
+    @overload
+    def evaluate_columns(
+        self,
+        columns: Mapping[str, Sequence[Any]],
+        as_of: AsOf,
+        *,
+        threads: Optional[int] = None,
+        explain: bool = False,
+        reveal_sensitive: bool = False,
+        lenient: bool = False,
+        on_error: Literal["raise"] = "raise",
+    ) -> List[Decision]: ...
+    @overload
+    def evaluate_columns(
+        self,
+        columns: Mapping[str, Sequence[Any]],
+        as_of: AsOf,
+        *,
+        threads: Optional[int] = None,
+        explain: bool = False,
+        reveal_sensitive: bool = False,
+        lenient: bool = False,
+        on_error: Literal["return"],
+    ) -> List[Union[Decision, HumiaoError]]: ...
+    def evaluate_table(
+        self,
+        table: Any,
+        as_of: AsOf,
+        *,
+        threads: Optional[int] = None,
+        explain: bool = False,
+        reveal_sensitive: bool = False,
+        lenient: bool = False,
+        on_error: OnError = "raise",
+    ) -> Any: ...
+    def __eq__(self, other: object) -> bool: ...
+    def __hash__(self) -> int: ...
+    def __reduce__(self) -> Tuple[Any, ...]: ...
+
+def check(
+    source: Union[str, "os.PathLike[str]", Mapping[str, Union[str, bytes]]],
+    params: Optional[Mapping[str, Any]] = None,
+) -> List[Diagnostic]: ...
+def _policy_from_state(sources: List[Tuple[str, str]], params: str) -> Policy: ...
+def _decision_from_json(json: str) -> Decision: ...
+def _decision_columns(decisions: Iterable[Any], with_errors: bool) -> Dict[str, List[Any]]: ...

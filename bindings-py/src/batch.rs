@@ -1,0 +1,261 @@
+//! Evaluating many cases: inputs are read from Python while holding the GIL, then evaluated
+//! on worker threads with the GIL released, each case in input order in the result.
+
+use crate::convert::{py_to_json, ConvertError};
+use crate::errors::panic_message;
+use humiao_core::time::Date;
+use humiao_core::{
+    Decision, EvalError, EvalOptions, EvaluateError, FactError, FactsOptions, Policy,
+};
+use serde_json::{Map, Value};
+use std::panic::{catch_unwind, AssertUnwindSafe};
+use std::sync::atomic::{AtomicUsize, Ordering};
+
+/// One case as read from Python: JSON already built, or text still to be parsed (parsed on a
+/// worker thread, so JSON Lines input uses every core).
+pub(crate) enum CaseInput {
+    Json(Value),
+    Text(String),
+    /// A value that could not become JSON; reported as a facts problem at its place.
+    Unreadable(FactError),
+}
+
+/// What became of one case. (A decision is larger than the failures; outcomes live briefly in
+/// one vector, so boxing would only add an allocation per case.)
+#[allow(clippy::large_enum_variant)]
+pub(crate) enum Outcome {
+    Decided(Decision),
+    Facts(Vec<FactError>),
+    Eval(EvalError),
+    /// A panic inside the engine, caught per case.
+    Internal(String),
+}
+
+/// The options every case of a call shares.
+pub(crate) struct Run<'a> {
+    pub policy: &'a Policy,
+    pub as_of: Date,
+    pub eval: EvalOptions,
+    pub facts: FactsOptions,
+}
+
+impl Run<'_> {
+    pub(crate) fn evaluate_json(&self, json: &Value) -> Outcome {
+        let result = catch_unwind(AssertUnwindSafe(|| {
+            self.policy
+                .evaluate_json(json, self.as_of, &self.eval, &self.facts)
+        }));
+        match result {
+            Ok(Ok(d)) => Outcome::Decided(d),
+            Ok(Err(EvaluateError::Facts(errs))) => Outcome::Facts(errs),
+            Ok(Err(EvaluateError::Eval(e))) => Outcome::Eval(e),
+            Err(payload) => Outcome::Internal(panic_message(payload.as_ref())),
+        }
+    }
+
+    pub(crate) fn evaluate_input(&self, input: &CaseInput) -> Outcome {
+        match input {
+            CaseInput::Json(v) => self.evaluate_json(v),
+            CaseInput::Text(t) => match serde_json::from_str::<Value>(t) {
+                Ok(v) => self.evaluate_json(&v),
+                Err(e) => Outcome::Facts(vec![not_json(&e)]),
+            },
+            CaseInput::Unreadable(e) => Outcome::Facts(vec![e.clone()]),
+        }
+    }
+}
+
+/// The facts problem for text that is not JSON, with the code the CLI uses for such a line.
+pub(crate) fn not_json(e: &serde_json::Error) -> FactError {
+    FactError {
+        code: "F0100",
+        path: String::new(),
+        expected: "a JSON object".into(),
+        found: format!("text that is not JSON ({e})"),
+        message: format!("not valid JSON: {e}"),
+        message_zh: format!("不是合法的 JSON：{e}"),
+    }
+}
+
+pub(crate) fn unreadable(e: &ConvertError) -> CaseInput {
+    CaseInput::Unreadable(e.to_fact_error())
+}
+
+/// A Python value as a case: a mapping becomes JSON now; `str` and `bytes` are kept as text.
+pub(crate) fn case_input(obj: &pyo3::Bound<'_, pyo3::PyAny>) -> pyo3::PyResult<CaseInput> {
+    use pyo3::types::{PyBytes, PyBytesMethods, PyString, PyStringMethods};
+    if let Ok(s) = obj.cast::<PyString>() {
+        return Ok(CaseInput::Text(s.to_cow()?.into_owned()));
+    }
+    if let Ok(b) = obj.cast::<PyBytes>() {
+        return Ok(match std::str::from_utf8(b.as_bytes()) {
+            Ok(t) => CaseInput::Text(t.to_string()),
+            Err(e) => CaseInput::Unreadable(FactError {
+                code: "F0109",
+                path: String::new(),
+                expected: "UTF-8 text".into(),
+                found: format!("bytes that are not UTF-8 ({e})"),
+                message: format!("the facts are not UTF-8: {e}"),
+                message_zh: "案件事实不是 UTF-8 文本".into(),
+            }),
+        });
+    }
+    Ok(match py_to_json(obj) {
+        Ok(v) => CaseInput::Json(v),
+        Err(e) => unreadable(&e),
+    })
+}
+
+/// The number of worker threads: as asked, else one per core; never more than there are
+/// blocks of work.
+pub(crate) fn thread_count(asked: Option<usize>, items: usize) -> usize {
+    let cores = std::thread::available_parallelism().map_or(1, |n| n.get());
+    let wanted = asked.unwrap_or(cores).max(1);
+    wanted.min(items.div_ceil(BLOCK)).max(1)
+}
+
+/// Cases handed to a worker at a time: large enough that the shared counter is not contended,
+/// small enough that uneven cases still spread over the threads.
+const BLOCK: usize = 64;
+
+/// `f` over every item on `threads` threads, results in input order. `None` when a worker
+/// thread died (it cannot, as `f` catches panics per case, but a lost result must not pass
+/// silently).
+pub(crate) fn par_map<T: Sync, R: Send>(
+    items: &[T],
+    threads: usize,
+    f: impl Fn(usize, &T) -> R + Sync,
+) -> Option<Vec<R>> {
+    if threads <= 1 {
+        return Some(items.iter().enumerate().map(|(i, x)| f(i, x)).collect());
+    }
+    let blocks = items.len().div_ceil(BLOCK);
+    let next = AtomicUsize::new(0);
+    let work = || {
+        let mut done: Vec<(usize, Vec<R>)> = Vec::new();
+        loop {
+            let b = next.fetch_add(1, Ordering::Relaxed);
+            if b >= blocks {
+                break;
+            }
+            let lo = b * BLOCK;
+            let hi = (lo + BLOCK).min(items.len());
+            let chunk = items.get(lo..hi).unwrap_or(&[]);
+            done.push((
+                b,
+                chunk
+                    .iter()
+                    .enumerate()
+                    .map(|(i, x)| f(lo + i, x))
+                    .collect(),
+            ));
+        }
+        done
+    };
+    let mut parts: Vec<(usize, Vec<R>)> = Vec::with_capacity(blocks);
+    let complete = std::thread::scope(|s| {
+        let mut handles = Vec::new();
+        for _ in 0..threads {
+            // The main thread's stack size, so deep policies behave as in the CLI.
+            let spawned = std::thread::Builder::new()
+                .name("humiao-eval".into())
+                .stack_size(8 << 20)
+                .spawn_scoped(s, work);
+            match spawned {
+                Ok(h) => handles.push(h),
+                Err(_) => break,
+            }
+        }
+        if handles.is_empty() {
+            // No thread could be started: do the work here.
+            parts.extend(work());
+            return true;
+        }
+        let mut ok = true;
+        for h in handles {
+            match h.join() {
+                Ok(p) => parts.extend(p),
+                Err(_) => ok = false,
+            }
+        }
+        ok
+    });
+    if !complete || parts.len() != blocks {
+        return None;
+    }
+    parts.sort_unstable_by_key(|(b, _)| *b);
+    Some(parts.into_iter().flat_map(|(_, r)| r).collect())
+}
+
+/// One cell of a table of cases.
+pub(crate) enum Cell {
+    Absent,
+    Value(Value),
+    /// A value that could not become JSON.
+    Bad(FactError),
+}
+
+/// One column of a table: its fact path split at dots, and its cells.
+pub(crate) struct Column {
+    pub name: String,
+    pub segments: Vec<String>,
+    pub cells: Vec<Cell>,
+}
+
+/// Row `row` of the columns as a nested facts object. Absent values leave their fact out, so an
+/// optional section with no value in a row is absent from that row's case.
+#[allow(clippy::result_large_err)]
+pub(crate) fn row_facts(columns: &[Column], row: usize) -> Result<Value, FactError> {
+    let mut root = Map::new();
+    for c in columns {
+        let v = match c.cells.get(row) {
+            Some(Cell::Value(v)) => v,
+            Some(Cell::Bad(e)) => return Err(e.clone()),
+            Some(Cell::Absent) | None => continue,
+        };
+        insert(&mut root, &c.segments, v.clone()).map_err(|()| FactError {
+            code: "F0111",
+            path: c.name.clone(),
+            expected: "one value per fact".into(),
+            found: "columns that overlap".into(),
+            message: format!(
+                "column `{}` overlaps another column that sets a value on its path",
+                c.name
+            ),
+            message_zh: format!("列 `{}` 与另一列的路径重叠", c.name),
+        })?;
+    }
+    Ok(Value::Object(root))
+}
+
+fn insert(map: &mut Map<String, Value>, segments: &[String], v: Value) -> Result<(), ()> {
+    match segments {
+        [] => Err(()),
+        [last] => match (map.get_mut(last), v) {
+            (None, v) => {
+                map.insert(last.clone(), v);
+                Ok(())
+            }
+            // A section column (`minor` holding a dict) merged with a field column.
+            (Some(Value::Object(old)), Value::Object(new)) => {
+                for (k, x) in new {
+                    if old.contains_key(&k) {
+                        return Err(());
+                    }
+                    old.insert(k, x);
+                }
+                Ok(())
+            }
+            _ => Err(()),
+        },
+        [first, rest @ ..] => {
+            let entry = map
+                .entry(first.clone())
+                .or_insert_with(|| Value::Object(Map::new()));
+            match entry {
+                Value::Object(inner) => insert(inner, rest, v),
+                _ => Err(()),
+            }
+        }
+    }
+}

@@ -1,0 +1,665 @@
+//! `humiao.Policy`: a checked and compiled policy set, loaded from a folder or from texts, that
+//! evaluates cases one at a time, in batches on all cores, or as columns of a table.
+
+use crate::batch::{
+    case_input, par_map, row_facts, thread_count, CaseInput, Cell, Column, Outcome, Run,
+};
+use crate::convert::{as_of_date, fspath, params_of, py_to_json, types_class};
+use crate::decision::PyDecision;
+use crate::errors::{
+    diagnostics_list, evaluation_error, facts_error, guard, humiao_error, internal_error,
+    policy_error, policy_read_error, serde_kwargs,
+};
+use humiao_core::model::Type;
+use humiao_core::{EvalOptions, FactsOptions, LoadOptions, Policy, Severity, Source, Strictness};
+use pyo3::exceptions::{PyTypeError, PyValueError};
+use pyo3::intern;
+use pyo3::prelude::*;
+use pyo3::types::{PyDict, PyFloat, PyList, PyString, PyTuple};
+use serde_json::Value;
+use std::sync::Arc;
+
+/// A checked and compiled policy set.
+///
+/// Load one with :meth:`Policy.load` (a folder with ``humiao.toml`` and ``*.humiao`` files) or
+/// :meth:`Policy.from_sources` (texts in memory). A policy is immutable and safe to share
+/// between threads; it pickles by its sources and params, so it can be sent to worker
+/// processes (``multiprocessing``, Dask, Spark).
+#[pyclass(frozen, module = "humiao", name = "Policy")]
+pub struct PyPolicy {
+    inner: Arc<Policy>,
+    /// The params as the caller gave them, for pickling.
+    params: Vec<(String, Value)>,
+}
+
+/// How failures of single cases are handled in a batch.
+#[derive(Copy, Clone, PartialEq, Eq)]
+enum OnError {
+    Raise,
+    Return,
+}
+
+fn on_error_of(py: Python<'_>, s: &str) -> PyResult<OnError> {
+    match s {
+        "raise" => Ok(OnError::Raise),
+        "return" => Ok(OnError::Return),
+        other => Err(humiao_error(
+            py,
+            &format!("on_error must be \"raise\" or \"return\", not {other:?}"),
+            &format!("on_error 只能是 \"raise\" 或 \"return\"，而不是 {other:?}"),
+        )),
+    }
+}
+
+fn build(py: Python<'_>, sources: Vec<Source>, params: Vec<(String, Value)>) -> PyResult<PyPolicy> {
+    let opts = LoadOptions {
+        params: params.clone(),
+        ..LoadOptions::default()
+    };
+    // Checking is pure computation: other Python threads run meanwhile.
+    let result = py.detach(|| Policy::from_sources(&sources, &opts));
+    match result {
+        Ok(p) => Ok(PyPolicy {
+            inner: Arc::new(p),
+            params,
+        }),
+        Err(e) => {
+            let errors: Vec<_> = e
+                .diagnostics
+                .iter()
+                .filter(|d| d.severity == Severity::Error)
+                .collect();
+            let (en, zh) = match errors.first() {
+                Some(first) => (
+                    format!(
+                        "the policy set has {} error(s); the first: {}:{}:{}: [{}] {}",
+                        errors.len(),
+                        first.file,
+                        first.line,
+                        first.column,
+                        first.code,
+                        first.message
+                    ),
+                    format!(
+                        "政策集有 {} 个错误；第一个：{}:{}:{}: [{}] {}",
+                        errors.len(),
+                        first.file,
+                        first.line,
+                        first.column,
+                        first.code,
+                        first.message_zh
+                    ),
+                ),
+                None => ("the policy set has errors".into(), "政策集有错误".into()),
+            };
+            Err(policy_error(py, &en, &zh, &e.diagnostics))
+        }
+    }
+}
+
+/// `{path: text}` as sources; `bytes` values must be UTF-8.
+fn sources_of(obj: &Bound<'_, PyAny>) -> PyResult<Vec<Source>> {
+    let py = obj.py();
+    let items = obj.call_method0(intern!(py, "items")).map_err(|_| {
+        PyTypeError::new_err(
+            "sources must be a mapping of file name to text, e.g. {\"humiao.toml\": \"...\"}",
+        )
+    })?;
+    let mut out = Vec::new();
+    for item in items.try_iter()? {
+        let (k, v): (Bound<'_, PyAny>, Bound<'_, PyAny>) = item?.extract()?;
+        let path: String = k
+            .extract()
+            .map_err(|_| PyTypeError::new_err("source file names must be strings"))?;
+        let text: String = if let Ok(b) = v.extract::<Vec<u8>>().and_then(|b| {
+            if v.is_instance_of::<PyString>() {
+                Err(PyTypeError::new_err(""))
+            } else {
+                Ok(b)
+            }
+        }) {
+            String::from_utf8(b).map_err(|e| {
+                policy_error(
+                    py,
+                    &format!(
+                        "{path}: not UTF-8 text (byte {})",
+                        e.utf8_error().valid_up_to()
+                    ),
+                    &format!("{path}：不是 UTF-8 文本"),
+                    &[],
+                )
+            })?
+        } else {
+            v.extract()
+                .map_err(|_| PyTypeError::new_err(format!("the text of `{path}` must be a str")))?
+        };
+        out.push(Source::new(path, text));
+    }
+    Ok(out)
+}
+
+/// The facts argument of `evaluate`: a mapping, or JSON text.
+fn facts_value(
+    py: Python<'_>,
+    facts: &Bound<'_, PyAny>,
+) -> PyResult<Result<Value, humiao_core::FactError>> {
+    if facts.is_instance_of::<PyString>() || facts.is_instance_of::<pyo3::types::PyBytes>() {
+        let text: String = if let Ok(s) = facts.cast::<PyString>() {
+            s.to_cow()?.into_owned()
+        } else {
+            let b: Vec<u8> = facts.extract()?;
+            String::from_utf8(b).map_err(|e| {
+                humiao_error(
+                    py,
+                    &format!("the facts are not UTF-8: {e}"),
+                    "案件事实不是 UTF-8 文本",
+                )
+            })?
+        };
+        return Ok(serde_json::from_str(&text).map_err(|e| crate::batch::not_json(&e)));
+    }
+    if !facts.is_instance_of::<PyDict>() && !facts.hasattr(intern!(py, "keys"))? {
+        return Err(PyTypeError::new_err(format!(
+            "facts must be a dict (or JSON text), not {}",
+            facts.get_type().name()?
+        )));
+    }
+    Ok(py_to_json(facts).map_err(|e| e.to_fact_error()))
+}
+
+/// A Python list of results: decisions, or for failed cases the exception (`on_error="return"`)
+/// or the first failure raised (`on_error="raise"`).
+fn results_list<'py>(
+    py: Python<'py>,
+    outcomes: Vec<Outcome>,
+    on_error: OnError,
+) -> PyResult<Bound<'py, PyList>> {
+    let out = PyList::empty(py);
+    for (i, o) in outcomes.into_iter().enumerate() {
+        let item = match o {
+            Outcome::Decided(d) => Bound::new(py, PyDecision { inner: d })?.into_any(),
+            Outcome::Facts(errs) => failure(py, facts_error(py, &errs, Some(i)), on_error)?,
+            Outcome::Eval(e) => failure(py, evaluation_error(py, &e, Some(i)), on_error)?,
+            Outcome::Internal(m) => failure(py, internal_error(py, &m, Some(i)), on_error)?,
+        };
+        out.append(item)?;
+    }
+    Ok(out)
+}
+
+fn failure<'py>(py: Python<'py>, err: PyErr, on_error: OnError) -> PyResult<Bound<'py, PyAny>> {
+    match on_error {
+        OnError::Raise => Err(err),
+        OnError::Return => Ok(err.into_value(py).into_bound(py).into_any()),
+    }
+}
+
+/// One cell of a column, read with the fact's declared type in mind, so what pandas does to
+/// dates and integers (midnight `Timestamp`s, `12.0` in a column with gaps) reads as meant.
+fn cell(py: Python<'_>, v: &Bound<'_, PyAny>, ty: Option<&Type>) -> PyResult<Cell> {
+    if v.is_none() {
+        return Ok(Cell::Absent);
+    }
+    if let Ok(f) = v.cast::<PyFloat>() {
+        let x = f.value();
+        if x.is_nan() {
+            return Ok(Cell::Absent);
+        }
+        if matches!(ty, Some(Type::Int)) && x.fract() == 0.0 && x.abs() < 9.0e15 {
+            // Exact: |x| < 2^53, so the conversion is lossless.
+            #[allow(clippy::cast_possible_truncation)]
+            let i = x as i64;
+            return Ok(Cell::Value(Value::from(i)));
+        }
+    }
+    if matches!(ty, Some(Type::Date))
+        && v.hasattr(intern!(py, "hour"))?
+        && v.hasattr(intern!(py, "date"))?
+    {
+        // A datetime (pandas Timestamp) in a Date column: its date.
+        let midnight = v.getattr(intern!(py, "hour"))?.extract::<u32>()? == 0
+            && v.getattr(intern!(py, "minute"))?.extract::<u32>()? == 0
+            && v.getattr(intern!(py, "second"))?.extract::<u32>()? == 0;
+        if midnight {
+            let d = v.call_method0(intern!(py, "date"))?;
+            return Ok(match py_to_json(&d) {
+                Ok(j) => Cell::Value(j),
+                Err(e) => Cell::Bad(e.to_fact_error()),
+            });
+        }
+    }
+    Ok(match py_to_json(v) {
+        Ok(j) => Cell::Value(j),
+        Err(e) => Cell::Bad(e.to_fact_error()),
+    })
+}
+
+impl PyPolicy {
+    fn run(
+        &self,
+        py: Python<'_>,
+        as_of: &Bound<'_, PyAny>,
+        explain: bool,
+        reveal_sensitive: bool,
+        lenient: bool,
+    ) -> PyResult<Run<'_>> {
+        let _ = py;
+        Ok(Run {
+            policy: &self.inner,
+            as_of: as_of_date(as_of)?,
+            eval: EvalOptions {
+                explain,
+                reveal_sensitive,
+                ..EvalOptions::default()
+            },
+            facts: FactsOptions {
+                strictness: if lenient {
+                    Strictness::Lenient
+                } else {
+                    Strictness::Strict
+                },
+                ..FactsOptions::default()
+            },
+        })
+    }
+}
+
+#[pymethods]
+impl PyPolicy {
+    /// Loads the policy set in folder ``path``: ``humiao.toml``, every ``*.humiao`` file and the
+    /// data files the manifest names, exactly as ``humiao eval DIR`` does.
+    ///
+    /// ``params`` overrides public params by name, like ``--param``:
+    /// ``{"reporting.late_after": "48 hours"}``. Raises :class:`PolicyError` with every
+    /// diagnostic when the set has errors or the folder cannot be read.
+    #[staticmethod]
+    #[pyo3(signature = (path, params=None))]
+    fn load(
+        py: Python<'_>,
+        path: &Bound<'_, PyAny>,
+        params: Option<&Bound<'_, PyAny>>,
+    ) -> PyResult<PyPolicy> {
+        guard(py, || {
+            let dir = fspath(path)?;
+            let params = params_of(params)?;
+            let sources = py
+                .detach(|| humiao_cli::load::read_policy_dir(&dir))
+                .map_err(|m| policy_read_error(py, &m))?;
+            build(py, sources, params)
+        })
+    }
+
+    /// Builds a policy set from texts in memory: ``{"humiao.toml": "...", "reporting.humiao":
+    /// "...", "yuexiu-roster.csv": "..."}``. Gives the same digest as loading a folder with the
+    /// same files. ``params`` as in :meth:`load`.
+    #[staticmethod]
+    #[pyo3(signature = (sources, params=None))]
+    fn from_sources(
+        py: Python<'_>,
+        sources: &Bound<'_, PyAny>,
+        params: Option<&Bound<'_, PyAny>>,
+    ) -> PyResult<PyPolicy> {
+        guard(py, || {
+            let sources = sources_of(sources)?;
+            let params = params_of(params)?;
+            build(py, sources, params)
+        })
+    }
+
+    /// The manifest's ``name`` (``yuexiu``).
+    #[getter]
+    fn name(&self) -> String {
+        self.inner.name.clone()
+    }
+
+    /// The manifest's ``version`` (``2026.1``).
+    #[getter]
+    fn version(&self) -> String {
+        self.inner.version.clone()
+    }
+
+    /// ``sha256:…`` over the manifest, every file of the set and the effective params.
+    #[getter]
+    fn digest(&self) -> String {
+        self.inner.digest.clone()
+    }
+
+    /// The public params with their effective values and provenance: a list of ``Param``.
+    #[getter]
+    fn params<'py>(&self, py: Python<'py>) -> PyResult<Bound<'py, PyList>> {
+        guard(py, || {
+            let cls = types_class(py, "Param")?;
+            let out = PyList::empty(py);
+            for p in self.inner.params() {
+                let kwargs = PyDict::new(py);
+                kwargs.set_item("key", &p.key)?;
+                kwargs.set_item("value", &p.text)?;
+                kwargs.set_item("unconfirmed", &p.unconfirmed)?;
+                kwargs.set_item("source", &p.source)?;
+                kwargs.set_item("overridden", p.overridden)?;
+                out.append(cls.call((), Some(&kwargs))?)?;
+            }
+            Ok(out)
+        })
+    }
+
+    /// The files of the set as given, ``{path: text}``.
+    #[getter]
+    fn sources<'py>(&self, py: Python<'py>) -> PyResult<Bound<'py, PyDict>> {
+        let out = PyDict::new(py);
+        for s in &self.inner.sources {
+            out.set_item(&s.path, &s.text)?;
+        }
+        Ok(out)
+    }
+
+    /// The warnings and notes found when the set was checked (a set with errors does not load:
+    /// those come with :class:`PolicyError`). A list of ``Diagnostic``.
+    fn check<'py>(&self, py: Python<'py>) -> PyResult<Bound<'py, PyList>> {
+        guard(py, || diagnostics_list(py, &self.inner.diagnostics))
+    }
+
+    /// Runs the tests written inside the policy files, as ``humiao test`` does.
+    fn run_tests<'py>(&self, py: Python<'py>) -> PyResult<Bound<'py, PyAny>> {
+        guard(py, || {
+            let policy = Arc::clone(&self.inner);
+            let report = py.detach(move || policy.run_tests_with(None));
+            let d = serde_kwargs(py, &report)?;
+            types_class(py, "TestReport")?.call_method1("_from_json", (d,))
+        })
+    }
+
+    /// Evaluates one case.
+    ///
+    /// ``facts`` is a dict of nested objects shaped as the contract says (or the same as JSON
+    /// text); ``date`` and ``datetime`` values are accepted and written as ISO text.
+    /// ``as_of`` is the date the decision is made for: a ``date``, a ``datetime`` (an aware
+    /// one is taken in +08:00) or ``"YYYY-MM-DD"``. ``explain`` adds the trace;
+    /// ``reveal_sensitive`` shows ``@sensitive`` values in it; ``lenient`` makes unknown fields
+    /// warnings (notes) instead of errors.
+    ///
+    /// Raises :class:`FactsError` listing every problem with the facts, :class:`HumiaoError`
+    /// for a malformed ``as_of`` and :class:`TypeError` for arguments of the wrong type.
+    #[pyo3(signature = (facts, as_of, *, explain=false, reveal_sensitive=false, lenient=false))]
+    fn evaluate(
+        &self,
+        py: Python<'_>,
+        facts: &Bound<'_, PyAny>,
+        as_of: &Bound<'_, PyAny>,
+        explain: bool,
+        reveal_sensitive: bool,
+        lenient: bool,
+    ) -> PyResult<PyDecision> {
+        guard(py, || {
+            let run = self.run(py, as_of, explain, reveal_sensitive, lenient)?;
+            let json = match facts_value(py, facts)? {
+                Ok(v) => v,
+                Err(e) => return Err(facts_error(py, &[e], None)),
+            };
+            match py.detach(|| run.evaluate_json(&json)) {
+                Outcome::Decided(d) => Ok(PyDecision { inner: d }),
+                Outcome::Facts(errs) => Err(facts_error(py, &errs, None)),
+                Outcome::Eval(e) => Err(evaluation_error(py, &e, None)),
+                Outcome::Internal(m) => Err(internal_error(py, &m, None)),
+            }
+        })
+    }
+
+    /// Evaluates many cases on ``threads`` threads (default: one per core), with the GIL
+    /// released, and returns the decisions in input order.
+    ///
+    /// Each case is a dict or JSON text (``str`` or ``bytes``, e.g. lines of a JSON Lines
+    /// file; text is parsed on the worker threads). With ``on_error="raise"`` (the default) the
+    /// first failing case raises its :class:`FactsError` (its ``index`` says which case); with
+    /// ``on_error="return"`` the exception takes the case's place in the list and the rest go on.
+    #[pyo3(signature = (cases, as_of, *, threads=None, explain=false, reveal_sensitive=false, lenient=false, on_error="raise"))]
+    #[allow(clippy::too_many_arguments)]
+    fn evaluate_many<'py>(
+        &self,
+        py: Python<'py>,
+        cases: &Bound<'py, PyAny>,
+        as_of: &Bound<'py, PyAny>,
+        threads: Option<usize>,
+        explain: bool,
+        reveal_sensitive: bool,
+        lenient: bool,
+        on_error: &str,
+    ) -> PyResult<Bound<'py, PyList>> {
+        guard(py, || {
+            let on_error = on_error_of(py, on_error)?;
+            let run = self.run(py, as_of, explain, reveal_sensitive, lenient)?;
+            check_threads(py, threads)?;
+            if cases.is_instance_of::<PyDict>() || cases.is_instance_of::<PyString>() {
+                return Err(PyTypeError::new_err(
+                    "evaluate_many takes an iterable of cases (dicts or JSON texts); for one case use evaluate",
+                ));
+            }
+            let mut inputs: Vec<CaseInput> = Vec::new();
+            for item in cases.try_iter()? {
+                inputs.push(case_input(&item?)?);
+            }
+            let n = thread_count(threads, inputs.len());
+            let outcomes = py.detach(|| par_map(&inputs, n, |_, c| run.evaluate_input(c)));
+            let outcomes =
+                outcomes.ok_or_else(|| internal_error(py, "a worker thread was lost", None))?;
+            results_list(py, outcomes, on_error)
+        })
+    }
+
+    /// Evaluates a table given as columns: ``{"discovered_at": [...], "minor.birth_date":
+    /// [...], ...}``, each column a fact path and a sequence of values of equal length.
+    ///
+    /// ``None`` and ``NaN`` mean the fact is absent in that row (so a row with no value in any
+    /// column of an optional section has no such section). A column may also hold whole
+    /// sections or lists (``parents``). Rows are assembled and evaluated in Rust, in parallel;
+    /// options as in :meth:`evaluate_many`.
+    #[pyo3(signature = (columns, as_of, *, threads=None, explain=false, reveal_sensitive=false, lenient=false, on_error="raise"))]
+    #[allow(clippy::too_many_arguments)]
+    fn evaluate_columns<'py>(
+        &self,
+        py: Python<'py>,
+        columns: &Bound<'py, PyAny>,
+        as_of: &Bound<'py, PyAny>,
+        threads: Option<usize>,
+        explain: bool,
+        reveal_sensitive: bool,
+        lenient: bool,
+        on_error: &str,
+    ) -> PyResult<Bound<'py, PyList>> {
+        guard(py, || {
+            let on_error = on_error_of(py, on_error)?;
+            let run = self.run(py, as_of, explain, reveal_sensitive, lenient)?;
+            check_threads(py, threads)?;
+            let items = columns.call_method0(intern!(py, "items")).map_err(|_| {
+                PyTypeError::new_err(
+                    "columns must be a mapping of fact path to a sequence of values",
+                )
+            })?;
+            let mut cols: Vec<Column> = Vec::new();
+            let mut rows: Option<usize> = None;
+            for item in items.try_iter()? {
+                let (k, v): (Bound<'_, PyAny>, Bound<'_, PyAny>) = item?.extract()?;
+                let name: String = k.extract().map_err(|_| {
+                    PyTypeError::new_err("column names must be strings (fact paths)")
+                })?;
+                let ty = self
+                    .inner
+                    .schema
+                    .fact(&name)
+                    .and_then(|i| self.inner.schema.facts.get(i))
+                    .map(|f| f.ty.clone());
+                let mut cells = Vec::new();
+                for x in v.try_iter()? {
+                    cells.push(cell(py, &x?, ty.as_ref())?);
+                }
+                match rows {
+                    None => rows = Some(cells.len()),
+                    Some(n) if n != cells.len() => {
+                        return Err(PyValueError::new_err(format!(
+                            "column `{name}` has {} values, the others {n}",
+                            cells.len()
+                        )))
+                    }
+                    Some(_) => {}
+                }
+                let segments = name.split('.').map(str::to_string).collect();
+                cols.push(Column {
+                    name,
+                    segments,
+                    cells,
+                });
+            }
+            let rows = rows.unwrap_or(0);
+            let indexes: Vec<usize> = (0..rows).collect();
+            let n = thread_count(threads, rows);
+            let outcomes = py.detach(|| {
+                par_map(&indexes, n, |_, &r| match row_facts(&cols, r) {
+                    Ok(json) => run.evaluate_json(&json),
+                    Err(e) => Outcome::Facts(vec![e]),
+                })
+            });
+            let outcomes =
+                outcomes.ok_or_else(|| internal_error(py, "a worker thread was lost", None))?;
+            results_list(py, outcomes, on_error)
+        })
+    }
+
+    /// Evaluates a pandas ``DataFrame`` or a pyarrow ``Table`` whose columns are fact paths
+    /// (see :meth:`evaluate_columns`) and returns a table of the same kind, one row per case:
+    /// ``case_id``, ``status``, one column per conclusion (named by its key), ``obligations``
+    /// (ids), ``undecided``, ``missing`` (fact paths), ``fired``, ``decision`` (the JSON, as
+    /// the CLI prints it) and, with ``on_error="return"``, ``error``. A pandas result keeps
+    /// the input's index.
+    #[pyo3(signature = (table, as_of, *, threads=None, explain=false, reveal_sensitive=false, lenient=false, on_error="raise"))]
+    #[allow(clippy::too_many_arguments)]
+    fn evaluate_table<'py>(
+        slf: &Bound<'py, Self>,
+        table: &Bound<'py, PyAny>,
+        as_of: &Bound<'py, PyAny>,
+        threads: Option<usize>,
+        explain: bool,
+        reveal_sensitive: bool,
+        lenient: bool,
+        on_error: &str,
+    ) -> PyResult<Bound<'py, PyAny>> {
+        let py = slf.py();
+        guard(py, || {
+            let kwargs = PyDict::new(py);
+            kwargs.set_item("threads", threads)?;
+            kwargs.set_item("explain", explain)?;
+            kwargs.set_item("reveal_sensitive", reveal_sensitive)?;
+            kwargs.set_item("lenient", lenient)?;
+            kwargs.set_item("on_error", on_error)?;
+            py.import("humiao._table")?
+                .getattr("evaluate_table")?
+                .call((slf, table, as_of), Some(&kwargs))
+        })
+    }
+
+    /// The conclusion keys of the set, in declaration order.
+    #[getter]
+    fn conclusion_keys(&self) -> Vec<String> {
+        self.inner
+            .program
+            .conclusions
+            .iter()
+            .map(|c| c.key.clone())
+            .collect()
+    }
+
+    fn __repr__(&self) -> String {
+        format!(
+            "<humiao.Policy {} {} {}>",
+            self.inner.name, self.inner.version, self.inner.digest
+        )
+    }
+
+    /// Pickles by sources and params: unpickling checks and compiles the set again, so the
+    /// copy is equal, with the same digest.
+    fn __reduce__<'py>(
+        &self,
+        py: Python<'py>,
+    ) -> PyResult<(Bound<'py, PyAny>, Bound<'py, PyTuple>)> {
+        let f = py.import("humiao._humiao")?.getattr("_policy_from_state")?;
+        let sources = PyList::empty(py);
+        for s in &self.inner.sources {
+            sources.append((s.path.as_str(), s.text.as_str()))?;
+        }
+        let params = serde_json::to_string(&self.params)
+            .map_err(|e| internal_error(py, &format!("cannot serialise params: {e}"), None))?;
+        let args = PyTuple::new(
+            py,
+            [sources.into_any(), PyString::new(py, &params).into_any()],
+        )?;
+        Ok((f, args))
+    }
+
+    fn __eq__(&self, other: &Bound<'_, PyAny>) -> bool {
+        other
+            .cast::<PyPolicy>()
+            .is_ok_and(|o| o.get().inner.digest == self.inner.digest)
+    }
+
+    fn __hash__(&self) -> u64 {
+        use std::hash::{Hash, Hasher};
+        let mut h = std::collections::hash_map::DefaultHasher::new();
+        self.inner.digest.hash(&mut h);
+        h.finish()
+    }
+}
+
+fn check_threads(py: Python<'_>, threads: Option<usize>) -> PyResult<()> {
+    if threads == Some(0) {
+        return Err(humiao_error(
+            py,
+            "threads must be at least 1",
+            "threads 至少为 1",
+        ));
+    }
+    Ok(())
+}
+
+/// A policy rebuilt from pickled state: `[(path, text)]` and the params as JSON.
+#[pyfunction]
+pub(crate) fn _policy_from_state(
+    py: Python<'_>,
+    sources: Vec<(String, String)>,
+    params: &str,
+) -> PyResult<PyPolicy> {
+    guard(py, || {
+        let params: Vec<(String, Value)> = serde_json::from_str(params).map_err(|e| {
+            humiao_error(py, &format!("bad pickled params: {e}"), "序列化的参数有误")
+        })?;
+        let sources = sources
+            .into_iter()
+            .map(|(p, t)| Source::new(p, t))
+            .collect();
+        build(py, sources, params)
+    })
+}
+
+/// Checks a policy set without loading it: every diagnostic, errors included. `source` is a
+/// folder path or a mapping of file name to text.
+#[pyfunction]
+#[pyo3(signature = (source, params=None))]
+pub(crate) fn check<'py>(
+    py: Python<'py>,
+    source: &Bound<'py, PyAny>,
+    params: Option<&Bound<'py, PyAny>>,
+) -> PyResult<Bound<'py, PyList>> {
+    guard(py, || {
+        let sources = if source.hasattr(intern!(py, "items"))? {
+            sources_of(source)?
+        } else {
+            let dir = fspath(source)?;
+            py.detach(|| humiao_cli::load::read_policy_dir(&dir))
+                .map_err(|m| policy_read_error(py, &m))?
+        };
+        let opts = LoadOptions {
+            params: params_of(params)?,
+            ..LoadOptions::default()
+        };
+        let (_, diags) = py.detach(|| Policy::check_sources(&sources, &opts));
+        diagnostics_list(py, &diags)
+    })
+}
