@@ -51,6 +51,14 @@ enum Format {
 }
 
 #[derive(Copy, Clone, ValueEnum, PartialEq, Eq)]
+enum PlanFormat {
+    Human,
+    Json,
+    Csv,
+    Ics,
+}
+
+#[derive(Copy, Clone, ValueEnum, PartialEq, Eq)]
 enum OnError {
     Skip,
     Stop,
@@ -104,6 +112,31 @@ enum Cmd {
         /// In jsonl mode: write an error record and go on (skip), or stop at the first bad line
         #[arg(long, value_enum, default_value = "skip")]
         on_error: OnError,
+    },
+    /// Plan the monthly supervision rotation / 编排专项督导轮换计划
+    Plan {
+        #[command(flatten)]
+        p: PolicyArgs,
+        /// The rotation declared in the policy set / 轮换名称
+        #[arg(long, default_value = "supervision")]
+        rotation: String,
+        /// The first month to plan, e.g. 2027-01 / 起始月份
+        #[arg(long)]
+        from: String,
+        /// How many months / 月数
+        #[arg(long, default_value_t = 12)]
+        months: u32,
+        /// Past rounds: the JSON plan format, or a CSV `month,street,community` / 历史轮次
+        #[arg(long)]
+        history: Option<PathBuf>,
+        /// Put a street into the first month: --flag 流花街道="红色风险儿童" / 标记街道
+        #[arg(long = "flag", value_name = "STREET=REASON")]
+        flags: Vec<String>,
+        #[arg(long, value_enum, default_value = "human")]
+        format: PlanFormat,
+        /// Write to this file (safely: a temporary file, synced, then renamed) / 输出文件
+        #[arg(long)]
+        output: Option<PathBuf>,
     },
     /// Run the tests written inside the policy files / 运行政策文件中的测试
     Test {
@@ -171,6 +204,31 @@ fn run(cli: Cli) -> ExitCode {
             )
         }
         Cmd::Test { p, format } => (p.lang, test(&p, format)),
+        Cmd::Plan {
+            p,
+            rotation,
+            from,
+            months,
+            history,
+            flags,
+            format,
+            output,
+        } => {
+            let lang = p.lang;
+            (
+                lang,
+                plan(
+                    &p,
+                    &rotation,
+                    &from,
+                    months,
+                    history.as_deref(),
+                    &flags,
+                    format,
+                    output.as_deref(),
+                ),
+            )
+        }
     };
     match result {
         Ok(code) => code,
@@ -452,7 +510,7 @@ fn batch(
                 }
             }
         }
-        if progress && n % 10_000 == 0 {
+        if progress && n.is_multiple_of(10_000) {
             eprint!("\r{n} cases / 件");
         }
     }
@@ -485,4 +543,66 @@ fn test(p: &PolicyArgs, format: Format) -> Result<ExitCode, Fail> {
     } else {
         ExitCode::SUCCESS
     })
+}
+
+#[allow(clippy::too_many_arguments)]
+fn plan(
+    p: &PolicyArgs,
+    rotation: &str,
+    from: &str,
+    months: u32,
+    history: Option<&std::path::Path>,
+    flags: &[String],
+    format: PlanFormat,
+    output: Option<&std::path::Path>,
+) -> Result<ExitCode, Fail> {
+    use humiao_core::plan;
+    let policy = load_policy(p)?;
+    let from = humiao_core::time::YearMonth::parse(from)
+        .map_err(|e| Fail::Usage(format!("--from: {e} / {}", e.message_zh())))?;
+    let (spec, roster) = policy
+        .rotation(rotation)
+        .map_err(|e| Fail::Usage(format!("{e} / {}", e.message_zh())))?;
+    let past = match history {
+        None => Vec::new(),
+        Some(h) => {
+            let text = std::fs::read_to_string(h)
+                .map_err(|e| Fail::Usage(format!("{}: {e}", h.display())))?;
+            let parsed = if h.extension().is_some_and(|x| x.eq_ignore_ascii_case("csv")) {
+                plan::parse_history_csv(&text, &roster)
+            } else {
+                plan::parse_history_json(&text, &roster)
+            };
+            parsed.map_err(|e| Fail::Usage(format!("{}: {e} / {}", h.display(), e.message_zh())))?
+        }
+    };
+    let mut fl = Vec::new();
+    for f in flags {
+        let Some((street, reason)) = f.split_once('=') else {
+            return Err(Fail::Usage(format!(
+                "--flag takes STREET=REASON, found `{f}` / --flag 的格式为 街道=原因"
+            )));
+        };
+        fl.push(plan::Flag {
+            street: street.trim().to_string(),
+            reason: reason.trim().to_string(),
+        });
+    }
+    let made = plan::plan(&spec, &roster, from, months, &past, &fl)
+        .map_err(|e| Fail::Usage(format!("{e} / {}", e.message_zh())))?;
+    let text = match format {
+        PlanFormat::Json => format!("{}\n", plan::to_json(&made)),
+        PlanFormat::Csv => plan::to_csv(&made),
+        PlanFormat::Ics => plan::to_ics(&made, &spec),
+        PlanFormat::Human => plan::to_human(&made, &roster, p.lang != LangArg::En),
+    };
+    match output {
+        Some(path) => load::write_atomically(path, text.as_bytes())?,
+        None => {
+            let mut out = std::io::stdout().lock();
+            out.write_all(text.as_bytes())?;
+            out.flush()?;
+        }
+    }
+    Ok(ExitCode::SUCCESS)
 }
