@@ -1139,8 +1139,10 @@ impl<'a> Ctx<'a> {
             }
             let mut effects = Vec::new();
             let mut obligations = Vec::new();
+            let mut notes = Vec::new();
             for o in &r.outcomes {
                 match o {
+                    ast::Outcome::Note { text, .. } => notes.push(text.value.clone()),
                     ast::Outcome::Conclude { key, value, .. } => {
                         if let Some((ci, ty, collect)) = self.conclusion_target(key) {
                             if collect {
@@ -1252,6 +1254,7 @@ impl<'a> Ctx<'a> {
                 conditions,
                 effects,
                 obligations,
+                notes,
                 sections,
                 facts_read,
             });

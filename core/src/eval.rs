@@ -843,6 +843,11 @@ impl<'p> Evaluator<'p> {
                 .unwrap_or(RuleState::NotFired);
             if state == RuleState::Fired {
                 fired.push(r.id.clone());
+                for n in &r.notes {
+                    if !self.notes.contains(n) {
+                        self.notes.push(n.clone());
+                    }
+                }
             }
             for (oi, o) in r.obligations.iter().enumerate() {
                 let id = format!("{}#{}", r.id, oi + 1);

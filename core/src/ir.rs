@@ -167,6 +167,8 @@ pub struct CompiledRule {
     pub conditions: Vec<Condition>,
     pub effects: Vec<Effect>,
     pub obligations: Vec<Obligation>,
+    /// Notes the decision carries when the rule fires.
+    pub notes: Vec<String>,
     /// Optional sections read; the rule applies only when all are present.
     pub sections: Vec<u32>,
     /// Facts read, for explanations.

@@ -216,8 +216,21 @@ pub struct RuleDecl {
 
 #[derive(Clone, Debug, PartialEq, Serialize)]
 pub enum Outcome {
-    Conclude { key: Name, value: Expr, span: Span },
-    Add { value: Expr, key: Name, span: Span },
+    Conclude {
+        key: Name,
+        value: Expr,
+        span: Span,
+    },
+    Add {
+        value: Expr,
+        key: Name,
+        span: Span,
+    },
+    /// `note "text"`: a note added to the decision when the rule fires.
+    Note {
+        text: Str,
+        span: Span,
+    },
     Oblige(ObligationDecl),
 }
 

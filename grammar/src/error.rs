@@ -162,6 +162,7 @@ fn describe(r: Rule) -> Option<(&'static str, &'static str)> {
         kw_from => kw("`from` (自)", "`自`（from）"),
         kw_by => kw("`by` (不迟于)", "`不迟于`（by）"),
         kw_with => kw("`with` (会同)", "`会同`（with）"),
+        kw_note => kw("`note` (备注)", "`备注`（note）"),
         kw_and => kw("`and` (且)", "`且`（and）"),
         kw_or => kw("`or` (或)", "`或`（or）"),
         kw_not => kw("`not` (非)", "`非`（not）"),

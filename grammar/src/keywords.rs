@@ -98,6 +98,11 @@ pub const KEYWORDS: &[(&str, &str, &str)] = &[
     ),
     ("by", "不迟于", "a deadline: an absolute date"),
     ("with", "会同", "the participants of an obligation"),
+    (
+        "note",
+        "备注",
+        "a note the decision carries when the rule fires",
+    ),
     ("and", "且", "logical and (also 并且)"),
     ("or", "或", "logical or"),
     ("not", "非", "logical not"),

@@ -671,6 +671,17 @@ impl Builder<'_> {
                     });
                 }
                 Rule::obligation => r.outcomes.push(Outcome::Oblige(self.obligation(c)?)),
+                Rule::note_out => {
+                    let os = self.span(&c);
+                    let s = c
+                        .into_inner()
+                        .find(|x| x.as_rule() == Rule::string)
+                        .ok_or(os)?;
+                    r.outcomes.push(Outcome::Note {
+                        text: self.string(s)?,
+                        span: os,
+                    });
+                }
                 _ => {}
             }
         }
