@@ -38,6 +38,11 @@ pub(crate) fn humiao_error(py: Python<'_>, en: &str, zh: &str) -> PyErr {
     raise(py, "HumiaoError", en, zh, None)
 }
 
+/// An exception of class `class` (a subclass of `HumiaoError`) with its two messages.
+pub(crate) fn named_error(py: Python<'_>, class: &str, en: &str, zh: &str) -> PyErr {
+    raise(py, class, en, zh, None)
+}
+
 /// `PolicyError` with its diagnostics.
 pub(crate) fn policy_error(
     py: Python<'_>,

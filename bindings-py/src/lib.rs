@@ -11,6 +11,7 @@ mod columns;
 mod convert;
 mod decision;
 mod errors;
+mod plan;
 mod policy;
 
 use pyo3::prelude::*;
@@ -19,10 +20,12 @@ use pyo3::prelude::*;
 fn _humiao(m: &Bound<'_, PyModule>) -> PyResult<()> {
     m.add_class::<policy::PyPolicy>()?;
     m.add_class::<decision::PyDecision>()?;
+    m.add_class::<plan::PyPlan>()?;
     m.add_function(wrap_pyfunction!(policy::check, m)?)?;
     m.add_function(wrap_pyfunction!(policy::_policy_from_state, m)?)?;
     m.add_function(wrap_pyfunction!(decision::_decision_from_json, m)?)?;
     m.add_function(wrap_pyfunction!(columns::_decision_columns, m)?)?;
+    m.add_function(wrap_pyfunction!(plan::_plan_from_json, m)?)?;
     m.add("__version__", env!("CARGO_PKG_VERSION"))?;
     Ok(())
 }

@@ -359,11 +359,12 @@ impl PyPolicy {
         guard(py, || diagnostics_list(py, &self.inner.diagnostics))
     }
 
-    /// Runs the tests written inside the policy files, as ``humiao test`` does.
+    /// Runs the tests written inside the policy files, decision and plan tests alike, as
+    /// ``humiao test`` does.
     fn run_tests<'py>(&self, py: Python<'py>) -> PyResult<Bound<'py, PyAny>> {
         guard(py, || {
             let policy = Arc::clone(&self.inner);
-            let report = py.detach(move || policy.run_tests_with(None));
+            let report = py.detach(move || policy.run_tests());
             let d = serde_kwargs(py, &report)?;
             types_class(py, "TestReport")?.call_method1("_from_json", (d,))
         })
@@ -554,6 +555,34 @@ impl PyPolicy {
                 .getattr("evaluate_table")?
                 .call((slf, table, as_of), Some(&kwargs))
         })
+    }
+
+    /// Plans ``months`` months of the supervision rotation ``rotation`` from ``start``
+    /// (``"2027-01"``, or a ``date``/``datetime`` in that month), continuing ``history``.
+    ///
+    /// ``history`` is past rounds: a :class:`Plan`, the plan JSON as Python data or text, a
+    /// CSV text ``month,street,community``, or a path to such a file (``.csv`` read as CSV).
+    /// ``flags`` puts streets into the first month: ``{"流花街道": "红色风险儿童"}``, or a
+    /// list of streets or ``(street, reason)`` pairs. Raises :class:`PlanError`.
+    #[pyo3(signature = (rotation, start, months=1, history=None, flags=None))]
+    fn plan(
+        &self,
+        py: Python<'_>,
+        rotation: &str,
+        start: &Bound<'_, PyAny>,
+        months: u32,
+        history: Option<&Bound<'_, PyAny>>,
+        flags: Option<&Bound<'_, PyAny>>,
+    ) -> PyResult<crate::plan::PyPlan> {
+        guard(py, || {
+            crate::plan::make_plan(py, &self.inner, rotation, start, months, history, flags)
+        })
+    }
+
+    /// The names of the rotations the set declares.
+    #[getter]
+    fn rotations(&self) -> Vec<String> {
+        self.inner.rotation_names()
     }
 
     /// The conclusion keys of the set, in declaration order.

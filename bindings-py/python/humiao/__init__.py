@@ -20,14 +20,22 @@ The same engine as the ``humiao`` command-line tool, with the same answers byte 
     decision.to_json()                   # what `humiao eval --format json` prints
 
 Batches: :meth:`Policy.evaluate_many` (all cores, GIL released), :meth:`Policy.evaluate_table`
-(pandas or pyarrow, no Python loop per row). A :class:`Policy` pickles, so it can be sent to
+(pandas or pyarrow, no Python loop per row); :meth:`Policy.plan` makes the supervision
+rotation. A :class:`Policy` pickles, so it can be sent to
 worker processes, Dask or Spark. See ``docs/python.md``.
 """
 
 from __future__ import annotations
 
-from ._errors import EvaluationError, FactsError, HumiaoError, InternalError, PolicyError
-from ._humiao import Decision, Policy, __version__, check
+from ._errors import (
+    EvaluationError,
+    FactsError,
+    HumiaoError,
+    InternalError,
+    PlanError,
+    PolicyError,
+)
+from ._humiao import Decision, Plan, Policy, __version__, check
 from ._types import (
     Assumption,
     Conflict,
@@ -36,6 +44,8 @@ from ._types import (
     Missing,
     Obligation,
     Param,
+    PlanCommunity,
+    PlanMonth,
     PolicyRef,
     TestFailure,
     TestReport,
@@ -43,16 +53,19 @@ from ._types import (
     TraceCondition,
     TraceFact,
     TraceRule,
+    Visit,
 )
 
 __all__ = [
     "Policy",
     "Decision",
+    "Plan",
     "check",
     "HumiaoError",
     "PolicyError",
     "FactsError",
     "EvaluationError",
+    "PlanError",
     "InternalError",
     "Assumption",
     "Conflict",
@@ -61,6 +74,8 @@ __all__ = [
     "Missing",
     "Obligation",
     "Param",
+    "PlanCommunity",
+    "PlanMonth",
     "PolicyRef",
     "TestFailure",
     "TestReport",
@@ -68,5 +83,6 @@ __all__ = [
     "TraceCondition",
     "TraceFact",
     "TraceRule",
+    "Visit",
     "__version__",
 ]

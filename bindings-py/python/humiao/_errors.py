@@ -12,7 +12,14 @@ from typing import TYPE_CHECKING, List, Optional
 if TYPE_CHECKING:
     from ._types import Diagnostic, FactProblem
 
-__all__ = ["HumiaoError", "PolicyError", "FactsError", "EvaluationError", "InternalError"]
+__all__ = [
+    "HumiaoError",
+    "PolicyError",
+    "FactsError",
+    "EvaluationError",
+    "PlanError",
+    "InternalError",
+]
 
 
 class HumiaoError(ValueError):
@@ -85,6 +92,11 @@ class EvaluationError(HumiaoError):
     def __init__(self, message: str, message_zh: str = "", index: Optional[int] = None) -> None:
         super().__init__(message, message_zh)
         self.index = index
+
+
+class PlanError(HumiaoError):
+    """A rotation plan could not be made: no such rotation, an unreadable roster or history, a
+    count of months out of range."""
 
 
 class InternalError(HumiaoError):

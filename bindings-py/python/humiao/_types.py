@@ -26,6 +26,9 @@ __all__ = [
     "TestFailure",
     "TestResult",
     "TestReport",
+    "PlanCommunity",
+    "Visit",
+    "PlanMonth",
 ]
 
 
@@ -264,3 +267,54 @@ class TestReport:
     def ok(self) -> bool:
         """True when every test passed."""
         return self.failed == 0
+
+
+@dataclass(frozen=True)
+class PlanCommunity:
+    """A community of a plan: its ``name`` and its ``code`` from the roster."""
+
+    name: str
+    code: str
+
+
+@dataclass(frozen=True)
+class Visit:
+    """One street supervised in a month: which communities, by which ``methods``, and why.
+
+    ``reasons`` are ``never_visited``, ``least_recently_visited``, ``flagged`` or
+    ``cycle_completion``; ``last_visited`` is the month of the street's previous visit
+    (``"YYYY-MM"``), ``None`` when it was never visited.
+    """
+
+    street: str
+    street_code: str
+    communities: List[PlanCommunity]
+    methods: List[str]
+    reasons: List[str]
+    last_visited: Optional[str]
+
+    @classmethod
+    def _from_json(cls, d: Dict[str, Any]) -> "Visit":
+        return cls(
+            street=d["street"],
+            street_code=d.get("street_code", ""),
+            communities=[
+                PlanCommunity(name=c["name"], code=c.get("code", ""))
+                for c in d.get("communities") or []
+            ],
+            methods=list(d.get("methods") or []),
+            reasons=list(d.get("reasons") or []),
+            last_visited=d.get("last_visited"),
+        )
+
+
+@dataclass(frozen=True)
+class PlanMonth:
+    """The visits of one ``month`` (``"YYYY-MM"``) of a plan."""
+
+    month: str
+    visits: List[Visit]
+
+    @classmethod
+    def _from_json(cls, d: Dict[str, Any]) -> "PlanMonth":
+        return cls(month=d["month"], visits=[Visit._from_json(v) for v in d.get("visits") or []])
