@@ -16,6 +16,29 @@ mod policy;
 
 use pyo3::prelude::*;
 
+/// Proves the panic boundary: panics inside the guard (with `in_worker`, inside the worker
+/// threads of a batch) so the tests can check that Python sees `humiao.InternalError` and never
+/// a `PanicException`. Not public API. `resume_unwind` skips the panic hook, so nothing is printed.
+#[pyfunction]
+#[pyo3(signature = (in_worker=false))]
+fn _selftest_panic(py: Python<'_>, in_worker: bool) -> PyResult<()> {
+    errors::guard(py, || {
+        if in_worker {
+            let items = [0u8; 256];
+            let out = py.detach(|| {
+                batch::par_map(&items, 2, |_, _| -> u8 {
+                    std::panic::resume_unwind(Box::new("deliberate panic in a worker"))
+                })
+            });
+            return match out {
+                Some(_) => Ok(()),
+                None => Err(errors::internal_error(py, "a worker thread was lost", None)),
+            };
+        }
+        std::panic::resume_unwind(Box::new("deliberate panic from _selftest_panic"))
+    })
+}
+
 #[pymodule]
 fn _humiao(m: &Bound<'_, PyModule>) -> PyResult<()> {
     m.add_class::<policy::PyPolicy>()?;
@@ -26,6 +49,7 @@ fn _humiao(m: &Bound<'_, PyModule>) -> PyResult<()> {
     m.add_function(wrap_pyfunction!(decision::_decision_from_json, m)?)?;
     m.add_function(wrap_pyfunction!(columns::_decision_columns, m)?)?;
     m.add_function(wrap_pyfunction!(plan::_plan_from_json, m)?)?;
+    m.add_function(wrap_pyfunction!(_selftest_panic, m)?)?;
     m.add("__version__", env!("CARGO_PKG_VERSION"))?;
     Ok(())
 }
