@@ -2440,7 +2440,9 @@ impl<'a> Ctx<'a> {
                             ExpectKind::Status(n.text.clone())
                         }
                         ast::ExpectKind::Missing { first, fact } => {
-                            if self.schema.fact(&fact.text).is_none() {
+                            // `parents[1].since`: check the list fact and the record field.
+                            let base = fact.text.split('[').next().unwrap_or("");
+                            if self.schema.fact(base).is_none() {
                                 self.unknown_name(&fact.text, fact.span, &Env::default());
                                 continue;
                             }
@@ -2484,7 +2486,9 @@ impl<'a> Ctx<'a> {
                                 self.check_word(a, "Actor");
                             }
                             self.check_word(action, "Action");
-                            self.check_word(party, "Party");
+                            if let Some(p) = party {
+                                self.check_word(p, "Party");
+                            }
                             if let Some(d) = due {
                                 if DateTime::parse(&d.text).is_err()
                                     && Date::parse(&d.text).is_err()
@@ -2501,7 +2505,7 @@ impl<'a> Ctx<'a> {
                             ExpectKind::Obligation {
                                 actor: actor.as_ref().map(|a| a.text.clone()),
                                 action: action.text.clone(),
-                                party: party.text.clone(),
+                                party: party.as_ref().map(|p| p.text.clone()),
                                 due: due.as_ref().map(|d| d.text.clone()),
                             }
                         }
@@ -2598,8 +2602,9 @@ impl<'a> Ctx<'a> {
                 };
                 add(node_rule(ri), node_conc(c), &mut succ, &mut indeg);
             }
+            // An exception is decided before the rule it overrides.
             for &x in &r.exceptions {
-                add(node_rule(x as usize), node_rule(ri), &mut succ, &mut indeg);
+                add(node_rule(ri), node_rule(x as usize), &mut succ, &mut indeg);
             }
         }
         // Kahn's algorithm; among ready nodes, the earliest declared goes first (deterministic).

@@ -65,18 +65,41 @@ pub(crate) struct Evaluator<'p> {
     pub as_of: Date,
     conc: Vec<Value>,
     conc_undecided: Vec<bool>,
-    conc_missing: Vec<Vec<u32>>,
+    conc_missing: Vec<Vec<FactRef>>,
     rule_state: Vec<RuleState>,
-    rule_missing: Vec<Vec<u32>>,
+    rule_missing: Vec<Vec<FactRef>>,
     /// Whether each rule's own condition (before exceptions) held: for exceptions.
     rule_cond: Vec<Option<bool>>,
-    locals: Vec<Value>,
-    scratch: Vec<u32>,
+    /// Bound list items, with the list fact and index they came from (for `missing` paths).
+    locals: Vec<(Value, Option<(u32, u32)>)>,
+    scratch: Vec<FactRef>,
+    /// Set when a conclusion that was settled without a value is read.
+    absent_read: bool,
     params_used: Vec<bool>,
     steps: u64,
     max_steps: u64,
     pub notes: Vec<String>,
     conflicts: Vec<Conflict>,
+}
+
+/// An unknown fact an undecided result depended on: a fact slot, or a field of a list item.
+#[derive(Copy, Clone, Debug, PartialEq, Eq, PartialOrd, Ord)]
+pub(crate) struct FactRef {
+    slot: u32,
+    item: u32,
+    field: u32,
+}
+
+const NO_ITEM: u32 = u32::MAX;
+
+impl FactRef {
+    fn plain(slot: u32) -> FactRef {
+        FactRef {
+            slot,
+            item: NO_ITEM,
+            field: 0,
+        }
+    }
 }
 
 fn definite(v: &Value) -> bool {
@@ -113,6 +136,7 @@ impl<'p> Evaluator<'p> {
             rule_cond: vec![None; nr],
             locals: Vec::new(),
             scratch: Vec::new(),
+            absent_read: false,
             params_used: vec![false; prog.params.len()],
             steps: 0,
             max_steps,
@@ -150,8 +174,10 @@ impl<'p> Evaluator<'p> {
             RuleState::NotApplicable
         } else {
             self.scratch.clear();
+            self.absent_read = false;
             let v = self.eval(&r.when)?;
             let mut missing = std::mem::take(&mut self.scratch);
+            let reads_absent = self.absent_read;
             let own = match v {
                 Value::Bool(b) => Some(b),
                 _ => None,
@@ -182,6 +208,11 @@ impl<'p> Evaluator<'p> {
                     missing.clear();
                     RuleState::NotFired
                 }
+                // Unknown only because it reads a conclusion that was settled without a value
+                // (no rule set it): nothing the caseworker could add would decide it.
+                None if missing.is_empty() && reads_absent && !exception_unknown => {
+                    RuleState::NotApplicable
+                }
                 _ if overridden => {
                     missing.clear();
                     RuleState::Overridden
@@ -210,12 +241,12 @@ impl<'p> Evaluator<'p> {
         let Some(c) = self.prog.conclusions.get(ci) else {
             return Ok(());
         };
-        let mut missing: Vec<u32> = Vec::new();
+        let mut missing: Vec<FactRef> = Vec::new();
         let mut undecided = false;
         let mut value = Value::Unknown;
         if c.collect {
             // Fired rules first, so an undecided rule adding a value already present changes nothing.
-            let mut adds: Vec<(bool, Value, Vec<u32>, u32)> = Vec::new();
+            let mut adds: Vec<(bool, Value, Vec<FactRef>, u32)> = Vec::new();
             for &w in &c.writers {
                 let state = self.rule_state.get(w as usize).copied();
                 let is_fired = match state {
@@ -404,7 +435,7 @@ impl<'p> Evaluator<'p> {
                     .cloned()
                     .unwrap_or_default();
                 if !v.is_known() {
-                    self.scratch.push(*s);
+                    self.scratch.push(FactRef::plain(*s));
                 }
                 v
             }
@@ -420,19 +451,42 @@ impl<'p> Evaluator<'p> {
             }
             Ex::Conclusion(c) => {
                 let ci = *c as usize;
+                let v = self.conc.get(ci).cloned().unwrap_or_default();
                 if self.conc_undecided.get(ci).copied().unwrap_or(false) {
                     if let Some(m) = self.conc_missing.get(ci) {
                         self.scratch.extend_from_slice(m);
                     }
+                } else if !v.is_known() {
+                    self.absent_read = true;
                 }
-                self.conc.get(ci).cloned().unwrap_or_default()
+                v
             }
             Ex::AsOf => Value::Date(self.as_of),
-            Ex::Local(i) => self.locals.get(*i as usize).cloned().unwrap_or_default(),
-            Ex::Field(x, i) => match self.eval(x)? {
-                Value::Record(fields) => fields.get(*i as usize).cloned().unwrap_or_default(),
-                _ => Value::Unknown,
-            },
+            Ex::Local(i) => self
+                .locals
+                .get(*i as usize)
+                .map(|l| l.0.clone())
+                .unwrap_or_default(),
+            Ex::Field(x, i) => {
+                let origin = match **x {
+                    Ex::Local(l) => self.locals.get(l as usize).and_then(|l| l.1),
+                    _ => None,
+                };
+                match self.eval(x)? {
+                    Value::Record(fields) => {
+                        let v = fields.get(*i as usize).cloned().unwrap_or_default();
+                        if let (false, Some((slot, item))) = (v.is_known(), origin) {
+                            self.scratch.push(FactRef {
+                                slot,
+                                item,
+                                field: *i,
+                            });
+                        }
+                        v
+                    }
+                    _ => Value::Unknown,
+                }
+            }
             Ex::Not(x) => match self.eval(x)? {
                 Value::Bool(b) => Value::Bool(!b),
                 _ => Value::Unknown,
@@ -597,11 +651,16 @@ impl<'p> Evaluator<'p> {
         let Value::List(items) = self.eval(list)? else {
             return Ok(Value::Unknown);
         };
+        let source = match list {
+            Ex::Fact(s) => Some(*s),
+            _ => None,
+        };
         let mut unknown = false;
         let mut count = 0i64;
         let mut acc: Option<Value> = None;
-        for item in items.iter() {
-            self.locals.push(Value::Record(item.clone()));
+        for (idx, item) in items.iter().enumerate() {
+            let origin = source.map(|s| (s, u32::try_from(idx).unwrap_or(NO_ITEM - 1)));
+            self.locals.push((Value::Record(item.clone()), origin));
             let r = self.quant_item(filter, body);
             self.locals.pop();
             let (f, b) = r?;
@@ -823,7 +882,7 @@ impl<'p> Evaluator<'p> {
         let prog = self.prog;
         let mut obligations = Vec::new();
         let mut undecided: Vec<String> = Vec::new();
-        let mut open_items: Vec<(String, Vec<u32>)> = Vec::new();
+        let mut open_items: Vec<(String, Vec<FactRef>)> = Vec::new();
         let mut fired = Vec::new();
         for (ci, c) in prog.conclusions.iter().enumerate() {
             if self.conc_undecided.get(ci).copied().unwrap_or(false) {
@@ -883,7 +942,7 @@ impl<'p> Evaluator<'p> {
             }
         }
         // Keep `undecided` in contract order: conclusions first, then obligations (already so).
-        let mut by_fact: Vec<(u32, Vec<String>)> = Vec::new();
+        let mut by_fact: Vec<(FactRef, Vec<String>)> = Vec::new();
         for (item, facts) in &open_items {
             for &f in facts {
                 match by_fact.iter_mut().find(|(x, _)| *x == f) {
@@ -900,12 +959,7 @@ impl<'p> Evaluator<'p> {
         let missing = by_fact
             .into_iter()
             .map(|(f, decides)| Missing {
-                fact: self
-                    .schema
-                    .facts
-                    .get(f as usize)
-                    .map(|d| d.path.clone())
-                    .unwrap_or_default(),
+                fact: self.fact_path(f),
                 decides,
             })
             .collect();
@@ -959,6 +1013,25 @@ impl<'p> Evaluator<'p> {
             fired,
             trace,
         })
+    }
+
+    /// `minor.sex`, or `parents[1].since` for a field of a list item (0-based index).
+    fn fact_path(&self, f: FactRef) -> String {
+        let Some(def) = self.schema.facts.get(f.slot as usize) else {
+            return String::new();
+        };
+        if f.item == NO_ITEM {
+            return def.path.clone();
+        }
+        let field = match def.ty {
+            Type::List(rid) => self
+                .schema
+                .record_def(rid)
+                .and_then(|r| r.fields.get(f.field as usize))
+                .map(|x| x.name.clone()),
+            _ => None,
+        };
+        format!("{}[{}].{}", def.path, f.item, field.unwrap_or_default())
     }
 
     /// The due time and the canonical deadline text of a fired obligation.

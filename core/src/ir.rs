@@ -241,7 +241,7 @@ pub enum ExpectKind {
     Obligation {
         actor: Option<String>,
         action: String,
-        party: String,
+        party: Option<String>,
         due: Option<String>,
     },
     Holds(Ex),

@@ -206,15 +206,16 @@ impl Policy {
                         .iter()
                         .filter(|o| {
                             &o.action == action
-                                && o.party.as_deref() == Some(party.as_str())
+                                && party.as_ref().is_none_or(|p| o.party.as_ref() == Some(p))
                                 && actor.as_ref().is_none_or(|a| &o.actor == a)
                         })
                         .collect();
                     let want = format!(
-                        "{}{action} to {party}{}",
+                        "{}{action}{}{}",
                         actor
                             .as_ref()
                             .map_or(String::new(), |a| format!("{a} must ")),
+                        party.as_ref().map_or(String::new(), |p| format!(" to {p}")),
                         due.as_ref().map_or(String::new(), |d| format!(" due {d}"))
                     );
                     if cands.is_empty() {

@@ -425,7 +425,7 @@ pub enum ExpectKind {
     Obligation {
         actor: Option<Name>,
         action: Name,
-        party: Name,
+        party: Option<Name>,
         due: Option<Name>,
     },
     EveryStreetVisitedOnce,

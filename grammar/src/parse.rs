@@ -1154,6 +1154,7 @@ impl Builder<'_> {
                     x.as_rule(),
                     Rule::ident
                         | Rule::path
+                        | Rule::fact_ref
                         | Rule::year_month_lit
                         | Rule::datetime_lit
                         | Rule::date_lit
@@ -1178,15 +1179,23 @@ impl Builder<'_> {
             },
             Rule::expect_obligation => {
                 let with_actor = has(Rule::kw_must);
-                let mut it = names.into_iter();
+                let idents: Vec<Name> = parts
+                    .iter()
+                    .filter(|x| x.as_rule() == Rule::ident)
+                    .map(|x| self.name(x))
+                    .collect();
+                let due = parts
+                    .iter()
+                    .find(|x| matches!(x.as_rule(), Rule::datetime_lit | Rule::date_lit))
+                    .map(|x| self.name(x));
+                let mut it = idents.into_iter();
                 let actor = if with_actor { it.next() } else { None };
                 let action = it.next().ok_or(span)?;
-                let party = it.next().ok_or(span)?;
                 ExpectKind::Obligation {
                     actor,
                     action,
-                    party,
-                    due: it.next(),
+                    party: it.next(),
+                    due,
                 }
             }
             Rule::expect_plan => {
