@@ -1170,7 +1170,18 @@ impl<'a> Ctx<'a> {
                     }
                     ast::Outcome::Add { value, key, .. } => {
                         if let Some((ci, ty, collect)) = self.conclusion_target(key) {
-                            let Type::Set(eid) = ty else { continue };
+                            let eid = match ty {
+                                Type::Set(eid) if collect => eid,
+                                _ => {
+                                    self.err(
+                                        "E0304",
+                                        key.span,
+                                        format!("`{}` is not a `collect` conclusion: use `conclude {} = …`", key.text, key.text),
+                                        format!("`{}` 不是汇集型结论：请用 `认定 {} = …`", key.text, key.text),
+                                    );
+                                    continue;
+                                }
+                            };
                             if !collect {
                                 self.err(
                                     "E0304",
