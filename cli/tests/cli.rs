@@ -1,0 +1,370 @@
+//! The `humiao` binary end to end: exit codes, output formats, batch behaviour.
+#![allow(
+    clippy::unwrap_used,
+    clippy::expect_used,
+    clippy::panic,
+    clippy::indexing_slicing
+)]
+
+use std::io::{BufRead, Write};
+use std::path::{Path, PathBuf};
+use std::process::{Command, Stdio};
+
+fn bin() -> Command {
+    let mut c = Command::new(env!("CARGO_BIN_EXE_humiao"));
+    c.current_dir(Path::new(env!("CARGO_MANIFEST_DIR")).join(".."));
+    c
+}
+
+fn run(args: &[&str]) -> (i32, String, String) {
+    let out = bin().args(args).output().unwrap();
+    (
+        out.status.code().unwrap_or(-1),
+        String::from_utf8_lossy(&out.stdout).into(),
+        String::from_utf8_lossy(&out.stderr).into(),
+    )
+}
+
+fn temp_dir(name: &str) -> PathBuf {
+    let d = std::env::temp_dir().join(format!("humiao-cli-test-{name}-{}", std::process::id()));
+    let _ = std::fs::remove_dir_all(&d);
+    std::fs::create_dir_all(&d).unwrap();
+    d
+}
+
+#[test]
+fn check_and_test_the_bundled_rules() {
+    let (code, out, err) = run(&["check", "rules", "--deny-warnings"]);
+    assert_eq!(code, 0, "{err}");
+    assert!(
+        out.contains("reporting.late_after"),
+        "unconfirmed params are listed: {out}"
+    );
+    let (code, out, _) = run(&["test", "rules"]);
+    assert_eq!(code, 0, "{out}");
+    assert!(out.contains(" 0 failed"));
+}
+
+#[test]
+fn eval_the_readme_sample() {
+    let (code, out, err) = run(&[
+        "eval",
+        "rules",
+        "--facts",
+        "examples/case-school-girl.json",
+        "--as-of",
+        "2026-03-01",
+    ]);
+    assert_eq!(code, 0, "{err}");
+    let d: serde_json::Value = serde_json::from_str(&out).unwrap();
+    assert_eq!(d["status"], "determined");
+    assert_eq!(d["conclusions"]["reporting.duty"], "mandatory");
+    assert_eq!(d["obligations"][0]["due"], "2026-03-01T10:00:00+08:00");
+    let (code, out, _) = run(&[
+        "eval",
+        "rules",
+        "--facts",
+        "examples/case-school-girl.json",
+        "--as-of",
+        "2026-03-01",
+        "--format",
+        "human",
+        "--lang",
+        "zh",
+    ]);
+    assert_eq!(code, 0);
+    assert!(
+        out.contains("公安机关")
+            && out.contains("未成年人保护法 第十一条第二款")
+            && out.contains("立即"),
+        "{out}"
+    );
+    // Without --as-of the decision says which date it used.
+    let (_, out, _) = run(&["eval", "rules", "--facts", "examples/case-school-girl.json"]);
+    assert!(out.contains("as_of not given"), "{out}");
+}
+
+#[test]
+fn invalid_policy_gets_file_line_column_and_code() {
+    let d = temp_dir("broken");
+    std::fs::write(d.join("a.humiao"), "policy a \"a\"\nfacts { minor.sex: Bool }\nrule r \"r\"\n  cite \"c\"\n  when minor.sexx\n  then conclude k = true\n").unwrap();
+    let (code, _, err) = run(&["check", d.to_str().unwrap(), "--lang", "en"]);
+    assert_eq!(code, 2);
+    assert!(
+        err.contains("error[E0101]")
+            && err.contains("a.humiao:5:8")
+            && err.contains("did you mean `minor.sex`?"),
+        "{err}"
+    );
+    let (code, _, _) = run(&[
+        "eval",
+        d.to_str().unwrap(),
+        "--facts",
+        "examples/case-school-girl.json",
+    ]);
+    assert_eq!(code, 2);
+}
+
+#[test]
+fn bad_facts_get_every_path_and_exit_2() {
+    let d = temp_dir("facts");
+    let f = d.join("f.json");
+    std::fs::write(
+        &f,
+        r#"{"minor": {"age": "twelve", "sex": "femal"}, "reporter": {"org_typ": "school"}}"#,
+    )
+    .unwrap();
+    let (code, _, err) = run(&[
+        "eval",
+        "rules",
+        "--facts",
+        f.to_str().unwrap(),
+        "--as-of",
+        "2026-03-01",
+        "--lang",
+        "en",
+    ]);
+    assert_eq!(code, 2);
+    assert!(
+        err.contains("minor.age: expected Int, found \"twelve\""),
+        "{err}"
+    );
+    assert!(
+        err.contains("minor.sex") && err.contains("reporter.org_typ"),
+        "{err}"
+    );
+}
+
+#[test]
+fn jsonl_writes_one_line_per_input_line() {
+    let input = "{\"discovered_at\":\"2026-03-01T10:00:00+08:00\",\"reporter\":{\"org_type\":\"school\",\"in_course_of_work\":true},\"minor\":{\"age\":9,\"sex\":\"female\"},\"indicators\":{\"sexual_assault\":true}}\nnot json\n{\"minor\":{\"age\":\"x\"}}\n\n{\"discovered_at\":\"2026-03-01T10:00:00+08:00\"}\n";
+    let mut child = bin()
+        .args([
+            "eval",
+            "rules",
+            "--facts",
+            "-",
+            "--format",
+            "jsonl",
+            "--as-of",
+            "2026-03-01",
+        ])
+        .stdin(Stdio::piped())
+        .stdout(Stdio::piped())
+        .spawn()
+        .unwrap();
+    child
+        .stdin
+        .take()
+        .unwrap()
+        .write_all(input.as_bytes())
+        .unwrap();
+    let out = child.wait_with_output().unwrap();
+    assert_eq!(
+        out.status.code(),
+        Some(3),
+        "a batch with error records exits 3"
+    );
+    let lines: Vec<serde_json::Value> = String::from_utf8(out.stdout)
+        .unwrap()
+        .lines()
+        .map(|l| serde_json::from_str(l).unwrap())
+        .collect();
+    assert_eq!(lines.len(), 5);
+    assert_eq!(lines[0]["conclusions"]["reporting.duty"], "mandatory");
+    assert_eq!(lines[1]["line"], 2);
+    assert_eq!(lines[2]["line"], 3);
+    assert_eq!(lines[2]["error"]["facts"][0]["path"], "minor.age");
+    assert_eq!(lines[3]["line"], 4);
+    assert_eq!(
+        lines[4]["conclusions"]["reporting.duty"], "none",
+        "no sign seen: nothing to report"
+    );
+    // --on-error stop ends at the first bad line.
+    let mut child = bin()
+        .args([
+            "eval",
+            "rules",
+            "--facts",
+            "-",
+            "--format",
+            "jsonl",
+            "--as-of",
+            "2026-03-01",
+            "--on-error",
+            "stop",
+        ])
+        .stdin(Stdio::piped())
+        .stdout(Stdio::piped())
+        .spawn()
+        .unwrap();
+    child
+        .stdin
+        .take()
+        .unwrap()
+        .write_all(input.as_bytes())
+        .unwrap();
+    let out = child.wait_with_output().unwrap();
+    assert_eq!(String::from_utf8(out.stdout).unwrap().lines().count(), 2);
+}
+
+#[test]
+fn a_closed_stdout_ends_quietly() {
+    let line = "{\"discovered_at\":\"2026-03-01T10:00:00+08:00\",\"reporter\":{\"org_type\":\"school\",\"in_course_of_work\":true},\"minor\":{\"age\":9,\"sex\":\"female\"}}\n";
+    let d = temp_dir("pipe");
+    let f = d.join("many.jsonl");
+    std::fs::write(&f, line.repeat(20_000)).unwrap();
+    let mut child = bin()
+        .args([
+            "eval",
+            "rules",
+            "--facts",
+            f.to_str().unwrap(),
+            "--format",
+            "jsonl",
+            "--as-of",
+            "2026-03-01",
+        ])
+        .stdout(Stdio::piped())
+        .stderr(Stdio::piped())
+        .spawn()
+        .unwrap();
+    let mut stdout = std::io::BufReader::new(child.stdout.take().unwrap());
+    let mut first = String::new();
+    stdout.read_line(&mut first).unwrap();
+    drop(stdout);
+    let out = child.wait_with_output().unwrap();
+    assert_eq!(
+        out.status.code(),
+        Some(0),
+        "{}",
+        String::from_utf8_lossy(&out.stderr)
+    );
+    assert!(!String::from_utf8_lossy(&out.stderr).contains("panicked"));
+}
+
+#[test]
+fn failing_in_file_tests_exit_1_with_expected_and_actual() {
+    let d = temp_dir("failing");
+    std::fs::write(
+        d.join("a.humiao"),
+        "policy a \"a\"\nfacts { discovered_at: DateTime\n x: Bool? }\nconclusion k: Bool\nrule r \"r\" cite \"c\" when x then conclude k = true\ntest \"wrong\" {\n  given { discovered_at: 2026-01-01T10:00+08:00, x: false }\n  expect k == true\n}\n",
+    )
+    .unwrap();
+    let (code, out, _) = run(&["test", d.to_str().unwrap(), "--lang", "en"]);
+    assert_eq!(code, 1);
+    assert!(
+        out.contains("FAIL a.humiao:6 wrong")
+            && out.contains("expected: true")
+            && out.contains("a.humiao:8"),
+        "{out}"
+    );
+}
+
+#[test]
+fn plan_formats_and_safe_output() {
+    let (code, out, err) = run(&[
+        "plan",
+        "rules",
+        "--rotation",
+        "supervision",
+        "--from",
+        "2027-01",
+        "--months",
+        "12",
+        "--format",
+        "json",
+    ]);
+    assert_eq!(code, 0, "{err}");
+    let p: serde_json::Value = serde_json::from_str(&out).unwrap();
+    let months = p["months"].as_array().unwrap();
+    assert_eq!(months.len(), 12);
+    for m in months {
+        assert_eq!(m["visits"].as_array().unwrap().len(), 3);
+        for v in m["visits"].as_array().unwrap() {
+            assert_eq!(v["communities"].as_array().unwrap().len(), 2);
+        }
+    }
+    let (code, out, _) = run(&[
+        "plan", "rules", "--from", "2027-01", "--months", "2", "--format", "ics",
+    ]);
+    assert_eq!(code, 0);
+    assert!(out.starts_with("BEGIN:VCALENDAR\r\n") && out.contains("BEGIN:VEVENT"));
+    let d = temp_dir("plan");
+    let target = d.join("plan.csv");
+    std::fs::write(&target, "old").unwrap();
+    let (code, _, _) = run(&[
+        "plan",
+        "rules",
+        "--from",
+        "2027-01",
+        "--months",
+        "2",
+        "--format",
+        "csv",
+        "--output",
+        target.to_str().unwrap(),
+    ]);
+    assert_eq!(code, 0);
+    let written = std::fs::read_to_string(&target).unwrap();
+    assert!(written.starts_with("month,"), "{written}");
+    assert_eq!(
+        std::fs::read_dir(&d).unwrap().count(),
+        1,
+        "no temporary file is left behind"
+    );
+    // A failing plan leaves the old file as it was.
+    let (code, _, _) = run(&[
+        "plan",
+        "rules",
+        "--from",
+        "2027-13",
+        "--months",
+        "2",
+        "--format",
+        "csv",
+        "--output",
+        target.to_str().unwrap(),
+    ]);
+    assert_eq!(code, 2);
+    assert_eq!(std::fs::read_to_string(&target).unwrap(), written);
+}
+
+#[test]
+fn policy_folder_confinement() {
+    let d = temp_dir("confine");
+    std::fs::write(
+        d.join("humiao.toml"),
+        "name = \"x\"\nversion = \"1\"\ndata = [\"../../etc/passwd\"]\n",
+    )
+    .unwrap();
+    std::fs::write(d.join("a.humiao"), "policy a \"a\"\n").unwrap();
+    let (code, _, err) = run(&["check", d.to_str().unwrap()]);
+    assert_eq!(code, 2);
+    assert!(err.contains("leaves the policy folder"), "{err}");
+}
+
+#[test]
+fn broken_input_never_panics() {
+    let d = temp_dir("junk");
+    let junk = [
+        "rule",
+        "政策",
+        "((((((((((",
+        "facts { a: List<",
+        "test \"x\" { given { a: [1, {b: }] } }",
+        "\u{0}\u{1}",
+        "rule r \"r\" cite \"c\" then x must y within 99999999999999999999 hours",
+    ];
+    for (i, j) in junk.iter().enumerate() {
+        std::fs::write(d.join("a.humiao"), j).unwrap();
+        for cmd in ["check", "test"] {
+            let (code, _, err) = run(&[cmd, d.to_str().unwrap()]);
+            assert!(
+                code == 0 || code == 2 || code == 1,
+                "{i} {cmd}: {code} {err}"
+            );
+            assert!(!err.contains("panicked"), "{err}");
+        }
+    }
+}
