@@ -39,6 +39,31 @@ fn _selftest_panic(py: Python<'_>, in_worker: bool) -> PyResult<()> {
     })
 }
 
+/// The core's own time for one case, for `bench/`: evaluates `facts` `n` times in Rust (facts
+/// converted once, GIL released) and returns the seconds per evaluation. Not public API.
+#[pyfunction]
+fn _time_core(
+    py: Python<'_>,
+    facts: &Bound<'_, PyAny>,
+    as_of: &Bound<'_, PyAny>,
+    n: u32,
+    policy: &Bound<'_, policy::PyPolicy>,
+) -> PyResult<f64> {
+    errors::guard(py, || {
+        let json = convert::py_to_json(facts)
+            .map_err(|e| errors::facts_error(py, &[e.to_fact_error()], None))?;
+        let run = policy.get().run(py, as_of, false, false, false)?;
+        let secs = py.detach(|| {
+            let start = std::time::Instant::now();
+            for _ in 0..n {
+                std::hint::black_box(run.evaluate_json(std::hint::black_box(&json)));
+            }
+            start.elapsed().as_secs_f64()
+        });
+        Ok(secs / f64::from(n.max(1)))
+    })
+}
+
 #[pymodule]
 fn _humiao(m: &Bound<'_, PyModule>) -> PyResult<()> {
     m.add_class::<policy::PyPolicy>()?;
@@ -50,6 +75,7 @@ fn _humiao(m: &Bound<'_, PyModule>) -> PyResult<()> {
     m.add_function(wrap_pyfunction!(columns::_decision_columns, m)?)?;
     m.add_function(wrap_pyfunction!(plan::_plan_from_json, m)?)?;
     m.add_function(wrap_pyfunction!(_selftest_panic, m)?)?;
+    m.add_function(wrap_pyfunction!(_time_core, m)?)?;
     m.add("__version__", env!("CARGO_PKG_VERSION"))?;
     Ok(())
 }

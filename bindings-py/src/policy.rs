@@ -235,7 +235,7 @@ fn cell(py: Python<'_>, v: &Bound<'_, PyAny>, ty: Option<&Type>) -> PyResult<Cel
 }
 
 impl PyPolicy {
-    fn run(
+    pub(crate) fn run(
         &self,
         py: Python<'_>,
         as_of: &Bound<'_, PyAny>,

@@ -1,0 +1,132 @@
+"""Timings for docs/python.md: `evaluate` per-call cost and overhead, and `evaluate_many`
+throughput on 100,000 cases against the CLI's JSON Lines path, in one run on one machine.
+
+    bindings-py/.venv/bin/python bindings-py/bench/bench.py [--cases 100000] [--cli PATH]
+
+Not a test: it prints a Markdown table. Wall-clock times, best of `--repeat` runs.
+"""
+
+from __future__ import annotations
+
+import argparse
+import json
+import os
+import platform
+import subprocess
+import sys
+import tempfile
+import time
+from pathlib import Path
+from typing import Any, Callable, List
+
+import humiao
+from humiao import _humiao
+
+REPO = Path(__file__).resolve().parents[2]
+sys.path.insert(0, str(REPO / "bindings-py" / "examples"))
+import synthetic  # noqa: E402
+
+AS_OF = "2026-03-01"
+SMALL = {
+    "discovered_at": "2026-03-01T10:00:00+08:00",
+    "reporter": {"org_type": "school", "in_course_of_work": True},
+    "minor": {"birth_date": "2016-07-12", "sex": "female"},
+    "indicators": {"sexual_assault": True},
+}
+
+
+def best(fn: Callable[[], Any], repeat: int) -> float:
+    times = []
+    for _ in range(repeat):
+        t0 = time.perf_counter()
+        fn()
+        times.append(time.perf_counter() - t0)
+    return min(times)
+
+
+def machine() -> str:
+    model = "unknown CPU"
+    try:
+        for line in Path("/proc/cpuinfo").read_text().splitlines():
+            if line.startswith("model name"):
+                model = line.split(":", 1)[1].strip()
+                break
+    except OSError:
+        pass
+    load = ", ".join(f"{x:.1f}" for x in os.getloadavg())
+    return (f"nproc {len(os.sched_getaffinity(0))}, {model}, Python {platform.python_version()}; "
+            f"load average before the run {load}")
+
+
+def main() -> None:
+    ap = argparse.ArgumentParser()
+    ap.add_argument("--cases", type=int, default=100_000)
+    ap.add_argument("--repeat", type=int, default=3)
+    ap.add_argument("--cli", default=os.environ.get("HUMIAO_BIN", str(REPO / "target" / "release" / "humiao")))
+    args = ap.parse_args()
+    header = machine()
+    policy = humiao.Policy.load(REPO / "rules")
+    rows: List[str] = []
+
+    # ---- one small case
+    n = 20_000
+    policy.evaluate(SMALL, AS_OF)
+    per_call = best(lambda: [policy.evaluate(SMALL, AS_OF) for _ in range(n)], args.repeat) / n
+    text = json.dumps(SMALL)
+    per_call_text = best(lambda: [policy.evaluate(text, AS_OF) for _ in range(n)], args.repeat) / n
+    per_call_json = best(lambda: [policy.evaluate(SMALL, AS_OF).to_json() for _ in range(n)], args.repeat) / n
+    core = min(_humiao._time_core(SMALL, AS_OF, n, policy) for _ in range(args.repeat))
+    rows.append(f"| `evaluate(dict)` one small case | {per_call * 1e6:.1f} µs/call |")
+    rows.append(f"| `evaluate(json_text)` | {per_call_text * 1e6:.1f} µs/call |")
+    rows.append(f"| `evaluate(dict).to_json()` | {per_call_json * 1e6:.1f} µs/call |")
+    rows.append(f"| the core alone (`Policy::evaluate_json`, in Rust) | {core * 1e6:.1f} µs/case |")
+    rows.append(f"| **per-call overhead of the binding** (`evaluate(dict)` − core) | **{(per_call - core) * 1e6:.1f} µs** |")
+
+    # ---- 100,000 cases
+    with tempfile.TemporaryDirectory() as tmp:
+        path = Path(tmp) / "cases.jsonl"
+        lines = synthetic.write_jsonl(path, args.cases, seed=2026)
+        dicts = [json.loads(line) for line in lines]
+        out = Path(tmp) / "out.jsonl"
+
+        def cli() -> None:
+            with open(out, "wb") as f:
+                subprocess.run([args.cli, "eval", str(REPO / "rules"), "--facts", str(path),
+                                "--as-of", AS_OF, "--format", "jsonl"], stdout=f, check=True)
+
+        t_cli = best(cli, args.repeat)
+        expected = out.read_text(encoding="utf-8").splitlines()
+        got = [d.to_json() for d in policy.evaluate_many(lines, AS_OF)]
+        assert got == expected, "Python and the CLI disagree"
+
+        def rate(t: float) -> str:
+            return f"{args.cases / t:,.0f} cases/s ({t:.2f} s)"
+
+        rows.append(f"| CLI `eval --format jsonl`, {args.cases:,} cases, file to file | {rate(t_cli)} |")
+        cores = len(os.sched_getaffinity(0))
+        for threads in (1, None):
+            label = "1 thread" if threads == 1 else f"{cores} threads (default)"
+            t = best(lambda: policy.evaluate_many(lines, AS_OF, threads=threads), args.repeat)
+            rows.append(f"| `evaluate_many(json_lines)`, {label} | {rate(t)} |")
+            t = best(lambda: policy.evaluate_many(dicts, AS_OF, threads=threads), args.repeat)
+            rows.append(f"| `evaluate_many(dicts)`, {label} | {rate(t)} |")
+
+        def file_to_file() -> None:
+            src = path.read_text(encoding="utf-8").splitlines()
+            with open(Path(tmp) / "py.jsonl", "w", encoding="utf-8") as f:
+                for d in policy.evaluate_many(src, AS_OF):
+                    f.write(d.to_json())
+                    f.write("\n")
+
+        t = best(file_to_file, args.repeat)
+        rows.append(f"| `evaluate_many` file to file (read lines, evaluate, `to_json()`, write), {cores} threads | {rate(t)} |")
+
+    print(f"Machine: {header}\n")
+    print("| what | result |")
+    print("|---|---|")
+    for r in rows:
+        print(r)
+
+
+if __name__ == "__main__":
+    main()
