@@ -384,3 +384,24 @@ def test_plan_errors(sample: humiao.Policy) -> None:
         sample.plan("monthly", "2027-01", history="month,street,community\n2026-13,x,y\n")
     with pytest.raises(TypeError):
         sample.plan("monthly", 2027)  # type: ignore[arg-type]
+
+
+# ----------------------------------------------------------------------------- documentation
+
+
+def test_every_public_name_has_a_docstring() -> None:
+    missing = []
+    for name in humiao.__all__:
+        obj = getattr(humiao, name)
+        if name.startswith("__"):
+            continue
+        if not (getattr(obj, "__doc__", None) or "").strip():
+            missing.append(name)
+        if isinstance(obj, type):
+            for attr, member in vars(obj).items():
+                if attr.startswith("_") or not callable(member) and not isinstance(member, property) \
+                        and type(member).__name__ != "getset_descriptor":
+                    continue
+                if not (getattr(member, "__doc__", None) or "").strip():
+                    missing.append(f"{name}.{attr}")
+    assert not missing, f"no docstring: {missing}"
