@@ -115,7 +115,18 @@ pub fn compile(units: &[Unit], overrides: &[(String, serde_json::Value)]) -> Com
     cx.collect_params(overrides);
     cx.collect_lets();
     let calendar = cx.collect_calendar();
-    let rules = cx.compile_rules(&policies);
+    let mut rules = cx.compile_rules(&policies);
+    for i in 0..rules.len() {
+        let targets = rules
+            .get(i)
+            .map(|r| r.exceptions.clone())
+            .unwrap_or_default();
+        for t in targets {
+            if let Some(target) = rules.get_mut(t as usize) {
+                target.overridden_by.push(i as u32);
+            }
+        }
+    }
     let mut tests = Vec::new();
     let mut rotations = Vec::new();
     let mut rosters = Vec::new();
@@ -1261,6 +1272,7 @@ impl<'a> Ctx<'a> {
                 effective,
                 priority: r.priority.map_or(0, |p| p.0),
                 exceptions,
+                overridden_by: Vec::new(),
                 when,
                 conditions,
                 effects,

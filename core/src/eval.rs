@@ -188,10 +188,8 @@ impl<'p> Evaluator<'p> {
             // Exceptions: the rule holds only when no exception to it holds.
             let mut overridden = false;
             let mut exception_unknown = false;
-            for (xi, x) in self.prog.rules.iter().enumerate() {
-                if !x.exceptions.contains(&(ri as u32)) {
-                    continue;
-                }
+            for &xi in &r.overridden_by {
+                let xi = xi as usize;
                 match self.rule_state.get(xi) {
                     Some(RuleState::Fired | RuleState::Overridden) => overridden = true,
                     Some(RuleState::Undecided) => {

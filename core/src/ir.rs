@@ -161,6 +161,8 @@ pub struct CompiledRule {
     pub effective: (Option<Date>, Option<Date>),
     pub priority: i64,
     pub exceptions: Vec<u32>,
+    /// The rules that are exceptions to this one.
+    pub overridden_by: Vec<u32>,
     /// The `when` condition (true when absent).
     pub when: Ex,
     /// The top-level conjuncts of `when`, for traces.
