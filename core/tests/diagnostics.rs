@@ -1,6 +1,11 @@
 //! Snapshot tests of diagnostics: code, place, English and Chinese message, "did you mean".
 //! Review changes with `cargo insta review` (or INSTA_UPDATE=always) and commit the .snap files.
-#![allow(clippy::unwrap_used, clippy::expect_used, clippy::panic, clippy::indexing_slicing)]
+#![allow(
+    clippy::unwrap_used,
+    clippy::expect_used,
+    clippy::panic,
+    clippy::indexing_slicing
+)]
 
 use humiao_core::{render, Lang, LoadOptions, Policy, Source};
 
@@ -8,7 +13,10 @@ const HEADER: &str = "policy p \"测试\"\nenum Sex { female \"女\", male \"男
 
 fn diagnose(body: &str) -> String {
     let src = format!("{HEADER}{body}");
-    let (_, diags) = Policy::check_sources(&[Source::new("p.humiao", src.clone())], &LoadOptions::default());
+    let (_, diags) = Policy::check_sources(
+        &[Source::new("p.humiao", src.clone())],
+        &LoadOptions::default(),
+    );
     let mut out = String::new();
     for lang in [Lang::En, Lang::Zh] {
         for d in diags.iter().filter(|d| d.code != "I0401") {
@@ -20,17 +28,23 @@ fn diagnose(body: &str) -> String {
 
 #[test]
 fn misspelt_fact_name() {
-    insta::assert_snapshot!(diagnose("rule r \"r\" cite \"c\" when minor.sexx == female then conclude p.k = true\n"));
+    insta::assert_snapshot!(diagnose(
+        "rule r \"r\" cite \"c\" when minor.sexx == female then conclude p.k = true\n"
+    ));
 }
 
 #[test]
 fn wrong_enum_value() {
-    insta::assert_snapshot!(diagnose("rule r \"r\" cite \"c\" when minor.sex == femal then conclude p.k = true\n"));
+    insta::assert_snapshot!(diagnose(
+        "rule r \"r\" cite \"c\" when minor.sex == femal then conclude p.k = true\n"
+    ));
 }
 
 #[test]
 fn missing_then() {
-    insta::assert_snapshot!(diagnose("rule r \"r\" cite \"c\" when minor.age < 14\n  conclude p.k = true\n"));
+    insta::assert_snapshot!(diagnose(
+        "rule r \"r\" cite \"c\" when minor.age < 14\n  conclude p.k = true\n"
+    ));
 }
 
 #[test]
@@ -61,7 +75,9 @@ fn cycles_unknown_types_and_obligation_words() {
 
 #[test]
 fn imports_cannot_leave_the_set() {
-    insta::assert_snapshot!(diagnose("import \"../secrets.humiao\"\nimport \"commn.humiao\"\n"));
+    insta::assert_snapshot!(diagnose(
+        "import \"../secrets.humiao\"\nimport \"commn.humiao\"\n"
+    ));
 }
 
 #[test]
@@ -74,7 +90,11 @@ fn the_bundled_rules_have_no_errors_or_warnings() {
         sources.push(Source::new(name, std::fs::read_to_string(&p).unwrap()));
     }
     let (policy, diags) = Policy::check_sources(&sources, &LoadOptions::default());
-    let bad: Vec<String> = diags.iter().filter(|d| d.severity != humiao_core::Severity::Info).map(|d| format!("{d:?}")).collect();
+    let bad: Vec<String> = diags
+        .iter()
+        .filter(|d| d.severity != humiao_core::Severity::Info)
+        .map(|d| format!("{d:?}"))
+        .collect();
     assert!(bad.is_empty(), "{bad:#?}");
     let p = policy.unwrap();
     assert_eq!(p.run_tests().failed, 0);

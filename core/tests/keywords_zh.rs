@@ -1,7 +1,12 @@
 //! English and Chinese keyword spellings of the same policy give identical decisions: the
 //! sample set (tests/sample, written in a mix of both) is translated wholly into Chinese
 //! keywords through the grammar's keyword table, and both versions evaluate random cases.
-#![allow(clippy::unwrap_used, clippy::expect_used, clippy::panic, clippy::indexing_slicing)]
+#![allow(
+    clippy::unwrap_used,
+    clippy::expect_used,
+    clippy::panic,
+    clippy::indexing_slicing
+)]
 
 use humiao_core::time::Date;
 use humiao_core::{EvalOptions, FactsOptions, LoadOptions, Policy, Source};
@@ -29,9 +34,8 @@ fn to_chinese(src: &str) -> String {
         let mut code = String::new();
         let mut in_str = false;
         let mut comment = "";
-        let mut chars = rest.char_indices().peekable();
         let mut cut = rest.len();
-        while let Some((i, c)) = chars.next() {
+        for (i, c) in rest.char_indices() {
             if c == '"' {
                 in_str = !in_str;
             } else if c == '#' && !in_str {
@@ -86,13 +90,18 @@ fn translate_code(text: &str) -> String {
     let mut out = String::new();
     let mut word = String::new();
     let mut prev_tok = String::new();
-    let flush = |word: &mut String, out: &mut String, prev_tok: &mut String, rest_starts_with_digit: bool| {
+    let flush = |word: &mut String,
+                 out: &mut String,
+                 prev_tok: &mut String,
+                 rest_starts_with_digit: bool| {
         if word.is_empty() {
             return;
         }
         let before = out.chars().last();
         let is_name = matches!(before, Some('.') | Some('@'));
-        let after_number = prev_tok.chars().all(|c| c.is_ascii_digit()) && !prev_tok.is_empty() && !rest_starts_with_digit;
+        let after_number = prev_tok.chars().all(|c| c.is_ascii_digit())
+            && !prev_tok.is_empty()
+            && !rest_starts_with_digit;
         let unit = match word.as_str() {
             "months" | "month" => Some("个月"),
             "hours" | "hour" => Some("小时"),
@@ -109,7 +118,11 @@ fn translate_code(text: &str) -> String {
         } else if word == "status" && prev_tok != "expect" {
             None
         } else {
-            KEYWORDS.iter().find(|k| k.0 == word.as_str()).map(|k| k.1).or_else(|| BUILTINS.iter().find(|b| b.0 == word.as_str()).map(|b| b.1))
+            KEYWORDS
+                .iter()
+                .find(|k| k.0 == word.as_str())
+                .map(|k| k.1)
+                .or_else(|| BUILTINS.iter().find(|b| b.0 == word.as_str()).map(|b| b.1))
         };
         out.push_str(translated.unwrap_or(word));
         *prev_tok = std::mem::take(word);
@@ -120,7 +133,12 @@ fn translate_code(text: &str) -> String {
             word.push(c);
         } else {
             let next = chars[i..].iter().find(|c| !c.is_whitespace());
-            flush(&mut word, &mut out, &mut prev_tok, next.is_some_and(|c| c.is_ascii_digit()));
+            flush(
+                &mut word,
+                &mut out,
+                &mut prev_tok,
+                next.is_some_and(|c| c.is_ascii_digit()),
+            );
             if !c.is_whitespace() {
                 prev_tok = c.to_string();
             }
@@ -133,16 +151,31 @@ fn translate_code(text: &str) -> String {
 
 #[test]
 fn translator_examples() {
-    assert_eq!(translate_code("p.grade is known and p.grade <= 2"), "p.grade 是 已知 且 p.grade <= 2");
-    assert_eq!(translate_code("test plan m from 2027-01 months 2 {"), "测试 计划 m 自 2027-01 月数 2 {");
-    assert_eq!(translate_code("p.since + 6 months <= as_of"), "p.since + 6 个月 <= 基准日");
-    assert_eq!(translate_code("count(x) == 2 and all p in x: g(p)"), "计数(x) == 2 且 所有 p 属于 x: g(p)");
+    assert_eq!(
+        translate_code("p.grade is known and p.grade <= 2"),
+        "p.grade 是 已知 且 p.grade <= 2"
+    );
+    assert_eq!(
+        translate_code("test plan m from 2027-01 months 2 {"),
+        "测试 计划 m 自 2027-01 月数 2 {"
+    );
+    assert_eq!(
+        translate_code("p.since + 6 months <= as_of"),
+        "p.since + 6 个月 <= 基准日"
+    );
+    assert_eq!(
+        translate_code("count(x) == 2 and all p in x: g(p)"),
+        "计数(x) == 2 且 所有 p 属于 x: g(p)"
+    );
 }
 
 fn load(sources: &[Source]) -> Policy {
     Policy::from_sources(sources, &LoadOptions::default()).unwrap_or_else(|e| {
         for d in &e.diagnostics {
-            let src = sources.iter().find(|s| s.path == d.file).map(|s| s.text.as_str());
+            let src = sources
+                .iter()
+                .find(|s| s.path == d.file)
+                .map(|s| s.text.as_str());
             eprintln!("{}", humiao_core::render(d, src, humiao_core::Lang::En));
         }
         panic!("policy does not load")
@@ -152,7 +185,13 @@ fn load(sources: &[Source]) -> Policy {
 fn translated() -> Vec<Source> {
     sample_sources()
         .into_iter()
-        .map(|s| if s.path.ends_with(".humiao") { Source::new(s.path.clone(), to_chinese(&s.text)) } else { s })
+        .map(|s| {
+            if s.path.ends_with(".humiao") {
+                Source::new(s.path.clone(), to_chinese(&s.text))
+            } else {
+                s
+            }
+        })
         .collect()
 }
 
@@ -160,18 +199,37 @@ fn translated() -> Vec<Source> {
 fn the_translation_uses_no_english_keyword_and_its_tests_pass() {
     let zh = translated();
     let main = zh.iter().find(|s| s.path == "sample.humiao").unwrap();
-    for kw in ["rule ", "when ", "then ", " and ", "conclude ", "must ", "expect "] {
+    for kw in [
+        "rule ",
+        "when ",
+        "then ",
+        " and ",
+        "conclude ",
+        "must ",
+        "expect ",
+    ] {
         assert!(!main.text.contains(kw), "`{kw}` left in:\n{}", main.text);
     }
     let en = load(&sample_sources());
     let zh = load(&zh);
     assert_eq!(en.run_tests().failed, 0);
     let report = zh.run_tests();
-    assert_eq!(report.failed, 0, "{:#?}", report.results.iter().filter(|r| !r.passed).collect::<Vec<_>>());
+    assert_eq!(
+        report.failed,
+        0,
+        "{:#?}",
+        report
+            .results
+            .iter()
+            .filter(|r| !r.passed)
+            .collect::<Vec<_>>()
+    );
     assert_eq!(report.passed, en.run_tests().passed);
 }
 
-fn opt<T: std::fmt::Debug + Clone + 'static>(s: impl Strategy<Value = T>) -> impl Strategy<Value = Option<T>> {
+fn opt<T: std::fmt::Debug + Clone + 'static>(
+    s: impl Strategy<Value = T>,
+) -> impl Strategy<Value = Option<T>> {
     proptest::option::of(s)
 }
 
@@ -179,9 +237,19 @@ fn case() -> impl Strategy<Value = Value> {
     (
         opt(0i64..20),
         opt(prop_oneof![Just("female"), Just("male")]),
-        proptest::collection::vec(prop_oneof![Just("bruise"), Just("burn"), Just("hunger")], 0..3),
+        proptest::collection::vec(
+            prop_oneof![Just("bruise"), Just("burn"), Just("hunger")],
+            0..3,
+        ),
         opt(prop_oneof![Just("home"), Just("school"), Just("outdoors")]),
-        opt(proptest::collection::vec((prop_oneof![Just("dead"), Just("alive_ok"), Just("imprisoned")], opt(0u32..40), opt(1i64..5)), 0..3)),
+        opt(proptest::collection::vec(
+            (
+                prop_oneof![Just("dead"), Just("alive_ok"), Just("imprisoned")],
+                opt(0u32..40),
+                opt(1i64..5),
+            ),
+            0..3,
+        )),
         opt(0u32..3000),
         0u32..400,
     )
@@ -196,15 +264,20 @@ fn case() -> impl Strategy<Value = Value> {
             if let Some(p) = place {
                 child["place"] = json!(p);
             }
-            let found = Date::parse("2025-06-01").unwrap().add_days(i64::from(day)).unwrap();
-            let mut facts = json!({"discovered_at": format!("{found}T10:00:00+08:00"), "child": child});
+            let found = Date::parse("2025-06-01")
+                .unwrap()
+                .add_days(i64::from(day))
+                .unwrap();
+            let mut facts =
+                json!({"discovered_at": format!("{found}T10:00:00+08:00"), "child": child});
             if let Some(ps) = parents {
                 let list: Vec<Value> = ps
                     .into_iter()
                     .map(|(st, months_ago, grade)| {
                         let mut p = json!({"role": "parent", "status": [st]});
                         if let Some(m) = months_ago {
-                            p["since"] = json!(found.add_months(-i64::from(m)).unwrap().to_string());
+                            p["since"] =
+                                json!(found.add_months(-i64::from(m)).unwrap().to_string());
                         }
                         if let Some(g) = grade {
                             p["grade"] = json!(g);
