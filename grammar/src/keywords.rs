@@ -221,3 +221,17 @@ mod tests {
         }
     }
 }
+
+#[cfg(test)]
+mod doc_tests {
+    use super::*;
+
+    /// docs/language.md prints the whole keyword table.
+    #[test]
+    fn the_language_reference_lists_every_keyword() {
+        let doc = include_str!("../../docs/language.md");
+        for (en, zh, _) in KEYWORDS {
+            assert!(doc.contains(&format!("| `{en}` | `{zh}` |")), "docs/language.md lacks {en} / {zh}");
+        }
+    }
+}
