@@ -1,1 +1,113 @@
-//! placeholder, replaced by the binding
+//! humiao in the browser and in Node: the wasm-bindgen layer under the npm package `humiao`.
+//!
+//! Everything crosses the boundary as JSON text: sources and facts in, the decision's exact CLI
+//! bytes out. The package's JavaScript (`js/core.js`) parses them, so a decision object equals
+//! `JSON.parse` of what `humiao eval --format json` prints, and throws a failure as a
+//! `HumiaoError`. This crate holds no policy logic: it translates between JSON and
+//! `humiao-core`.
+
+pub mod api;
+pub mod schema;
+
+use wasm_bindgen::prelude::*;
+
+/// A checked and compiled policy set, held in wasm memory; `js/core.js` wraps it as `Policy`.
+#[wasm_bindgen]
+pub struct PolicyHandle {
+    inner: humiao_core::Policy,
+}
+
+#[wasm_bindgen]
+impl PolicyHandle {
+    /// Loads `{path: text}` with `{param: value}` overrides; throws the failure's JSON text.
+    pub fn load(sources_json: &str, params_json: &str) -> Result<PolicyHandle, String> {
+        api::load(sources_json, params_json)
+            .map(|inner| PolicyHandle { inner })
+            .map_err(|f| f.to_json())
+    }
+
+    #[wasm_bindgen(getter)]
+    pub fn name(&self) -> String {
+        self.inner.name.clone()
+    }
+
+    #[wasm_bindgen(getter)]
+    pub fn version(&self) -> String {
+        self.inner.version.clone()
+    }
+
+    #[wasm_bindgen(getter)]
+    pub fn digest(&self) -> String {
+        self.inner.digest.clone()
+    }
+
+    /// The decision's JSON text, byte for byte what the CLI prints (without the newline).
+    /// `as_of` absent: today in +08:00 from `now_ms` (the caller's clock).
+    #[wasm_bindgen(js_name = evaluateJson)]
+    pub fn evaluate_json(
+        &self,
+        facts_json: &str,
+        as_of: Option<String>,
+        now_ms: f64,
+        options_json: &str,
+    ) -> Result<String, String> {
+        // Whole seconds since the epoch; `as` saturates on NaN and out-of-range values.
+        let now_secs = (now_ms / 1000.0).floor() as i64;
+        api::evaluate(
+            &self.inner,
+            facts_json,
+            as_of.as_deref(),
+            now_secs,
+            options_json,
+        )
+        .map_err(|f| f.to_json())
+    }
+
+    /// Warnings and notes from checking, as a JSON array of diagnostics.
+    #[wasm_bindgen(js_name = diagnosticsJson)]
+    pub fn diagnostics_json(&self) -> String {
+        api::diagnostics(&self.inner)
+    }
+
+    /// The in-file tests' report, as `humiao test --format json` prints it.
+    #[wasm_bindgen(js_name = runTestsJson)]
+    pub fn run_tests_json(&self) -> String {
+        api::run_tests(&self.inner)
+    }
+
+    /// A plan of a rotation the set declares; `args_json` as `api::PlanArgs`.
+    #[wasm_bindgen(js_name = planJson)]
+    pub fn plan_json(&self, args_json: &str) -> Result<String, String> {
+        api::plan(&self.inner, args_json).map_err(|f| f.to_json())
+    }
+
+    /// The names of the rotations the set declares, as a JSON array.
+    #[wasm_bindgen(js_name = rotationsJson)]
+    pub fn rotations_json(&self) -> String {
+        api::rotations(&self.inner)
+    }
+
+    /// Facts, sections, enums, records, conclusions, rules and params, for building forms.
+    #[wasm_bindgen(js_name = schemaJson)]
+    pub fn schema_json(&self) -> String {
+        schema::schema_json(&self.inner).to_string()
+    }
+}
+
+/// Every diagnostic of a set whether or not it loads, as `humiao check --format json`.
+#[wasm_bindgen(js_name = checkJson)]
+pub fn check_json(sources_json: &str, params_json: &str) -> Result<String, String> {
+    api::check(sources_json, params_json).map_err(|f| f.to_json())
+}
+
+/// `humiao.toml` as JSON (`name`, `version`, `files`, `data`), read by the core's manifest type.
+#[wasm_bindgen(js_name = manifestJson)]
+pub fn manifest_json(text: &str) -> Result<String, String> {
+    api::manifest(text).map_err(|f| f.to_json())
+}
+
+/// The version of this package's Rust side.
+#[wasm_bindgen(js_name = engineVersion)]
+pub fn engine_version() -> String {
+    env!("CARGO_PKG_VERSION").to_string()
+}

@@ -1,0 +1,175 @@
+// The package's API over the wasm-bindgen module, shared by the browser (web.js) and Node
+// (node.js) entry points. Everything crosses into wasm as JSON text, so a decision object is
+// JSON.parse of the exact bytes `humiao eval --format json` prints. Types: humiao.d.ts.
+
+// The wasm-bindgen module (pkg/web or pkg/node), once loaded.
+let backend = null;
+
+/** Installs the wasm-bindgen module (called once by web.js or node.js). */
+export function setBackend(raw) {
+  backend = raw;
+}
+
+function wasm() {
+  if (backend === null) {
+    throw new Error(
+      "humiao: the WebAssembly module is not loaded yet; `await init()` first / 请先调用 init() 加载 WebAssembly 模块",
+    );
+  }
+  return backend;
+}
+
+/** A policy set that does not load, facts that are invalid, or an evaluation that stopped. */
+export class HumiaoError extends Error {
+  constructor(failure) {
+    super(failure.message);
+    this.name = "HumiaoError";
+    /** `policy`, `facts`, `evaluation` or `input`. */
+    this.kind = failure.kind;
+    this.messageZh = failure.message_zh;
+    this.diagnostics = failure.diagnostics ?? [];
+    this.facts = failure.facts ?? [];
+  }
+}
+
+// The Rust side throws a failure as JSON text; anything else (a trap) passes through as is.
+function rethrow(e) {
+  if (typeof e === "string") {
+    let failure;
+    try {
+      failure = JSON.parse(e);
+    } catch {
+      throw new Error(e);
+    }
+    throw new HumiaoError(failure);
+  }
+  throw e;
+}
+
+function guarded(f) {
+  try {
+    return f();
+  } catch (e) {
+    return rethrow(e);
+  }
+}
+
+function sourcesJson(sources) {
+  if (sources === null || typeof sources !== "object" || Array.isArray(sources)) {
+    throw new TypeError("humiao: sources must be an object {path: text} / sources 应为 {路径: 文本} 对象");
+  }
+  return JSON.stringify(sources);
+}
+
+function optionsJson(options) {
+  const o = {};
+  if (options?.explain !== undefined) o.explain = options.explain;
+  if (options?.revealSensitive !== undefined) o.revealSensitive = options.revealSensitive;
+  if (options?.lenient !== undefined) o.lenient = options.lenient;
+  if (options?.maxSteps !== undefined) o.maxSteps = options.maxSteps;
+  return JSON.stringify(o);
+}
+
+const constructing = Symbol("humiao.Policy");
+
+/** A checked and compiled policy set. */
+export class Policy {
+  #handle;
+  #schema = null;
+
+  constructor(token, handle) {
+    if (token !== constructing) {
+      throw new TypeError("humiao: use Policy.fromSources(...) / 请使用 Policy.fromSources(...)");
+    }
+    this.#handle = handle;
+  }
+
+  /** Checks and compiles `{path: text}`; throws a HumiaoError with `.diagnostics` if it has errors. */
+  static fromSources(sources, params = {}) {
+    const handle = guarded(() => wasm().PolicyHandle.load(sourcesJson(sources), JSON.stringify(params)));
+    return new Policy(constructing, handle);
+  }
+
+  /** Every diagnostic of a set whether or not it loads (`humiao check --format json`). */
+  static check(sources, params = {}) {
+    return JSON.parse(guarded(() => wasm().checkJson(sourcesJson(sources), JSON.stringify(params))));
+  }
+
+  /** `humiao.toml` read by the engine: name, version, files, data. */
+  static readManifest(text) {
+    return JSON.parse(guarded(() => wasm().manifestJson(text)));
+  }
+
+  get name() {
+    return this.#handle.name;
+  }
+
+  get version() {
+    return this.#handle.version;
+  }
+
+  get digest() {
+    return this.#handle.digest;
+  }
+
+  /** The decision as JSON text, byte for byte the CLI's (facts: an object or JSON text). */
+  evaluateJson(facts, asOf, options) {
+    const text = typeof facts === "string" ? facts : JSON.stringify(facts);
+    return guarded(() => this.#handle.evaluateJson(text, asOf ?? undefined, Date.now(), optionsJson(options)));
+  }
+
+  /** The decision for a case's facts as of a date (YYYY-MM-DD; default today in +08:00). */
+  evaluate(facts, asOf, options) {
+    return JSON.parse(this.evaluateJson(facts, asOf, options));
+  }
+
+  /** The names of the rotations the set declares. */
+  get rotations() {
+    return JSON.parse(this.#handle.rotationsJson());
+  }
+
+  /** The plan's JSON text, byte for byte what `humiao plan --format json` prints. */
+  planJson(rotation, start, months = 1, options = {}) {
+    const args = { rotation, start, months };
+    const h = options.history;
+    if (h !== undefined && h !== null) args.history = typeof h === "string" ? h : JSON.stringify(h);
+    const flags = options.flags;
+    if (flags !== undefined && flags !== null) {
+      args.flags = Array.isArray(flags) ? flags.map(([s, r]) => [s, r]) : Object.entries(flags);
+    }
+    return guarded(() => this.#handle.planJson(JSON.stringify(args)));
+  }
+
+  /** Plans `months` months of a rotation from `start` (YYYY-MM), continuing `history`. */
+  plan(rotation, start, months = 1, options = {}) {
+    return JSON.parse(this.planJson(rotation, start, months, options));
+  }
+
+  /** Warnings and notes from checking (a set with errors does not load). */
+  check() {
+    return JSON.parse(this.#handle.diagnosticsJson());
+  }
+
+  /** Runs the tests written inside the set's files. */
+  runTests() {
+    return JSON.parse(guarded(() => this.#handle.runTestsJson()));
+  }
+
+  /** Declared facts, enums, records, conclusions, rules and params, for building forms. */
+  schema() {
+    if (this.#schema === null) {
+      this.#schema = JSON.parse(this.#handle.schemaJson());
+    }
+    return this.#schema;
+  }
+
+  /** Releases the wasm memory now instead of at garbage collection. */
+  free() {
+    this.#handle.free();
+  }
+}
+
+/** The version of the Rust engine inside. */
+export function engineVersion() {
+  return wasm().engineVersion();
+}
