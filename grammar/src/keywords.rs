@@ -231,7 +231,10 @@ mod doc_tests {
     fn the_language_reference_lists_every_keyword() {
         let doc = include_str!("../../docs/language.md");
         for (en, zh, _) in KEYWORDS {
-            assert!(doc.contains(&format!("| `{en}` | `{zh}` |")), "docs/language.md lacks {en} / {zh}");
+            assert!(
+                doc.contains(&format!("| `{en}` | `{zh}` |")),
+                "docs/language.md lacks {en} / {zh}"
+            );
         }
     }
 }

@@ -21,7 +21,9 @@ pub fn corpus_dir() -> PathBuf {
 }
 
 pub fn rules_dir() -> PathBuf {
-    Path::new(env!("CARGO_MANIFEST_DIR")).join("..").join("rules")
+    Path::new(env!("CARGO_MANIFEST_DIR"))
+        .join("..")
+        .join("rules")
 }
 
 /// Every case, sorted by file name; a malformed file is an error naming it.
@@ -42,8 +44,12 @@ pub fn load_cases() -> Result<Vec<Case>, String> {
             _ => Vec::new(),
         };
         out.push(Case {
-            name: get("name").and_then(|n| n.as_str().map(String::from)).unwrap_or_default(),
-            as_of: get("as_of").and_then(|n| n.as_str().map(String::from)).ok_or_else(|| format!("{}: no as_of", f.display()))?,
+            name: get("name")
+                .and_then(|n| n.as_str().map(String::from))
+                .unwrap_or_default(),
+            as_of: get("as_of")
+                .and_then(|n| n.as_str().map(String::from))
+                .ok_or_else(|| format!("{}: no as_of", f.display()))?,
             params,
             facts: get("facts").ok_or_else(|| format!("{}: no facts", f.display()))?,
             expect: get("expect").ok_or_else(|| format!("{}: no expect", f.display()))?,
@@ -58,18 +64,32 @@ pub fn check(d: &Decision, expect: &Value) -> Vec<String> {
     let mut bad = Vec::new();
     let dj: Value = serde_json::to_value(d).unwrap_or(Value::Null);
     let strs = |k: &str| -> Vec<String> {
-        expect.get(k).and_then(|v| v.as_array()).map(|a| a.iter().filter_map(|x| x.as_str().map(String::from)).collect()).unwrap_or_default()
+        expect
+            .get(k)
+            .and_then(|v| v.as_array())
+            .map(|a| {
+                a.iter()
+                    .filter_map(|x| x.as_str().map(String::from))
+                    .collect()
+            })
+            .unwrap_or_default()
     };
     if let Some(s) = expect.get("status").and_then(|s| s.as_str()) {
         if dj.get("status").and_then(|x| x.as_str()) != Some(s) {
-            bad.push(format!("status: expected {s}, got {}", dj.get("status").unwrap_or(&Value::Null)));
+            bad.push(format!(
+                "status: expected {s}, got {}",
+                dj.get("status").unwrap_or(&Value::Null)
+            ));
         }
     }
     if let Some(Value::Object(cs)) = expect.get("conclusions") {
         for (k, want) in cs {
             match d.conclusions.get(k) {
                 Some(got) if same(got, want) => {}
-                got => bad.push(format!("conclusion {k}: expected {want}, got {}", got.map_or("absent".into(), |g| g.to_string()))),
+                got => bad.push(format!(
+                    "conclusion {k}: expected {want}, got {}",
+                    got.map_or("absent".into(), |g| g.to_string())
+                )),
             }
         }
     }
@@ -78,14 +98,22 @@ pub fn check(d: &Decision, expect: &Value) -> Vec<String> {
             bad.push(format!("conclusion {k}: expected absent, got {v}"));
         }
     }
-    let obligations = dj.get("obligations").and_then(|o| o.as_array()).cloned().unwrap_or_default();
+    let obligations = dj
+        .get("obligations")
+        .and_then(|o| o.as_array())
+        .cloned()
+        .unwrap_or_default();
     let matches = |pat: &Value, o: &Value| -> bool {
-        pat.as_object().is_some_and(|m| m.iter().all(|(k, v)| o.get(k).is_some_and(|x| same(x, v))))
+        pat.as_object()
+            .is_some_and(|m| m.iter().all(|(k, v)| o.get(k).is_some_and(|x| same(x, v))))
     };
     if let Some(Value::Array(want)) = expect.get("obligations") {
         for w in want {
             if !obligations.iter().any(|o| matches(w, o)) {
-                bad.push(format!("obligation {w}: not found among {}", Value::Array(obligations.clone())));
+                bad.push(format!(
+                    "obligation {w}: not found among {}",
+                    Value::Array(obligations.clone())
+                ));
             }
         }
     }
