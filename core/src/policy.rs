@@ -414,7 +414,7 @@ impl Policy {
     }
 }
 
-/// SHA-256 over the sorted (path, content) pairs of every file and the effective params, so
+/// SHA-256 over the sorted (path, normalised content) pairs of every file and the effective params, so
 /// loading a folder and passing the same files in memory give the same digest.
 fn digest(sources: &[Source], params: &[ParamDef]) -> String {
     let mut files: Vec<&Source> = sources.iter().collect();
@@ -424,8 +424,14 @@ fn digest(sources: &[Source], params: &[ParamDef]) -> String {
         h.update(b"file\0");
         h.update(s.path.as_bytes());
         h.update([0u8]);
-        h.update((s.text.len() as u64).to_le_bytes());
-        h.update(s.text.as_bytes());
+        // Normalised: line endings and a byte-order mark do not change the digest.
+        let text = s
+            .text
+            .strip_prefix('\u{feff}')
+            .unwrap_or(&s.text)
+            .replace("\r\n", "\n");
+        h.update((text.len() as u64).to_le_bytes());
+        h.update(text.as_bytes());
     }
     let mut ps: Vec<(&str, &str)> = params
         .iter()

@@ -177,3 +177,67 @@ fn facts_errors_are_all_reported_with_paths() {
         .unwrap_err();
     assert_eq!(range[0].expected, "a number from 0 to 150");
 }
+
+#[test]
+fn the_digest_covers_sources_and_params_but_not_line_endings_or_order() {
+    let a = "policy a \"a\"\nfacts { discovered_at: DateTime }\nparam a.n: Int = 3\n";
+    let load = |srcs: Vec<Source>, params: Vec<(String, Value)>| {
+        Policy::from_sources(
+            &srcs,
+            &LoadOptions {
+                params,
+                ..LoadOptions::default()
+            },
+        )
+        .unwrap()
+        .digest
+    };
+    let base = load(
+        vec![
+            Source::new("a.humiao", a),
+            Source::new("b.humiao", "policy b \"b\"\n"),
+        ],
+        vec![],
+    );
+    assert!(base.starts_with("sha256:") && base.len() == 7 + 64);
+    assert_eq!(
+        base,
+        load(
+            vec![
+                Source::new("b.humiao", "policy b \"b\"\r\n"),
+                Source::new("a.humiao", a.replace('\n', "\r\n"))
+            ],
+            vec![]
+        )
+    );
+    assert_ne!(
+        base,
+        load(
+            vec![
+                Source::new("a.humiao", a),
+                Source::new("b.humiao", "policy b \"c\"\n")
+            ],
+            vec![]
+        )
+    );
+    assert_ne!(
+        base,
+        load(
+            vec![
+                Source::new("a.humiao", a),
+                Source::new("b.humiao", "policy b \"b\"\n")
+            ],
+            vec![("a.n".into(), json!(4))]
+        )
+    );
+    assert_eq!(
+        base,
+        load(
+            vec![
+                Source::new("a.humiao", a),
+                Source::new("b.humiao", "policy b \"b\"\n")
+            ],
+            vec![("a.n".into(), json!("3"))]
+        )
+    );
+}
