@@ -15,7 +15,7 @@ use humiao_core::{EvalOptions, FactsOptions, LoadOptions, Policy, Severity, Sour
 use pyo3::exceptions::{PyTypeError, PyValueError};
 use pyo3::intern;
 use pyo3::prelude::*;
-use pyo3::types::{PyDict, PyFloat, PyList, PyString, PyTuple};
+use pyo3::types::{PyBytes, PyDict, PyFloat, PyList, PyString, PyTuple};
 use serde_json::Value;
 use std::sync::Arc;
 
@@ -111,14 +111,8 @@ fn sources_of(obj: &Bound<'_, PyAny>) -> PyResult<Vec<Source>> {
         let path: String = k
             .extract()
             .map_err(|_| PyTypeError::new_err("source file names must be strings"))?;
-        let text: String = if let Ok(b) = v.extract::<Vec<u8>>().and_then(|b| {
-            if v.is_instance_of::<PyString>() {
-                Err(PyTypeError::new_err(""))
-            } else {
-                Ok(b)
-            }
-        }) {
-            String::from_utf8(b).map_err(|e| {
+        let text: String = if let Ok(b) = v.cast::<PyBytes>() {
+            String::from_utf8(b.as_bytes().to_vec()).map_err(|e| {
                 policy_error(
                     py,
                     &format!(
@@ -130,41 +124,26 @@ fn sources_of(obj: &Bound<'_, PyAny>) -> PyResult<Vec<Source>> {
                 )
             })?
         } else {
-            v.extract()
-                .map_err(|_| PyTypeError::new_err(format!("the text of `{path}` must be a str")))?
+            v.extract().map_err(|_| {
+                PyTypeError::new_err(format!("the text of `{path}` must be str or bytes"))
+            })?
         };
         out.push(Source::new(path, text));
     }
     Ok(out)
 }
 
-/// The facts argument of `evaluate`: a mapping, or JSON text.
-fn facts_value(
-    py: Python<'_>,
-    facts: &Bound<'_, PyAny>,
-) -> PyResult<Result<Value, humiao_core::FactError>> {
-    if facts.is_instance_of::<PyString>() || facts.is_instance_of::<pyo3::types::PyBytes>() {
-        let text: String = if let Ok(s) = facts.cast::<PyString>() {
-            s.to_cow()?.into_owned()
-        } else {
-            let b: Vec<u8> = facts.extract()?;
-            String::from_utf8(b).map_err(|e| {
-                humiao_error(
-                    py,
-                    &format!("the facts are not UTF-8: {e}"),
-                    "案件事实不是 UTF-8 文本",
-                )
-            })?
-        };
-        return Ok(serde_json::from_str(&text).map_err(|e| crate::batch::not_json(&e)));
-    }
-    if !facts.is_instance_of::<PyDict>() && !facts.hasattr(intern!(py, "keys"))? {
+/// The facts argument of `evaluate`: a mapping, or JSON text (`str` or `bytes`). Anything
+/// else is a `TypeError`; values inside a mapping that cannot be JSON are facts problems.
+fn facts_input(py: Python<'_>, facts: &Bound<'_, PyAny>) -> PyResult<CaseInput> {
+    let text = facts.is_instance_of::<PyString>() || facts.is_instance_of::<PyBytes>();
+    if !text && !facts.is_instance_of::<PyDict>() && !facts.hasattr(intern!(py, "keys"))? {
         return Err(PyTypeError::new_err(format!(
             "facts must be a dict (or JSON text), not {}",
             facts.get_type().name()?
         )));
     }
-    Ok(py_to_json(facts).map_err(|e| e.to_fact_error()))
+    case_input(facts)
 }
 
 /// A Python list of results: decisions, or for failed cases the exception (`on_error="return"`)
@@ -393,11 +372,8 @@ impl PyPolicy {
     ) -> PyResult<PyDecision> {
         guard(py, || {
             let run = self.run(py, as_of, explain, reveal_sensitive, lenient)?;
-            let json = match facts_value(py, facts)? {
-                Ok(v) => v,
-                Err(e) => return Err(facts_error(py, &[e], None)),
-            };
-            match py.detach(|| run.evaluate_json(&json)) {
+            let input = facts_input(py, facts)?;
+            match py.detach(|| run.evaluate_input(&input)) {
                 Outcome::Decided(d) => Ok(PyDecision { inner: d }),
                 Outcome::Facts(errs) => Err(facts_error(py, &errs, None)),
                 Outcome::Eval(e) => Err(evaluation_error(py, &e, None)),

@@ -32,6 +32,8 @@ def rules_sources() -> Dict[str, str]:
 
 def test_load_and_from_sources_agree(policy: humiao.Policy) -> None:
     other = humiao.Policy.from_sources(rules_sources())
+    as_bytes = humiao.Policy.from_sources({k: v.encode() for k, v in rules_sources().items()})
+    assert as_bytes.digest == policy.digest
     assert other.digest == policy.digest
     assert other == policy
     assert policy.name == "yuexiu"
@@ -114,6 +116,8 @@ def test_bad_param_is_a_policy_error() -> None:
 def test_wrong_argument_types() -> None:
     with pytest.raises(TypeError):
         humiao.Policy.from_sources(["not", "a", "mapping"])  # type: ignore[arg-type]
+    with pytest.raises(TypeError):
+        humiao.Policy.from_sources({"humiao.toml": 42})  # type: ignore[dict-item]
     with pytest.raises(TypeError):
         humiao.Policy.load(RULES, params=["x"])  # type: ignore[arg-type]
 
@@ -236,6 +240,9 @@ def test_unconvertible_fact_values_are_facts_errors(policy: humiao.Policy, schoo
 def test_facts_that_are_not_json(policy: humiao.Policy) -> None:
     with pytest.raises(humiao.FactsError):
         policy.evaluate("{not json", "2026-03-01")
+    with pytest.raises(humiao.FactsError) as info:
+        policy.evaluate(b'{"minor": "\xff"}', "2026-03-01")
+    assert info.value.errors[0].code == "F0109"
     with pytest.raises(TypeError):
         policy.evaluate(42, "2026-03-01")  # type: ignore[arg-type]
 
