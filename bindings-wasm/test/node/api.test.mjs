@@ -1,0 +1,123 @@
+// The package's API against the CLI and against its own promises: errors, diagnostics, tests,
+// plans, the schema view and the types.
+import { test } from "node:test";
+import assert from "node:assert/strict";
+import { readFileSync } from "node:fs";
+import { spawnSync } from "node:child_process";
+import { fileURLToPath } from "node:url";
+import { Policy, HumiaoError, engineVersion, init } from "../../js/node.js";
+import { readPolicyDir } from "../../tools/rules.mjs";
+import { cli, repo, rulesDir } from "../helpers/cli.mjs";
+
+const sources = readPolicyDir(rulesDir);
+const policy = Policy.fromSources(sources);
+const example = JSON.parse(readFileSync(`${repo}/examples/case-school-girl.json`, "utf8"));
+
+test("init() is a no-op in Node and the engine reports its version", async () => {
+  await init();
+  assert.match(engineVersion(), /^\d+\.\d+\.\d+/);
+});
+
+test("name, version and digest are the CLI's", () => {
+  const d = JSON.parse(cli(["eval", "rules", "--facts", "examples/case-school-girl.json", "--as-of", "2026-03-01"]).stdout);
+  assert.deepEqual({ name: policy.name, version: policy.version, digest: policy.digest }, d.policy);
+});
+
+test("check() of the whole set equals `humiao check --format json`", () => {
+  const ref = JSON.parse(cli(["check", "rules", "--format", "json"]).stdout);
+  assert.deepStrictEqual(Policy.check(sources), ref);
+  assert.deepStrictEqual(policy.check(), ref.diagnostics);
+});
+
+test("runTests() equals `humiao test --format json`", () => {
+  const ref = cli(["test", "rules", "--format", "json"]);
+  const report = policy.runTests();
+  assert.deepStrictEqual(report, JSON.parse(ref.stdout));
+  assert.ok(report.passed > 0);
+});
+
+test("plan() equals `humiao plan --format json`, byte for byte", () => {
+  const rotation = policy.rotations[0];
+  assert.ok(rotation, "the bundled set declares a rotation");
+  const ref = cli(["plan", "rules", "--rotation", rotation, "--from", "2027-01", "--months", "3", "--format", "json"]);
+  assert.equal(ref.code, 0, ref.stderr);
+  assert.equal(policy.planJson(rotation, "2027-01", 3), ref.stdout.replace(/\n$/, ""));
+  const plan = policy.plan(rotation, "2027-01", 3);
+  assert.equal(plan.months.length, 3);
+  // Continuing from its own history gives the next months.
+  const next = policy.plan(rotation, "2027-04", 1, { history: plan });
+  assert.equal(next.months[0].month, "2027-04");
+  assert.throws(() => policy.plan("no-such-rotation", "2027-01"), (e) => e instanceof HumiaoError && e.kind === "plan");
+});
+
+test("a set with errors throws a HumiaoError with every diagnostic at its line and column", () => {
+  const broken = { ...sources };
+  broken["reporting.humiao"] = sources["reporting.humiao"].replace("indicators.genital_private_injury", "indicators.genital_privte_injury");
+  const line = broken["reporting.humiao"].split("\n").findIndex((l) => l.includes("genital_privte_injury")) + 1;
+  assert.throws(
+    () => Policy.fromSources(broken),
+    (e) => {
+      assert.ok(e instanceof HumiaoError);
+      assert.ok(e instanceof Error);
+      assert.equal(e.kind, "policy");
+      const d = e.diagnostics.find((x) => x.file === "reporting.humiao" && x.severity === "error");
+      assert.ok(d, JSON.stringify(e.diagnostics));
+      assert.equal(d.line, line);
+      assert.match(d.message + (d.help ?? ""), /genital_private_injury/);
+      assert.ok(d.message_zh.length > 0);
+      return true;
+    },
+  );
+  const report = Policy.check(broken);
+  assert.equal(report.ok, false);
+  assert.equal(report.digest, null);
+});
+
+test("invalid facts throw a HumiaoError listing each problem, as the CLI's jsonl error record", () => {
+  const facts = { ...example, minor: { ...example.minor, age: "nine", sexx: "female" } };
+  const ref = JSON.parse(cli(["eval", "rules", "--facts", "-", "--as-of", "2026-03-01", "--format", "jsonl"], JSON.stringify(facts) + "\n").stdout);
+  assert.throws(
+    () => policy.evaluate(facts, "2026-03-01"),
+    (e) => e instanceof HumiaoError && e.kind === "facts" && assert.deepStrictEqual(e.facts, ref.error.facts) === undefined,
+  );
+});
+
+test("lenient facts and explain work as the CLI's flags", () => {
+  const facts = { ...example, minor: { ...example.minor, sexx: "female" } };
+  const ref = cli(["eval", "rules", "--facts", "-", "--as-of", "2026-03-01", "--lenient", "--explain"], JSON.stringify(facts));
+  assert.equal(policy.evaluateJson(facts, "2026-03-01", { lenient: true, explain: true }), ref.stdout.replace(/\n$/, ""));
+});
+
+test("without asOf the decision is for today in +08:00 and says so", () => {
+  const d = policy.evaluate(example);
+  const today = new Date(Date.now() + 8 * 3600e3).toISOString().slice(0, 10);
+  assert.equal(d.as_of, today);
+  assert.ok(d.notes.some((n) => n.includes("as_of not given")));
+});
+
+test("malformed arguments are input errors, not crashes", () => {
+  assert.throws(() => policy.evaluate(example, "2026-3-1"), (e) => e instanceof HumiaoError && e.kind === "input");
+  assert.throws(() => policy.evaluate("{not json", "2026-03-01"), (e) => e instanceof HumiaoError && e.kind === "input");
+  assert.throws(() => Policy.fromSources(["x"]), TypeError);
+  assert.throws(() => new Policy(), TypeError);
+});
+
+test("the schema view lists facts, enums with Chinese labels, conclusions and rules", () => {
+  const s = policy.schema();
+  const sex = s.facts.find((f) => f.path === "minor.sex");
+  assert.deepEqual(sex.type, { kind: "enum", enum: "Sex" });
+  const sexEnum = s.enums.find((e) => e.name === "Sex");
+  assert.deepEqual(sexEnum.values.map((v) => v.name), ["female", "male"]);
+  assert.ok(sexEnum.values.every((v) => typeof v.label === "string"));
+  assert.ok(s.conclusions.some((c) => c.key === "reporting.duty"));
+  assert.ok(s.rules.some((r) => r.id === "reporting.duty_mandatory" && r.cite.length > 0));
+  assert.equal(s.digest, policy.digest);
+});
+
+test("the TypeScript declarations type-check and use no `any`", () => {
+  const dts = readFileSync(fileURLToPath(new URL("../../js/humiao.d.ts", import.meta.url)), "utf8");
+  assert.doesNotMatch(dts.replace(/\/\/.*$|\/\*[\s\S]*?\*\//gm, ""), /\bany\b/);
+  const tsc = fileURLToPath(new URL("../../node_modules/typescript/bin/tsc", import.meta.url));
+  const r = spawnSync(process.execPath, [tsc, "-p", fileURLToPath(new URL("../types", import.meta.url))], { encoding: "utf8" });
+  assert.equal(r.status, 0, r.stdout + r.stderr);
+});

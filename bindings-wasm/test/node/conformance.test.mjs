@@ -1,0 +1,37 @@
+// Every case of tests/conformance through the nodejs-target build, compared with the CLI: the
+// decision's text byte for byte, and the object equal to JSON.parse of the CLI's output.
+import { test } from "node:test";
+import assert from "node:assert/strict";
+import { readdirSync, readFileSync } from "node:fs";
+import { join } from "node:path";
+import { Policy } from "../../js/node.js";
+import { readPolicyDir } from "../../tools/rules.mjs";
+import { cli, corpusDir, paramArgs, rulesDir } from "../helpers/cli.mjs";
+
+const files = readdirSync(corpusDir)
+  .filter((f) => f.endsWith(".json"))
+  .sort();
+
+test("the conformance corpus is not empty", () => {
+  assert.ok(files.length > 0, `no cases in ${corpusDir}`);
+});
+
+const sources = readPolicyDir(rulesDir);
+const policies = new Map();
+function policyFor(params) {
+  const key = JSON.stringify(params ?? {});
+  if (!policies.has(key)) policies.set(key, Policy.fromSources(sources, params ?? {}));
+  return policies.get(key);
+}
+
+for (const file of files) {
+  const c = JSON.parse(readFileSync(join(corpusDir, file), "utf8"));
+  test(`${file}: ${c.name}`, () => {
+    const facts = JSON.stringify(c.facts);
+    const ref = cli(["eval", "rules", "--facts", "-", "--as-of", c.as_of, "--format", "json", ...paramArgs(c.params)], facts);
+    assert.equal(ref.code, 0, `the CLI failed: ${ref.stderr}`);
+    const p = policyFor(c.params);
+    assert.equal(p.evaluateJson(facts, c.as_of), ref.stdout.replace(/\n$/, ""));
+    assert.deepStrictEqual(p.evaluate(c.facts, c.as_of), JSON.parse(ref.stdout));
+  });
+}

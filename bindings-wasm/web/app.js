@@ -1,0 +1,76 @@
+// The page: load the engine and the bundled policy set, show the first decision, then wire the
+// language switch and the tabs. Marks for the budgets: `humiao:first-decision` (ms since the
+// navigation started) and one `humiao:evaluate` measure per re-evaluation.
+import { init, Policy } from "./js/web.js";
+import { sources } from "./bundled-rules.js";
+import { getLang, setLang, t, translateStatic } from "./i18n.js";
+import { makeLabels } from "./labels.js";
+import { createDecisionView } from "./decision.js";
+import { createIntake } from "./intake.js";
+
+const query = new URLSearchParams(location.search);
+setLang(query.get("lang") ?? localStorage.getItem("humiao.lang") ?? "zh");
+translateStatic();
+
+const boot = document.getElementById("boot");
+let policy;
+try {
+  await init();
+  performance.mark("humiao:engine-ready");
+  policy = Policy.fromSources(sources);
+  performance.mark("humiao:policy-loaded");
+} catch (e) {
+  boot.textContent = `${t("loadFailed")}: ${e.message ?? e}`;
+  boot.classList.add("boot-error");
+  throw e;
+}
+
+const labels = makeLabels(policy.schema());
+let intake = null;
+const decisionView = createDecisionView(document.getElementById("decision"), labels, {
+  onAsk: (path) => intake?.focus(path),
+});
+intake = createIntake({ policy, root: document.getElementById("case-form"), decisionRoot: decisionView });
+intake.evaluate();
+boot.hidden = true;
+document.getElementById("intake").hidden = false;
+performance.mark("humiao:first-decision");
+requestAnimationFrame(() => performance.mark("humiao:first-decision-frame"));
+
+let playground = null;
+async function showTab(name) {
+  for (const b of document.querySelectorAll("[data-tab]")) b.setAttribute("aria-selected", String(b.dataset.tab === name));
+  document.getElementById("intake").hidden = name !== "intake";
+  document.getElementById("playground").hidden = name !== "playground";
+  // The playground (and its code) loads on first use, so it costs the first decision nothing.
+  if (name === "playground" && playground === null) {
+    const { createPlayground } = await import("./playground.js");
+    playground = createPlayground({ root: document.getElementById("playground"), sources });
+  }
+  if (location.hash !== `#${name}`) history.replaceState(null, "", `#${name}`);
+}
+
+for (const b of document.querySelectorAll("[data-tab]")) b.addEventListener("click", () => showTab(b.dataset.tab));
+document.getElementById("lang").addEventListener("click", () => {
+  setLang(getLang() === "zh" ? "en" : "zh");
+  localStorage.setItem("humiao.lang", getLang());
+  document.title = t("title");
+  translateStatic();
+  intake.relabel();
+  decisionView.rerender();
+  playground?.relabel();
+});
+document.title = t("title");
+if (location.hash === "#playground") await showTab("playground");
+
+// For the end-to-end tests and the budget script (read-only use).
+window.humiao = {
+  policy,
+  intake,
+  get playground() {
+    return playground;
+  },
+  showTab,
+  ready: true,
+};
+document.documentElement.dataset.ready = "true";

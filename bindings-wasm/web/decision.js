@@ -1,0 +1,144 @@
+// The live decision: status, the duty to report, each obligation with who, what, to whom, by
+// when and under which article, what is still needed, and the explanation (the engine's trace).
+import { getLang, t } from "./i18n.js";
+import { deadlineText, timeText } from "./labels.js";
+
+const esc = (s) =>
+  String(s).replace(/[&<>"']/g, (c) => ({ "&": "&amp;", "<": "&lt;", ">": "&gt;", '"': "&quot;", "'": "&#39;" })[c]);
+
+const statusWord = { determined: "statusDetermined", undetermined: "statusUndetermined", conflict: "statusConflict" };
+const resultWord = {
+  fired: "fired",
+  not_fired: "notFired",
+  undecided: "undecidedRule",
+  overridden: "overridden",
+  not_applicable: "notApplicable",
+  not_in_force: "notInForce",
+};
+const condWord = { true: "condTrue", false: "condFalse", unknown: "condUnknown" };
+
+// The conclusion shown first, as "the duty": the contract's `reporting.duty`.
+const DUTY = "reporting.duty";
+
+export function createDecisionView(root, labels, { onAsk } = {}) {
+  let last = null;
+  let lastExtra = {};
+
+  function obligationHtml(o) {
+    const who = labels.obligationWord("Actor", o.actor);
+    const what = labels.obligationWord("Action", o.action);
+    const whom = o.party ? labels.obligationWord("Party", o.party) : "—";
+    const due = o.due ? timeText(o.due) : t("dueUnknown");
+    const withWho = (o.with ?? []).map((w) => labels.obligationWord("Party", w)).join(getLang() === "zh" ? "、" : ", ");
+    return `<li class="obligation" data-action="${esc(o.action)}" data-party="${esc(o.party ?? "")}" data-actor="${esc(o.actor)}" data-rule="${esc(o.rule)}">
+      <div class="ob-title">${esc(o.title ?? o.rule)}</div>
+      <div class="ob-line"><span class="ob-actor" title="${esc(o.actor)}">${esc(who)}</span>
+        <span class="arrow">→</span> <span class="ob-action" title="${esc(o.action)}">${esc(what)}</span>
+        <span class="arrow">→</span> <span class="ob-party" title="${esc(o.party ?? "")}">${esc(whom)}</span></div>
+      <dl class="ob-when"><dt>${esc(t("deadline"))}</dt><dd class="ob-deadline">${esc(deadlineText(o.deadline))}</dd>
+        <dt>${esc(t("due"))}</dt><dd class="ob-due" data-due="${esc(o.due ?? "")}">${esc(due)}</dd>
+        ${withWho ? `<dt>${esc(t("with"))}</dt><dd class="ob-with">${esc(withWho)}</dd>` : ""}</dl>
+      <div class="ob-cite"><span class="k">${esc(t("cite"))}</span> ${o.cite.map((c) => `<cite class="cite">${esc(c)}</cite>`).join("")}</div>
+      <div class="ob-rule"><span class="k">${esc(t("rule"))}</span> <code>${esc(o.rule)}</code></div>
+    </li>`;
+  }
+
+  function traceHtml(trace) {
+    if (!trace) return "";
+    const shown = trace.filter((r) => r.result === "fired" || r.result === "undecided");
+    if (!shown.length) return "";
+    const items = shown
+      .map((r) => {
+        const rule = labels.rule(r.rule);
+        const cites = (rule?.cite ?? []).map((c) => `<cite class="cite">${esc(c)}</cite>`).join("");
+        const conds = r.conditions
+          .map((c) => {
+            const facts = c.facts
+              .map((f) => `<code>${esc(f.fact)}</code> = <code>${esc(JSON.stringify(f.value))}</code>`)
+              .join("，");
+            return `<li class="cond cond-${esc(c.value)}"><span class="cv">${esc(t(condWord[c.value] ?? c.value))}</span> <code>${esc(c.condition)}</code>${facts ? `<div class="cf">${facts}</div>` : ""}</li>`;
+          })
+          .join("");
+        return `<details class="trace-rule trace-${esc(r.result)}"${r.result === "fired" ? " open" : ""}>
+          <summary><span class="tr-result">${esc(t(resultWord[r.result] ?? r.result))}</span> ${esc(r.title ?? r.rule)} <code>${esc(r.rule)}</code></summary>
+          ${cites ? `<div class="tr-cite"><span class="k">${esc(t("cite"))}</span> ${cites}</div>` : ""}
+          <ul class="conds">${conds}</ul></details>`;
+      })
+      .join("");
+    return `<section class="explanation"><h3>${esc(t("explanation"))}</h3>${items}</section>`;
+  }
+
+  function render(d, extra = {}) {
+    last = d;
+    lastExtra = extra;
+    if (!d) {
+      root.innerHTML = `<div class="status status-error">${esc(t("evalFailed"))}</div>`;
+      root.dataset.status = "error";
+      return;
+    }
+    root.dataset.status = d.status;
+    const parts = [];
+    parts.push(`<div class="status status-${esc(d.status)}" data-testid="status">${esc(t(statusWord[d.status] ?? d.status))}</div>`);
+    if (extra.problems?.length) parts.push(`<div class="partial">${esc(t("factsInvalid"))} ${extra.problems.map((p) => `<code>${esc(p.path)}</code>`).join(" ")}</div>`);
+    if (labels.conclusions.has(DUTY)) {
+      const v = d.conclusions[DUTY];
+      const text = v === undefined ? t("statusUndetermined") : labels.conclusionValue(DUTY, v);
+      parts.push(`<div class="duty duty-${esc(v ?? "undecided")}" data-testid="duty" data-value="${esc(v ?? "")}"><span class="k">${esc(t("duty"))}</span> <strong>${esc(text)}</strong></div>`);
+    }
+    parts.push(`<h3>${esc(t("obligations"))}</h3>`);
+    parts.push(
+      d.obligations.length
+        ? `<ol class="obligations">${d.obligations.map(obligationHtml).join("")}</ol>`
+        : `<p class="none">${esc(t("noObligations"))}</p>`,
+    );
+    if (d.missing.length) {
+      const items = d.missing
+        .map((m) => `<li><button type="button" class="ask" data-ask="${esc(m.fact)}">${esc(labels.fact(m.fact))}</button> <code>${esc(m.fact)}</code></li>`)
+        .join("");
+      parts.push(`<section class="missing"><h3>${esc(t("missing"))}</h3><ul>${items}</ul></section>`);
+    }
+    const others = Object.entries(d.conclusions).filter(([k]) => k !== DUTY);
+    if (others.length) {
+      const rows = others
+        .map(([k, v]) => `<tr data-conclusion="${esc(k)}"><th title="${esc(k)}">${esc(labels.conclusion(k))}</th><td>${esc(labels.conclusionValue(k, v))}</td></tr>`)
+        .join("");
+      parts.push(`<section class="conclusions"><h3>${esc(t("conclusions"))}</h3><table>${rows}</table></section>`);
+    }
+    if (d.undecided.length) {
+      parts.push(`<section class="undecided"><h3>${esc(t("undecided"))}</h3><p>${d.undecided.map((u) => `<code>${esc(u)}</code>`).join(" ")}</p></section>`);
+    }
+    if (d.conflicts?.length) {
+      parts.push(`<section class="conflicts"><h3>${esc(t("statusConflict"))}</h3><ul>${d.conflicts.map((c) => `<li><code>${esc(c.conclusion)}</code>: ${c.rules.map((r) => `<code>${esc(r)}</code>`).join(" / ")}</li>`).join("")}</ul></section>`);
+    }
+    if (d.assumptions.length) {
+      const items = d.assumptions
+        .map((a) => {
+          const [zh, en] = a.why.split(" / ");
+          const why = getLang() === "zh" ? zh : (en ?? zh);
+          return `<li><code>${esc(a.param)}</code> = <strong>${esc(a.value)}</strong><div class="why">${esc(why)}</div></li>`;
+        })
+        .join("");
+      parts.push(`<details class="assumptions"><summary>${esc(t("assumptions"))} (${d.assumptions.length})</summary><ul>${items}</ul></details>`);
+    }
+    if (d.notes.length) {
+      parts.push(`<section class="notes"><h3>${esc(t("notes"))}</h3><ul>${d.notes.map((n) => `<li>${esc(n)}</li>`).join("")}</ul></section>`);
+    }
+    parts.push(traceHtml(d.trace));
+    parts.push(`<p class="policy-ref">${esc(t("policy"))}: ${esc(d.policy.name)} ${esc(d.policy.version)} · <code title="${esc(d.policy.digest)}">${esc(d.policy.digest.slice(0, 19))}…</code> · ${esc(t("asOf"))} ${esc(d.as_of)}</p>`);
+    root.innerHTML = parts.join("");
+  }
+
+  root.addEventListener("click", (e) => {
+    const b = e.target.closest("[data-ask]");
+    if (b && onAsk) onAsk(b.dataset.ask);
+  });
+
+  return {
+    labels,
+    render,
+    rerender() {
+      render(last, lastExtra);
+    },
+  };
+}
+
