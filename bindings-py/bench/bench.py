@@ -18,7 +18,7 @@ import sys
 import tempfile
 import time
 from pathlib import Path
-from typing import Any, Callable, List, Tuple
+from typing import Any, Callable, Dict, List, Optional, Tuple
 
 import humiao
 from humiao import _humiao
@@ -36,10 +36,6 @@ SMALL = {
 }
 
 
-def best(fn: Callable[[], Any], repeat: int) -> float:
-    return best_with_cpu(fn, repeat)[0]
-
-
 def cpu_now() -> float:
     """CPU seconds of this process (all threads) and of finished children (the CLI)."""
     me = resource.getrusage(resource.RUSAGE_SELF)
@@ -47,16 +43,26 @@ def cpu_now() -> float:
     return me.ru_utime + me.ru_stime + kids.ru_utime + kids.ru_stime
 
 
-def best_with_cpu(fn: Callable[[], Any], repeat: int) -> Tuple[float, float]:
-    """The fastest wall-clock run, and the least CPU time of the runs: CPU time does not grow
-    when other processes compete for the cores, so it compares paths on a busy machine."""
-    walls, cpus = [], []
-    for _ in range(repeat):
-        c0, t0 = cpu_now(), time.perf_counter()
-        fn()
-        walls.append(time.perf_counter() - t0)
-        cpus.append(cpu_now() - c0)
-    return min(walls), min(cpus)
+class Timings:
+    """Measurements taken in rounds: every round runs each of them once, so a burst of load from
+    other processes hits all of them alike; the best wall-clock and the least CPU time of the
+    rounds are kept (CPU time grows less than wall clock when the cores are shared)."""
+
+    def __init__(self) -> None:
+        self.items: List[Tuple[str, Callable[[], Any], int]] = []
+        self.best: Dict[str, Tuple[float, float]] = {}
+
+    def add(self, label: str, fn: Callable[[], Any], count: int) -> None:
+        self.items.append((label, fn, count))
+
+    def run(self, rounds: int) -> None:
+        for _ in range(rounds):
+            for label, fn, count in self.items:
+                c0, t0 = cpu_now(), time.perf_counter()
+                fn()
+                wall, cpu = (time.perf_counter() - t0) / count, (cpu_now() - c0) / count
+                old = self.best.get(label, (wall, cpu))
+                self.best[label] = (min(old[0], wall), min(old[1], cpu))
 
 
 def machine() -> str:
@@ -83,36 +89,37 @@ def main() -> None:
     policy = humiao.Policy.load(REPO / "rules")
     rows: List[str] = []
 
-    # ---- one small case: wall clock and CPU time per call, best of the runs
+    # ---- one small case; each result is dropped before the next call, as in a loop over cases
+    # (keeping 20,000 decisions alive would time the memory they take instead).
     n = 20_000
     policy.evaluate(SMALL, AS_OF)
     text = json.dumps(SMALL)
 
-    def per_call(fn: Callable[[], Any]) -> Tuple[float, float]:
-        # Each result is dropped before the next call, as in a loop over cases; keeping 20,000
-        # decisions alive would time the memory they take instead.
-        def calls() -> None:
+    def calls(fn: Callable[[], Any]) -> Callable[[], None]:
+        def run() -> None:
             for _ in range(n):
                 fn()
 
-        wall, cpu = best_with_cpu(calls, args.repeat)
-        return wall / n, cpu / n
+        return run
 
-    def show(t: Tuple[float, float]) -> str:
-        return f"{t[0] * 1e6:.1f} µs/call | {t[1] * 1e6:.1f} µs"
+    one = Timings()
+    one.add("dict", calls(lambda: policy.evaluate(SMALL, AS_OF)), n)
+    one.add("text", calls(lambda: policy.evaluate(text, AS_OF)), n)
+    one.add("json", calls(lambda: policy.evaluate(SMALL, AS_OF).to_json()), n)
+    one.add("core", lambda: _humiao._time_core(SMALL, AS_OF, n, policy), n)
+    one.run(args.repeat)
+    b = one.best
 
-    d_dict = per_call(lambda: policy.evaluate(SMALL, AS_OF))
-    d_text = per_call(lambda: policy.evaluate(text, AS_OF))
-    d_json = per_call(lambda: policy.evaluate(SMALL, AS_OF).to_json())
-    wall, cpu = best_with_cpu(lambda: _humiao._time_core(SMALL, AS_OF, n, policy), args.repeat)
-    d_core = (wall / n, cpu / n)
-    rows.append(f"| `evaluate(dict)`, one small case | {show(d_dict)} |")
-    rows.append(f"| `evaluate(json_text)` | {show(d_text)} |")
-    rows.append(f"| `evaluate(dict).to_json()` | {show(d_json)} |")
-    rows.append(f"| the core alone (`Policy::evaluate_json` in a Rust loop) | {show(d_core)} |")
+    def us(label: str) -> str:
+        return f"{b[label][0] * 1e6:.1f} µs/call | {b[label][1] * 1e6:.1f} µs"
+
+    rows.append(f"| `evaluate(dict)`, one small case | {us('dict')} |")
+    rows.append(f"| `evaluate(json_text)` | {us('text')} |")
+    rows.append(f"| `evaluate(dict).to_json()` | {us('json')} |")
+    rows.append(f"| the core alone (`Policy::evaluate_json` in a Rust loop) | {us('core')} |")
     rows.append(
         f"| **per-call overhead of the binding** (`evaluate(dict)` − core) | "
-        f"**{(d_dict[0] - d_core[0]) * 1e6:.1f} µs** | **{(d_dict[1] - d_core[1]) * 1e6:.1f} µs** |"
+        f"**{(b['dict'][0] - b['core'][0]) * 1e6:.1f} µs** | **{(b['dict'][1] - b['core'][1]) * 1e6:.1f} µs** |"
     )
 
     # ---- 100,000 cases
@@ -127,23 +134,10 @@ def main() -> None:
                 subprocess.run([args.cli, "eval", str(REPO / "rules"), "--facts", str(path),
                                 "--as-of", AS_OF, "--format", "jsonl"], stdout=f, check=True)
 
-        t_cli = best_with_cpu(cli, args.repeat)
+        cli()
         expected = out.read_text(encoding="utf-8").splitlines()
         got = [d.to_json() for d in policy.evaluate_many(lines, AS_OF)]
         assert got == expected, "Python and the CLI disagree"
-
-        def rate(t: Tuple[float, float]) -> str:
-            wall, cpu = t
-            return f"{args.cases / wall:,.0f} cases/s ({wall:.2f} s) | {cpu / args.cases * 1e6:.1f} µs"
-
-        rows.append(f"| CLI `eval --format jsonl`, {args.cases:,} cases, file to file | {rate(t_cli)} |")
-        cores = len(os.sched_getaffinity(0))
-        for threads in (1, None):
-            label = "1 thread" if threads == 1 else f"{cores} threads (default)"
-            t = best_with_cpu(lambda: policy.evaluate_many(lines, AS_OF, threads=threads), args.repeat)
-            rows.append(f"| `evaluate_many(json_lines)`, {label} | {rate(t)} |")
-            t = best_with_cpu(lambda: policy.evaluate_many(dicts, AS_OF, threads=threads), args.repeat)
-            rows.append(f"| `evaluate_many(dicts)`, {label} | {rate(t)} |")
 
         def file_to_file() -> None:
             src = path.read_text(encoding="utf-8").splitlines()
@@ -152,8 +146,22 @@ def main() -> None:
                     f.write(d.to_json())
                     f.write("\n")
 
-        t = best_with_cpu(file_to_file, args.repeat)
-        rows.append(f"| `evaluate_many` file to file (read lines, evaluate, `to_json()`, write), {cores} threads | {rate(t)} |")
+        cores = len(os.sched_getaffinity(0))
+        many = Timings()
+        many.add(f"CLI `eval --format jsonl`, {args.cases:,} cases, file to file", cli, args.cases)
+
+        def batch(cases: List[Any], threads: Optional[int]) -> Callable[[], Any]:
+            return lambda: policy.evaluate_many(cases, AS_OF, threads)
+
+        for threads in (1, None):
+            label = "1 thread" if threads == 1 else f"{cores} threads (default)"
+            many.add(f"`evaluate_many(json_lines)`, {label}", batch(list(lines), threads), args.cases)
+            many.add(f"`evaluate_many(dicts)`, {label}", batch(dicts, threads), args.cases)
+        many.add(f"`evaluate_many` file to file (read lines, evaluate, `to_json()`, write), {cores} threads",
+                 file_to_file, args.cases)
+        many.run(args.repeat)
+        for label, (wall, cpu) in many.best.items():
+            rows.append(f"| {label} | {1 / wall:,.0f} cases/s ({wall * args.cases:.2f} s) | {cpu * 1e6:.1f} µs |")
 
     print(f"Machine: {header}\n")
     print("| what | wall clock | CPU per case |")

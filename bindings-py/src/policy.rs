@@ -360,7 +360,7 @@ impl PyPolicy {
     ///
     /// Raises :class:`FactsError` listing every problem with the facts, :class:`HumiaoError`
     /// for a malformed ``as_of`` and :class:`TypeError` for arguments of the wrong type.
-    #[pyo3(signature = (facts, as_of, *, explain=false, reveal_sensitive=false, lenient=false))]
+    #[pyo3(signature = (facts, as_of, explain=false, *, reveal_sensitive=false, lenient=false))]
     fn evaluate(
         &self,
         py: Python<'_>,
@@ -389,7 +389,7 @@ impl PyPolicy {
     /// file; text is parsed on the worker threads). With ``on_error="raise"`` (the default) the
     /// first failing case raises its :class:`FactsError` (its ``index`` says which case); with
     /// ``on_error="return"`` the exception takes the case's place in the list and the rest go on.
-    #[pyo3(signature = (cases, as_of, *, threads=None, explain=false, reveal_sensitive=false, lenient=false, on_error="raise"))]
+    #[pyo3(signature = (cases, as_of, threads=None, *, explain=false, reveal_sensitive=false, lenient=false, on_error="raise"))]
     #[allow(clippy::too_many_arguments)]
     fn evaluate_many<'py>(
         &self,
@@ -430,7 +430,7 @@ impl PyPolicy {
     /// column of an optional section has no such section). A column may also hold whole
     /// sections or lists (``parents``). Rows are assembled and evaluated in Rust, in parallel;
     /// options as in :meth:`evaluate_many`.
-    #[pyo3(signature = (columns, as_of, *, threads=None, explain=false, reveal_sensitive=false, lenient=false, on_error="raise"))]
+    #[pyo3(signature = (columns, as_of, threads=None, *, explain=false, reveal_sensitive=false, lenient=false, on_error="raise"))]
     #[allow(clippy::too_many_arguments)]
     fn evaluate_columns<'py>(
         &self,
@@ -507,7 +507,7 @@ impl PyPolicy {
     /// (ids), ``undecided``, ``missing`` (fact paths), ``fired``, ``decision`` (the JSON, as
     /// the CLI prints it) and, with ``on_error="return"``, ``error``. A pandas result keeps
     /// the input's index.
-    #[pyo3(signature = (table, as_of, *, threads=None, explain=false, reveal_sensitive=false, lenient=false, on_error="raise"))]
+    #[pyo3(signature = (table, as_of, threads=None, *, explain=false, reveal_sensitive=false, lenient=false, on_error="raise"))]
     #[allow(clippy::too_many_arguments)]
     fn evaluate_table<'py>(
         slf: &Bound<'py, Self>,

@@ -270,6 +270,9 @@ def test_evaluate_many_keeps_order_and_matches_evaluate(policy: humiao.Policy, s
         many = policy.evaluate_many(cases, "2026-03-01", threads=threads)
         assert [d.to_json() for d in many] == one
     assert policy.evaluate_many([], "2026-03-01") == []
+    # As the issue writes them: threads and explain may be given by position.
+    assert [d.to_json() for d in policy.evaluate_many(cases[:3], "2026-03-01", 2)] == one[:3]
+    assert policy.evaluate(cases[0], "2026-03-01", True).trace
     assert [d.case_id for d in policy.evaluate_many(iter(cases[:5]), date(2026, 3, 1))] == [f"c{i}" for i in range(5)]
 
 
