@@ -2,7 +2,7 @@
 // language switch and the tabs. Marks for the budgets: `humiao:first-decision` (ms since the
 // navigation started) and one `humiao:evaluate` measure per re-evaluation.
 import { init, Policy } from "./js/web.js";
-import { sources } from "./bundled-rules.js";
+import { schema, sources } from "./bundled-rules.js";
 import { getLang, setLang, t, translateStatic } from "./i18n.js";
 import { makeLabels } from "./labels.js";
 import { createDecisionView } from "./decision.js";
@@ -13,9 +13,19 @@ setLang(query.get("lang") ?? localStorage.getItem("humiao.lang") ?? "zh");
 translateStatic();
 
 const boot = document.getElementById("boot");
+// The engine compiles (off the main thread, as it downloads) while the form is laid out from the
+// schema baked in at build time.
+const engine = init();
+const labels = makeLabels(schema);
+let intake = null;
+const decisionView = createDecisionView(document.getElementById("decision"), labels, {
+  onAsk: (path) => intake?.focus(path),
+});
+intake = createIntake({ schema, root: document.getElementById("case-form"), decisionRoot: decisionView });
+performance.mark("humiao:form-built");
 let policy;
 try {
-  await init();
+  await engine;
   performance.mark("humiao:engine-ready");
   policy = Policy.fromSources(sources);
   performance.mark("humiao:policy-loaded");
@@ -24,13 +34,7 @@ try {
   boot.classList.add("boot-error");
   throw e;
 }
-
-const labels = makeLabels(policy.schema());
-let intake = null;
-const decisionView = createDecisionView(document.getElementById("decision"), labels, {
-  onAsk: (path) => intake?.focus(path),
-});
-intake = createIntake({ policy, root: document.getElementById("case-form"), decisionRoot: decisionView });
+intake.attach(policy);
 intake.evaluate();
 boot.hidden = true;
 document.getElementById("intake").hidden = false;
@@ -66,6 +70,7 @@ if (location.hash === "#playground") await showTab("playground");
 // For the end-to-end tests and the budget script (read-only use).
 window.humiao = {
   policy,
+  schema,
   intake,
   get playground() {
     return playground;

@@ -8,6 +8,22 @@ import { getLang, humanize, msg, t } from "./i18n.js";
 const esc = (s) =>
   String(s).replace(/[&<>"']/g, (c) => ({ "&": "&amp;", "<": "&lt;", ">": "&gt;", '"': "&quot;", "'": "&#39;" })[c]);
 
+// DOM writes only where something changed: a keystroke re-evaluates the whole case, and most of
+// the form stays as it was.
+const shown = new WeakMap();
+function setText(el, text) {
+  if (shown.get(el) !== text) {
+    shown.set(el, text);
+    el.textContent = text;
+  }
+}
+function setHidden(el, hidden) {
+  if (el.hidden !== hidden) el.hidden = hidden;
+}
+function setClass(el, name, on) {
+  if (el.classList.contains(name) !== on) el.classList.toggle(name, on);
+}
+
 const idOf = (path) => "f-" + path.replace(/[^\w]/g, "-");
 
 /** Today in +08:00, as the CLI's default as-of date. */
@@ -99,8 +115,10 @@ function groupKey(f) {
 
 const groupWords = { "": "groupRoot", reporter: "groupReporter", minor: "groupMinor", indicators: "groupIndicators", parents: "groupParents" };
 
-export function createIntake({ policy, root, decisionRoot }) {
-  const schema = policy.schema();
+// `schema` is the set's schema view (baked into bundled-rules.js, so the form is laid out while
+// the engine loads); `attach(policy)` gives the compiled set that evaluates.
+export function createIntake({ schema, root, decisionRoot }) {
+  let policy = null;
   const labels = decisionRoot.labels;
   const sectionLabels = new Map(schema.sections.map((s) => [s.name, s.label]));
   const records = new Map(schema.records.map((r) => [r.name, r]));
@@ -122,6 +140,7 @@ export function createIntake({ policy, root, decisionRoot }) {
     g.facts.push(f);
   }
 
+  let formErrors = null;
   const state = {
     enabled: new Set(),
     showAll: false,
@@ -129,6 +148,7 @@ export function createIntake({ policy, root, decisionRoot }) {
     fields: new Map(), // path → {fact, wrap, input, error, asked}
     lists: new Map(), // path → {fact, record, wrap, rowsEl, rows: [{el, inputs: Map}]}
     decision: null,
+    decisionText: null,
     errors: [],
   };
 
@@ -238,8 +258,10 @@ export function createIntake({ policy, root, decisionRoot }) {
     parts.push(`<div class="form-errors" role="alert"></div>`);
     root.innerHTML = parts.join("");
 
+    formErrors = root.querySelector(".form-errors");
     for (const g of groups) {
       const box = root.querySelector(`[data-group-box="${CSS.escape(g.key)}"]`);
+      g.box = box;
       const checklist = box.querySelector(".checklist");
       const fieldsEl = box.querySelector(".fields");
       for (const f of g.facts) {
@@ -310,7 +332,8 @@ export function createIntake({ policy, root, decisionRoot }) {
     for (const fd of list.record.fields) {
       const p = `${path}[${i}].${fd.name}`;
       const input = el.querySelector(`[data-path="${CSS.escape(p)}"]`);
-      inputs.set(fd.name, { fd, input, wrap: input.closest(".field"), path: p });
+      const wrap = input.closest(".field");
+      inputs.set(fd.name, { fd, input, wrap, path: p, error: wrap.querySelector(".field-error"), asked: wrap.querySelector(".asked") });
       if (values[fd.name] !== undefined) writeRaw(input, fd.type, values[fd.name]);
     }
     list.rows.push({ el, inputs });
@@ -439,6 +462,7 @@ export function createIntake({ policy, root, decisionRoot }) {
   // ------------------------------------------------------------------ evaluation
 
   function evaluate() {
+    if (policy === null) return null;
     const t0 = performance.now();
     const facts = buildFacts();
     const problems = [];
@@ -447,12 +471,12 @@ export function createIntake({ policy, root, decisionRoot }) {
       deletePath(facts, c.path);
     }
     const asOf = asOfDate(facts);
-    let decision = null;
+    let text = null;
     let fatal = null;
     // Invalid fields are reported at their place and left out, so the decision stays live.
-    for (let attempt = 0; attempt < 4 && decision === null && fatal === null; attempt++) {
+    for (let attempt = 0; attempt < 4 && text === null && fatal === null; attempt++) {
       try {
-        decision = policy.evaluate(facts, asOf, { explain: true });
+        text = policy.evaluateJson(facts, asOf, { explain: true });
       } catch (e) {
         if (e instanceof HumiaoError && e.kind === "facts" && e.facts.length) {
           let removed = false;
@@ -466,32 +490,38 @@ export function createIntake({ policy, root, decisionRoot }) {
         }
       }
     }
+    // The same decision text as last time (most keystrokes): nothing to redraw on the right.
+    const changed = text !== state.decisionText || problems.length > 0 || state.errors.length > 0 || fatal !== null;
+    const decision = text === null ? null : text === state.decisionText ? state.decision : JSON.parse(text);
+    state.decisionText = text;
     state.decision = decision;
     state.errors = problems;
     state.facts = facts;
-    state.asOfUsed = asOf;
     showProblems(problems, fatal);
     updateVisibility();
-    decisionRoot.render(decision, { problems, fatal });
+    if (changed) decisionRoot.render(decision, { problems, fatal });
     const t1 = performance.now();
     performance.measure("humiao:evaluate", { start: t0, end: t1 });
     return decision;
   }
 
   function showProblems(problems, fatal) {
-    for (const fe of state.fields.values()) fe.error.textContent = "";
-    for (const list of state.lists.values()) {
-      list.error.textContent = "";
-      for (const row of list.rows) for (const cell of row.inputs.values()) cell.wrap.querySelector(".field-error").textContent = "";
-    }
+    const want = new Map();
     const general = [];
     for (const p of problems) {
       const el = errorSlot(p.path);
-      if (el) el.textContent = el.textContent ? `${el.textContent}；${p.text}` : p.text;
+      if (el) want.set(el, want.has(el) ? `${want.get(el)}；${p.text}` : p.text);
       else general.push(p.text);
     }
+    const slots = [];
+    for (const fe of state.fields.values()) slots.push(fe.error);
+    for (const list of state.lists.values()) {
+      slots.push(list.error);
+      for (const row of list.rows) for (const cell of row.inputs.values()) slots.push(cell.error);
+    }
+    for (const el of slots) setText(el, want.get(el) ?? "");
     if (fatal) general.push(`${t("evalFailed")}: ${fatal instanceof HumiaoError ? msg({ message: fatal.message, message_zh: fatal.messageZh }) : String(fatal.message ?? fatal)}`);
-    root.querySelector(".form-errors").textContent = general.join("\n");
+    setText(formErrors, general.join("\n"));
   }
 
   function errorSlot(path) {
@@ -502,7 +532,7 @@ export function createIntake({ policy, root, decisionRoot }) {
       const list = state.lists.get(m[1]);
       const row = list?.rows[Number(m[2])];
       const cell = m[3] ? row?.inputs.get(m[3]) : undefined;
-      if (cell) return cell.wrap.querySelector(".field-error");
+      if (cell) return cell.error;
       if (list) return list.error;
     }
     const list = state.lists.get(path);
@@ -535,9 +565,9 @@ export function createIntake({ policy, root, decisionRoot }) {
       const visible =
         inScope &&
         (state.showAll || isChecklist(f) || asked !== undefined || hasValue(readRaw(fe.input)) || errorPaths.has(path));
-      fe.wrap.hidden = !visible;
-      fe.wrap.classList.toggle("is-asked", asked !== undefined);
-      if (fe.asked) fe.asked.textContent = asked ? askedText(asked) : "";
+      setHidden(fe.wrap, !visible);
+      setClass(fe.wrap, "is-asked", asked !== undefined);
+      if (fe.asked) setText(fe.asked, asked ? askedText(asked) : "");
       if (visible) groupVisible.set(g.key, true);
     }
     for (const [path, list] of state.lists) {
@@ -548,22 +578,22 @@ export function createIntake({ policy, root, decisionRoot }) {
         (!(g.optional && f.section === null) || state.enabled.has(g.key));
       const askedHere = [...missing.keys()].filter((k) => k === path || k.startsWith(path + "["));
       const visible = inScope && (state.showAll || list.rows.length > 0 || askedHere.length > 0 || g.key === path);
-      list.wrap.hidden = !visible;
-      list.wrap.classList.toggle("is-asked", askedHere.length > 0);
-      list.asked.textContent = askedHere.includes(path) ? askedText(missing.get(path)) : "";
+      setHidden(list.wrap, !visible);
+      setClass(list.wrap, "is-asked", askedHere.length > 0);
+      setText(list.asked, askedHere.includes(path) ? askedText(missing.get(path)) : "");
       for (const row of list.rows) {
         for (const cell of row.inputs.values()) {
           const a = missing.get(cell.path);
-          cell.wrap.classList.toggle("is-asked", a !== undefined);
-          cell.wrap.querySelector(".asked").textContent = a ? askedText(a) : "";
+          setClass(cell.wrap, "is-asked", a !== undefined);
+          setText(cell.asked, a ? askedText(a) : "");
         }
       }
       if (visible) groupVisible.set(g.key, true);
     }
     for (const g of groups) {
-      const box = root.querySelector(`[data-group-box="${CSS.escape(g.key)}"]`);
+      const box = g.box;
       // An optional section the case involves stays in view even before anything is asked in it.
-      box.hidden = g.optional ? !state.enabled.has(g.key) : !groupVisible.get(g.key);
+      setHidden(box, g.optional ? !state.enabled.has(g.key) : !groupVisible.get(g.key));
     }
   }
 
@@ -603,6 +633,9 @@ export function createIntake({ policy, root, decisionRoot }) {
 
   return {
     evaluate,
+    attach(p) {
+      policy = p;
+    },
     relabel() {
       relabel();
       updateVisibility();

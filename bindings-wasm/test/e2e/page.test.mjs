@@ -163,6 +163,8 @@ for (const [n, { file, case: c, decision: ref }] of cases.entries()) {
 
 test("form: each field is validated as it is typed, and the decision stays live", async () => {
   const { page, errors } = await openPage();
+  // The form was laid out from the schema baked in at build time: it is the engine's own.
+  assert.ok(await page.evaluate(() => JSON.stringify(window.humiao.schema) === JSON.stringify(window.humiao.policy.schema())));
   await page.check('[data-path="indicators.sexual_assault"]');
   const age = page.locator('[data-path="minor.age"]');
   await age.waitFor({ state: "visible" });

@@ -1,0 +1,141 @@
+// Measures the page's budgets (a report, not a test): the gzip size of the shipped .wasm (already
+// through wasm-opt -Oz by build.sh), the time from navigation to the first decision shown, and
+// each re-evaluation on input, in headless Chromium. Run after build.sh:
+//   node tools/measure.mjs [--runs 7] [--site pkg/site] [--json artifacts/budgets.json]
+import { readFileSync, writeFileSync, mkdirSync } from "node:fs";
+import { cpus, loadavg, totalmem } from "node:os";
+import { dirname, join } from "node:path";
+import { execFileSync } from "node:child_process";
+import { gzipSync } from "node:zlib";
+import { fileURLToPath } from "node:url";
+import { serve } from "./serve.mjs";
+import { executablePath, launch } from "./browser.mjs";
+
+const here = fileURLToPath(new URL("..", import.meta.url));
+const args = process.argv.slice(2);
+const opt = (name, dflt) => {
+  const i = args.indexOf(`--${name}`);
+  return i >= 0 ? args[i + 1] : dflt;
+};
+const runs = Number(opt("runs", "7"));
+const site = opt("site", join(here, "pkg", "site"));
+const jsonOut = opt("json", null);
+
+const median = (xs) => {
+  const s = [...xs].sort((a, b) => a - b);
+  return s.length ? (s[(s.length - 1) >> 1] + s[s.length >> 1]) / 2 : NaN;
+};
+const pct = (xs, p) => {
+  const s = [...xs].sort((a, b) => a - b);
+  return s[Math.min(s.length - 1, Math.ceil((p / 100) * s.length) - 1)];
+};
+const r1 = (x) => Math.round(x * 10) / 10;
+
+// ---------------------------------------------------------------- size
+const wasm = readFileSync(join(site, "pkg", "web", "humiao_wasm_bg.wasm"));
+const size = { raw: wasm.length, gzip9: gzipSync(wasm, { level: 9 }).length };
+
+// ---------------------------------------------------------------- first decision (cold browser each run)
+const server = await serve(site);
+const loads = [];
+for (let i = 0; i < runs; i++) {
+  const b = await launch();
+  const page = await b.context.newPage();
+  await page.goto(server.url);
+  await page.waitForSelector("html[data-ready=true]", { timeout: 60_000 });
+  const marks = await page.evaluate(() => {
+    const m = (n) => performance.getEntriesByName(n)[0]?.startTime ?? NaN;
+    return {
+      engineReady: m("humiao:engine-ready"),
+      policyLoaded: m("humiao:policy-loaded"),
+      firstDecision: m("humiao:first-decision"),
+      firstDecisionFrame: m("humiao:first-decision-frame"),
+    };
+  });
+  loads.push(marks);
+  await b.close();
+}
+
+// ---------------------------------------------------------------- re-evaluation on input
+const b = await launch();
+const page = await b.context.newPage();
+await page.goto(server.url);
+await page.waitForSelector("html[data-ready=true]", { timeout: 60_000 });
+await page.evaluate(() => performance.clearMeasures("humiao:evaluate"));
+// A discovery typed in as a caseworker would: signs, the child, the reporter, the times.
+await page.check('[data-path="indicators.sexual_assault"]');
+await page.locator('[data-path="minor.age"]').pressSequentially("9", { delay: 30 });
+await page.selectOption('[data-path="minor.sex"]', "female");
+await page.selectOption('[data-path="reporter.org_type"]', "school");
+await page.selectOption('[data-path="reporter.in_course_of_work"]', "true");
+await page.fill('[data-path="discovered_at"]', "");
+await page.locator('[data-path="discovered_at"]').pressSequentially("2026-03-01T10:00+08:00", { delay: 30 });
+await page.check('[data-involves="case"]');
+await page.check('[data-path="indicators.pregnancy"]');
+await page.uncheck('[data-path="indicators.pregnancy"]');
+await page.locator('[data-path="case.id"]').isVisible();
+await page.check("#show-all");
+await page.locator('[data-path="case.departments_involved"]').pressSequentially("3", { delay: 30 });
+await page.locator('[data-path="minor.birth_date"]').pressSequentially("2016-07-12", { delay: 30 });
+const inputs = await page.evaluate(() => performance.getEntriesByName("humiao:evaluate").map((m) => m.duration));
+const engineOnly = await page.evaluate(() => {
+  const { policy, intake } = window.humiao;
+  const out = [];
+  for (let i = 0; i < 50; i++) {
+    const t0 = performance.now();
+    policy.evaluate(intake.facts, "2026-03-01", { explain: true });
+    out.push(performance.now() - t0);
+  }
+  return out;
+});
+await b.close();
+await server.close();
+
+// ---------------------------------------------------------------- report
+let chromium = "";
+try {
+  chromium = execFileSync(executablePath, ["--version"], { encoding: "utf8", stdio: ["ignore", "pipe", "ignore"] }).trim();
+} catch {
+  chromium = executablePath;
+}
+const first = loads.map((l) => l.firstDecision);
+const report = {
+  machine: {
+    cpu: cpus()[0]?.model ?? "?",
+    cores: cpus().length,
+    memoryGiB: r1(totalmem() / 2 ** 30),
+    loadAverage: loadavg().map(r1),
+    chromium,
+    node: process.version,
+  },
+  wasm: { ...size, budgetGzip: 400 * 1024 },
+  firstDecisionMs: {
+    runs,
+    median: r1(median(first)),
+    min: r1(Math.min(...first)),
+    max: r1(Math.max(...first)),
+    engineReadyMedian: r1(median(loads.map((l) => l.engineReady))),
+    policyLoadMedian: r1(median(loads.map((l) => l.policyLoaded - l.engineReady))),
+    formAndDecisionMedian: r1(median(loads.map((l) => l.firstDecision - l.policyLoaded))),
+    budget: 150,
+  },
+  reevaluationMs: {
+    inputs: inputs.length,
+    median: r1(median(inputs)),
+    p95: r1(pct(inputs, 95)),
+    max: r1(Math.max(...inputs)),
+    engineOnlyMedian: r1(median(engineOnly)),
+    budget: 5,
+  },
+};
+
+console.log(`machine: ${report.machine.cpu}, ${report.machine.cores} cores, ${report.machine.memoryGiB} GiB, load ${report.machine.loadAverage.join(" ")}; ${chromium}; node ${process.version}`);
+console.log(`wasm: ${size.raw} bytes, ${size.gzip9} bytes gzip -9 (${r1(size.gzip9 / 1024)} KiB; budget 400 KiB)`);
+const f = report.firstDecisionMs;
+console.log(`first decision: median ${f.median} ms (min ${f.min}, max ${f.max}; ${runs} cold loads; budget 150 ms) — engine ready ${f.engineReadyMedian} ms, policy load ${f.policyLoadMedian} ms, form and decision ${f.formAndDecisionMedian} ms`);
+const e = report.reevaluationMs;
+console.log(`re-evaluation on input: median ${e.median} ms, p95 ${e.p95} ms, max ${e.max} ms over ${e.inputs} inputs (budget 5 ms); engine alone ${e.engineOnlyMedian} ms`);
+if (jsonOut) {
+  mkdirSync(dirname(jsonOut), { recursive: true });
+  writeFileSync(jsonOut, JSON.stringify(report, null, 2) + "\n");
+}
