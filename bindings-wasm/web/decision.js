@@ -2,9 +2,7 @@
 // when and under which article, what is still needed, and the explanation (the engine's trace).
 import { getLang, t } from "./i18n.js";
 import { deadlineText, timeText } from "./labels.js";
-
-const esc = (s) =>
-  String(s).replace(/[&<>"']/g, (c) => ({ "&": "&amp;", "<": "&lt;", ">": "&gt;", '"': "&quot;", "'": "&#39;" })[c]);
+import { esc } from "./html.js";
 
 const statusWord = { determined: "statusDetermined", undetermined: "statusUndetermined", conflict: "statusConflict" };
 const resultWord = {

@@ -4,9 +4,7 @@
 // decision is re-evaluated on each keystroke.
 import { HumiaoError } from "./js/web.js";
 import { getLang, humanize, msg, t } from "./i18n.js";
-
-const esc = (s) =>
-  String(s).replace(/[&<>"']/g, (c) => ({ "&": "&amp;", "<": "&lt;", ">": "&gt;", '"': "&quot;", "'": "&#39;" })[c]);
+import { esc } from "./html.js";
 
 // DOM writes only where something changed: a keystroke re-evaluates the whole case, and most of
 // the form stays as it was.

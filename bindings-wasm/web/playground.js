@@ -3,9 +3,7 @@
 // English; the set's tests run on demand.
 import { Policy, HumiaoError } from "./js/web.js";
 import { getLang, msg, t } from "./i18n.js";
-
-const esc = (s) =>
-  String(s).replace(/[&<>"']/g, (c) => ({ "&": "&amp;", "<": "&lt;", ">": "&gt;", '"': "&quot;", "'": "&#39;" })[c]);
+import { esc } from "./html.js";
 
 // Start of each line (UTF-16 index) and the index of a 1-based (line, column in code points).
 function lineStarts(text) {
