@@ -8,6 +8,7 @@ import { makeLabels } from "./labels.js";
 import { createDecisionView } from "./decision.js";
 import { createIntake } from "./intake.js";
 
+performance.mark("humiao:app-start");
 const query = new URLSearchParams(location.search);
 setLang(query.get("lang") ?? localStorage.getItem("humiao.lang") ?? "zh");
 translateStatic();
