@@ -41,89 +41,159 @@ export function createDecisionView(root, labels, { onAsk } = {}) {
     </li>`;
   }
 
-  function traceHtml(trace) {
-    if (!trace) return "";
-    const shown = trace.filter((r) => r.result === "fired" || r.result === "undecided");
-    if (!shown.length) return "";
-    const items = shown
-      .map((r) => {
-        const rule = labels.rule(r.rule);
-        const cites = (rule?.cite ?? []).map((c) => `<cite class="cite">${esc(c)}</cite>`).join("");
-        const conds = r.conditions
-          .map((c) => {
-            const facts = c.facts
-              .map((f) => `<code>${esc(f.fact)}</code> = <code>${esc(JSON.stringify(f.value))}</code>`)
-              .join("，");
-            return `<li class="cond cond-${esc(c.value)}"><span class="cv">${esc(t(condWord[c.value] ?? c.value))}</span> <code>${esc(c.condition)}</code>${facts ? `<div class="cf">${facts}</div>` : ""}</li>`;
-          })
-          .join("");
-        return `<details class="trace-rule trace-${esc(r.result)}"${r.result === "fired" ? " open" : ""}>
-          <summary><span class="tr-result">${esc(t(resultWord[r.result] ?? r.result))}</span> ${esc(r.title ?? r.rule)} <code>${esc(r.rule)}</code></summary>
-          ${cites ? `<div class="tr-cite"><span class="k">${esc(t("cite"))}</span> ${cites}</div>` : ""}
-          <ul class="conds">${conds}</ul></details>`;
+  // A trace rule: its summary (result, title, rule id, citations) is always shown; its conditions,
+  // with the values seen, are drawn when it is opened and kept current while it stays open, so a
+  // keystroke redraws only what someone is reading.
+  function traceSummaryHtml(r) {
+    const rule = labels.rule(r.rule);
+    const cites = (rule?.cite ?? []).map((c) => `<cite class="cite">${esc(c)}</cite>`).join("");
+    return `<summary><span class="tr-result">${esc(t(resultWord[r.result] ?? r.result))}</span> ${esc(r.title ?? r.rule)} <code>${esc(r.rule)}</code>${cites ? `<div class="tr-cite"><span class="k">${esc(t("cite"))}</span> ${cites}</div>` : ""}</summary>`;
+  }
+  function traceBodyHtml(r) {
+    const conds = r.conditions
+      .map((c) => {
+        const facts = c.facts.map((f) => `<code>${esc(f.fact)}</code> = <code>${esc(JSON.stringify(f.value))}</code>`).join("，");
+        return `<li class="cond cond-${esc(c.value)}"><span class="cv">${esc(t(condWord[c.value] ?? c.value))}</span> <code>${esc(c.condition)}</code>${facts ? `<div class="cf">${facts}</div>` : ""}</li>`;
       })
       .join("");
-    return `<section class="explanation"><h3>${esc(t("explanation"))}</h3>${items}</section>`;
+    return `<ul class="conds">${conds}</ul>`;
+  }
+  function drawBody(entry) {
+    const html = traceBodyHtml(entry.rule);
+    if (entry.bodyHtml !== html) {
+      entry.bodyHtml = html;
+      entry.body.innerHTML = html;
+    }
+  }
+
+  // The panel is a fixed list of parts; each keystroke rewrites only the parts whose HTML changed.
+  const partNames = ["status", "partial", "duty", "obligations", "missing", "conclusions", "undecided", "conflicts", "assumptions", "notes", "explanation", "ref"];
+  const parts = new Map();
+  const partHtml = new Map();
+  function ensureParts() {
+    if (parts.size) return;
+    root.innerHTML = "";
+    for (const name of partNames) {
+      const el = document.createElement(name === "explanation" ? "section" : "div");
+      el.className = `part part-${name}${name === "explanation" ? " explanation" : ""}`;
+      root.append(el);
+      parts.set(name, el);
+    }
+    parts.get("explanation").innerHTML = `<h3></h3><div class="trace-rules"></div>`;
+  }
+  function setPart(name, html) {
+    if (partHtml.get(name) === html) return;
+    partHtml.set(name, html);
+    parts.get(name).innerHTML = html;
+  }
+  const traceEls = new Map();
+  function setTrace(trace) {
+    const box = parts.get("explanation").querySelector(".trace-rules");
+    const shown = (trace ?? []).filter((r) => r.result === "fired" || r.result === "undecided");
+    parts.get("explanation").hidden = shown.length === 0;
+    parts.get("explanation").querySelector("h3").textContent = t("explanation");
+    const keep = new Set();
+    let prev = null;
+    for (const r of shown) {
+      keep.add(r.rule);
+      let entry = traceEls.get(r.rule);
+      if (!entry) {
+        const el = document.createElement("details");
+        el.innerHTML = `<summary></summary><div class="tr-body"></div>`;
+        entry = { el, summary: el.firstChild, body: el.lastChild, summaryHtml: null, bodyHtml: null, rule: r };
+        el.addEventListener("toggle", () => {
+          if (el.open) drawBody(entry);
+        });
+        traceEls.set(r.rule, entry);
+      }
+      entry.rule = r;
+      const summary = traceSummaryHtml(r);
+      if (entry.summaryHtml !== summary) {
+        entry.summaryHtml = summary;
+        entry.summary.outerHTML = summary;
+        entry.summary = entry.el.firstChild;
+        entry.el.className = `trace-rule trace-${r.result}`;
+      }
+      if (entry.el.open) drawBody(entry);
+      // In trace order.
+      const want = prev ? prev.nextSibling : box.firstChild;
+      if (want !== entry.el) box.insertBefore(entry.el, want);
+      prev = entry.el;
+    }
+    for (const [id, entry] of traceEls) {
+      if (!keep.has(id)) {
+        entry.el.remove();
+        traceEls.delete(id);
+      }
+    }
   }
 
   function render(d, extra = {}) {
     last = d;
     lastExtra = extra;
+    ensureParts();
     if (!d) {
-      root.innerHTML = `<div class="status status-error">${esc(t("evalFailed"))}</div>`;
       root.dataset.status = "error";
+      for (const name of partNames) setPart(name, "");
+      setPart("status", `<div class="status status-error">${esc(t("evalFailed"))}</div>`);
+      setTrace(null);
       return;
     }
     root.dataset.status = d.status;
-    const parts = [];
-    parts.push(`<div class="status status-${esc(d.status)}" data-testid="status">${esc(t(statusWord[d.status] ?? d.status))}</div>`);
-    if (extra.problems?.length) parts.push(`<div class="partial">${esc(t("factsInvalid"))} ${extra.problems.map((p) => `<code>${esc(p.path)}</code>`).join(" ")}</div>`);
+    setPart("status", `<div class="status status-${esc(d.status)}" data-testid="status">${esc(t(statusWord[d.status] ?? d.status))}</div>`);
+    setPart("partial", extra.problems?.length ? `<div class="partial">${esc(t("factsInvalid"))} ${extra.problems.map((p) => `<code>${esc(p.path)}</code>`).join(" ")}</div>` : "");
     if (labels.conclusions.has(DUTY)) {
       const v = d.conclusions[DUTY];
       const text = v === undefined ? t("statusUndetermined") : labels.conclusionValue(DUTY, v);
-      parts.push(`<div class="duty duty-${esc(v ?? "undecided")}" data-testid="duty" data-value="${esc(v ?? "")}"><span class="k">${esc(t("duty"))}</span> <strong>${esc(text)}</strong></div>`);
+      setPart("duty", `<div class="duty duty-${esc(v ?? "undecided")}" data-testid="duty" data-value="${esc(v ?? "")}"><span class="k">${esc(t("duty"))}</span> <strong>${esc(text)}</strong></div>`);
     }
-    parts.push(`<h3>${esc(t("obligations"))}</h3>`);
-    parts.push(
-      d.obligations.length
-        ? `<ol class="obligations">${d.obligations.map(obligationHtml).join("")}</ol>`
-        : `<p class="none">${esc(t("noObligations"))}</p>`,
+    setPart(
+      "obligations",
+      `<h3>${esc(t("obligations"))}</h3>` +
+        (d.obligations.length ? `<ol class="obligations">${d.obligations.map(obligationHtml).join("")}</ol>` : `<p class="none">${esc(t("noObligations"))}</p>`),
     );
-    if (d.missing.length) {
-      const items = d.missing
-        .map((m) => `<li><button type="button" class="ask" data-ask="${esc(m.fact)}">${esc(labels.fact(m.fact))}</button> <code>${esc(m.fact)}</code></li>`)
-        .join("");
-      parts.push(`<section class="missing"><h3>${esc(t("missing"))}</h3><ul>${items}</ul></section>`);
-    }
+    setPart(
+      "missing",
+      d.missing.length
+        ? `<section class="missing"><h3>${esc(t("missing"))}</h3><ul>${d.missing
+            .map((m) => `<li><button type="button" class="ask" data-ask="${esc(m.fact)}">${esc(labels.fact(m.fact))}</button> <code>${esc(m.fact)}</code></li>`)
+            .join("")}</ul></section>`
+        : "",
+    );
     const others = Object.entries(d.conclusions).filter(([k]) => k !== DUTY);
-    if (others.length) {
-      const rows = others
-        .map(([k, v]) => `<tr data-conclusion="${esc(k)}"><th title="${esc(k)}">${esc(labels.conclusion(k))}</th><td>${esc(labels.conclusionValue(k, v))}</td></tr>`)
-        .join("");
-      parts.push(`<section class="conclusions"><h3>${esc(t("conclusions"))}</h3><table>${rows}</table></section>`);
-    }
-    if (d.undecided.length) {
-      parts.push(`<section class="undecided"><h3>${esc(t("undecided"))}</h3><p>${d.undecided.map((u) => `<code>${esc(u)}</code>`).join(" ")}</p></section>`);
-    }
-    if (d.conflicts?.length) {
-      parts.push(`<section class="conflicts"><h3>${esc(t("statusConflict"))}</h3><ul>${d.conflicts.map((c) => `<li><code>${esc(c.conclusion)}</code>: ${c.rules.map((r) => `<code>${esc(r)}</code>`).join(" / ")}</li>`).join("")}</ul></section>`);
-    }
-    if (d.assumptions.length) {
-      const items = d.assumptions
-        .map((a) => {
-          const [zh, en] = a.why.split(" / ");
-          const why = getLang() === "zh" ? zh : (en ?? zh);
-          return `<li><code>${esc(a.param)}</code> = <strong>${esc(a.value)}</strong><div class="why">${esc(why)}</div></li>`;
-        })
-        .join("");
-      parts.push(`<details class="assumptions"><summary>${esc(t("assumptions"))} (${d.assumptions.length})</summary><ul>${items}</ul></details>`);
-    }
-    if (d.notes.length) {
-      parts.push(`<section class="notes"><h3>${esc(t("notes"))}</h3><ul>${d.notes.map((n) => `<li>${esc(n)}</li>`).join("")}</ul></section>`);
-    }
-    parts.push(traceHtml(d.trace));
-    parts.push(`<p class="policy-ref">${esc(t("policy"))}: ${esc(d.policy.name)} ${esc(d.policy.version)} · <code title="${esc(d.policy.digest)}">${esc(d.policy.digest.slice(0, 19))}…</code> · ${esc(t("asOf"))} ${esc(d.as_of)}</p>`);
-    root.innerHTML = parts.join("");
+    setPart(
+      "conclusions",
+      others.length
+        ? `<section class="conclusions"><h3>${esc(t("conclusions"))}</h3><table>${others
+            .map(([k, v]) => `<tr data-conclusion="${esc(k)}"><th title="${esc(k)}">${esc(labels.conclusion(k))}</th><td>${esc(labels.conclusionValue(k, v))}</td></tr>`)
+            .join("")}</table></section>`
+        : "",
+    );
+    setPart("undecided", d.undecided.length ? `<section class="undecided"><h3>${esc(t("undecided"))}</h3><p>${d.undecided.map((u) => `<code>${esc(u)}</code>`).join(" ")}</p></section>` : "");
+    setPart(
+      "conflicts",
+      d.conflicts?.length
+        ? `<section class="conflicts"><h3>${esc(t("statusConflict"))}</h3><ul>${d.conflicts.map((c) => `<li><code>${esc(c.conclusion)}</code>: ${c.rules.map((r) => `<code>${esc(r)}</code>`).join(" / ")}</li>`).join("")}</ul></section>`
+        : "",
+    );
+    setPart(
+      "assumptions",
+      d.assumptions.length
+        ? `<details class="assumptions"><summary>${esc(t("assumptions"))} (${d.assumptions.length})</summary><ul>${d.assumptions
+            .map((a) => {
+              const [zh, en] = a.why.split(" / ");
+              const why = getLang() === "zh" ? zh : (en ?? zh);
+              return `<li><code>${esc(a.param)}</code> = <strong>${esc(a.value)}</strong><div class="why">${esc(why)}</div></li>`;
+            })
+            .join("")}</ul></details>`
+        : "",
+    );
+    setPart("notes", d.notes.length ? `<section class="notes"><h3>${esc(t("notes"))}</h3><ul>${d.notes.map((n) => `<li>${esc(n)}</li>`).join("")}</ul></section>` : "");
+    setTrace(d.trace);
+    setPart(
+      "ref",
+      `<p class="policy-ref">${esc(t("policy"))}: ${esc(d.policy.name)} ${esc(d.policy.version)} · <code title="${esc(d.policy.digest)}">${esc(d.policy.digest.slice(0, 19))}…</code> · ${esc(t("asOf"))} ${esc(d.as_of)}</p>`,
+    );
   }
 
   root.addEventListener("click", (e) => {

@@ -180,6 +180,12 @@ test("form: each field is validated as it is typed, and the decision stays live"
   await page.selectOption('[data-path="reporter.in_course_of_work"]', "true");
   await page.fill('[data-path="discovered_at"]', "2026-03-01T10:00+08:00");
   assert.equal(await page.locator("[data-testid=duty]").getAttribute("data-value"), "mandatory");
+  // The explanation: each applied rule with its citation; opened, its conditions and the values seen.
+  const fired = page.locator("#decision details.trace-fired", { hasText: "reporting.duty_mandatory" });
+  assert.match(await fired.locator(".tr-cite").textContent(), /未成年人保护法/);
+  await fired.locator("summary").click();
+  assert.ok((await fired.locator(".cond").count()) > 0);
+  assert.match(await fired.locator(".conds").textContent(), /reporter\.in_course_of_work/);
   // A birth date after the discovery is refused at its field; the rest still decides.
   await page.check("#show-all");
   await page.fill('[data-path="minor.birth_date"]', "2027-01-01");
