@@ -61,8 +61,8 @@ document.getElementById("lang").addEventListener("click", () => {
   localStorage.setItem("humiao.lang", getLang());
   document.title = t("title");
   translateStatic();
-  intake.relabel();
   decisionView.rerender();
+  intake.relabel();
   playground?.relabel();
 });
 document.title = t("title");

@@ -636,7 +636,8 @@ export function createIntake({ schema, root, decisionRoot }) {
     },
     relabel() {
       relabel();
-      updateVisibility();
+      // Field messages come from the engine in both languages: evaluate again to show the other.
+      evaluate();
     },
     get decision() {
       return state.decision;

@@ -196,7 +196,9 @@ test("form: each field is validated as it is typed, and the decision stays live"
   // English.
   await page.click("#lang");
   assert.equal(await page.locator("#lang").textContent(), "中文");
-  assert.match(await page.locator('[data-field="minor.birth_date"] .field-error').textContent(), /[a-z]/);
+  const englishError = await page.locator('[data-field="minor.birth_date"] .field-error').textContent();
+  assert.match(englishError, /2026-02-30/);
+  assert.doesNotMatch(englishError, /[\u4e00-\u9fff]/);
   assert.match(await page.locator("#decision .obligation .ob-party").first().textContent(), /public security/);
   await page.screenshot({ path: join(artifacts, "intake-validation-en.png"), fullPage: true });
   assert.deepEqual(errors, []);
