@@ -184,7 +184,7 @@ test("form: each field is validated as it is typed, and the decision stays live"
   const fired = page.locator("#decision details.trace-fired", { hasText: "reporting.duty_mandatory" });
   assert.match(await fired.locator(".tr-cite").textContent(), /未成年人保护法/);
   await fired.locator("summary").click();
-  assert.ok((await fired.locator(".cond").count()) > 0);
+  await fired.locator(".cond").first().waitFor(); // drawn on the (asynchronous) toggle event
   assert.match(await fired.locator(".conds").textContent(), /reporter\.in_course_of_work/);
   // A birth date after the discovery is refused at its field; the rest still decides.
   await page.check("#show-all");
@@ -197,7 +197,7 @@ test("form: each field is validated as it is typed, and the decision stays live"
   await page.click("#lang");
   assert.equal(await page.locator("#lang").textContent(), "中文");
   const englishError = await page.locator('[data-field="minor.birth_date"] .field-error').textContent();
-  assert.match(englishError, /2026-02-30/);
+  assert.match(englishError, /minor\.birth_date/);
   assert.doesNotMatch(englishError, /[\u4e00-\u9fff]/);
   assert.match(await page.locator("#decision .obligation .ob-party").first().textContent(), /public security/);
   await page.screenshot({ path: join(artifacts, "intake-validation-en.png"), fullPage: true });
