@@ -345,15 +345,7 @@ export function createIntake({ schema, root, decisionRoot }) {
     kept.splice(index, 1);
     list.rowsEl.innerHTML = "";
     list.rows = [];
-    for (const values of kept) {
-      addRow(path, {});
-      const row = list.rows[list.rows.length - 1];
-      for (const [k, v] of Object.entries(values)) {
-        const cell = row.inputs.get(k);
-        if (cell.input.dataset.kind === "set") writeRaw(cell.input, cell.fd.type, v);
-        else if (v !== undefined) cell.input.value = v;
-      }
-    }
+    for (const values of kept) addRow(path, values);
   }
 
   // Every text that depends on the language.

@@ -193,6 +193,15 @@ test("form: each field is validated as it is typed, and the decision stays live"
   assert.equal(await page.locator("[data-testid=duty]").getAttribute("data-value"), "mandatory");
   await page.fill('[data-path="minor.birth_date"]', "2026-02-30");
   assert.notEqual(await page.locator('[data-field="minor.birth_date"] .field-error').textContent(), "");
+  // A list (parents): rows are added and removed, and the facts follow.
+  await page.check('[data-involves="parents"]');
+  await page.click('[data-add-row="parents"]');
+  await page.click('[data-add-row="parents"]');
+  await page.selectOption('[data-path="parents[1].role"]', "mother");
+  await page.click('[data-remove-row="parents"][data-index="0"]');
+  assert.equal(await page.locator('[data-path="parents[0].role"]').inputValue(), "mother");
+  assert.deepEqual(await page.evaluate(() => window.humiao.intake.facts.parents), [{ role: "mother" }]);
+  await page.uncheck('[data-involves="parents"]');
   // English.
   await page.click("#lang");
   assert.equal(await page.locator("#lang").textContent(), "中文");
