@@ -144,7 +144,12 @@ pub(crate) struct Loader<'s> {
     pub tree: &'s PathTree,
     pub strictness: Strictness,
     pub max_list_len: usize,
+    /// Quote `@sensitive` values in error messages (off: `<redacted>`).
+    pub reveal_sensitive: bool,
 }
+
+/// What a redacted value is shown as, in traces and in facts errors.
+pub const REDACTED: &str = "<redacted>";
 
 impl Loader<'_> {
     pub(crate) fn load(&self, json: &serde_json::Value) -> Result<Facts, Vec<FactError>> {
@@ -170,9 +175,19 @@ impl Loader<'_> {
             ));
             return Err(errors);
         };
+        let id_hidden = !self.reveal_sensitive
+            && self
+                .schema
+                .facts
+                .iter()
+                .any(|f| f.path == "case.id" && f.sensitive);
         if let Some(serde_json::Value::Object(case)) = obj.get("case") {
             if let Some(serde_json::Value::String(id)) = case.get("id") {
-                facts.case_id = Some(id.clone());
+                facts.case_id = Some(if id_hidden {
+                    REDACTED.to_string()
+                } else {
+                    id.clone()
+                });
             }
         }
         self.object(obj, self.tree, "", &mut facts, &mut errors);
@@ -220,7 +235,9 @@ impl Loader<'_> {
                     if v.is_null() {
                         continue;
                     }
-                    if let Some(val) = self.value(&def.ty, def.range, v, &path, facts, errors) {
+                    if let Some(val) =
+                        self.field_value(def.sensitive, &def.ty, def.range, v, &path, facts, errors)
+                    {
                         if let Some(s) = facts.slots.get_mut(*slot) {
                             *s = val;
                         }
@@ -274,6 +291,39 @@ impl Loader<'_> {
                 }
             }
         }
+    }
+
+    /// A field's value; when the field is `@sensitive` (and the caller did not opt in), the
+    /// errors say what was expected but never quote what was given.
+    #[allow(clippy::too_many_arguments)]
+    fn field_value(
+        &self,
+        sensitive: bool,
+        ty: &Type,
+        range: Option<(i64, i64)>,
+        v: &serde_json::Value,
+        path: &str,
+        facts: &mut Facts,
+        errors: &mut Vec<FactError>,
+    ) -> Option<Value> {
+        let before = errors.len();
+        let out = self.value(ty, range, v, path, facts, errors);
+        if sensitive && !self.reveal_sensitive {
+            for e in errors.iter_mut().skip(before) {
+                let zh = if e.path == path {
+                    type_zh(self.schema, ty)
+                } else {
+                    e.expected.clone()
+                };
+                e.found = REDACTED.into();
+                e.message = format!(
+                    "{}: expected {}; the value given is not shown (the field is @sensitive)",
+                    e.path, e.expected
+                );
+                e.message_zh = format!("{}：应为 {zh}；该字段为敏感字段，不显示所填的值", e.path);
+            }
+        }
+        out
     }
 
     fn value(
@@ -446,9 +496,15 @@ impl Loader<'_> {
                                 if fv.is_null() {
                                     continue;
                                 }
-                                if let Some(val) =
-                                    self.value(&fd.ty, fd.range, fv, &fp, facts, errors)
-                                {
+                                if let Some(val) = self.field_value(
+                                    fd.sensitive,
+                                    &fd.ty,
+                                    fd.range,
+                                    fv,
+                                    &fp,
+                                    facts,
+                                    errors,
+                                ) {
                                     if let Some(slot) = fields.get_mut(fi) {
                                         *slot = val;
                                     }
@@ -507,5 +563,278 @@ impl Loader<'_> {
             f.message_zh.push_str(&format!("；是否想写 \"{h}\"？"));
         }
         f
+    }
+}
+
+// ---------------------------------------------------------------------------------------------
+// Reading facts JSON text
+// ---------------------------------------------------------------------------------------------
+
+/// The deepest nesting `read_json` accepts whatever the options say: serde_json's own
+/// recursion limit is 128, and a limit below it keeps the error ours (with a path).
+pub const JSON_DEPTH_CEILING: usize = 100;
+
+/// Limits for reading a facts document from text.
+#[derive(Copy, Clone, Debug)]
+pub(crate) struct JsonLimits {
+    pub max_bytes: usize,
+    pub max_depth: usize,
+}
+
+/// JSON text read into a value, with the problems found on the way: duplicate keys (the
+/// value keeps the last of them, as serde_json would, but each is an error), or, when the
+/// text could not be read at all, no value and the one error that stopped reading.
+pub(crate) fn read_json(
+    text: &str,
+    limits: JsonLimits,
+) -> (Option<serde_json::Value>, Vec<FactError>) {
+    if text.len() > limits.max_bytes {
+        let e = FactError {
+            code: "F0111",
+            path: "$".into(),
+            expected: format!("at most {} bytes", limits.max_bytes),
+            found: format!("{} bytes", text.len()),
+            message: format!(
+                "the facts are {} bytes, more than the limit of {}",
+                text.len(),
+                limits.max_bytes
+            ),
+            message_zh: format!(
+                "案件事实有 {} 字节，超过上限 {}",
+                text.len(),
+                limits.max_bytes
+            ),
+        };
+        return (None, vec![e]);
+    }
+    let mut ctx = ReadCtx {
+        max_depth: limits.max_depth.min(JSON_DEPTH_CEILING),
+        errors: Vec::new(),
+        error_path: None,
+        stopped: false,
+    };
+    let mut de = serde_json::Deserializer::from_str(text);
+    let value = serde::de::DeserializeSeed::deserialize(
+        PathSeed {
+            ctx: &mut ctx,
+            path: String::new(),
+            depth: 0,
+        },
+        &mut de,
+    )
+    .and_then(|v| de.end().map(|()| v));
+    match value {
+        Ok(v) => (Some(v), ctx.errors),
+        Err(_) if ctx.stopped => (None, ctx.errors),
+        Err(e) => {
+            let path = match ctx.error_path.as_deref() {
+                None | Some("") => "$".to_string(),
+                Some(p) => p.to_string(),
+            };
+            let err = if e.to_string().starts_with("number out of range") {
+                FactError {
+                    code: "F0103",
+                    path: path.clone(),
+                    expected: "a number that fits in 64 bits".into(),
+                    found: "a number out of range".into(),
+                    message: format!("{path}: the number is out of range ({e})"),
+                    message_zh: format!(
+                        "{path}：数字超出范围（第 {} 行第 {} 列）",
+                        e.line(),
+                        e.column()
+                    ),
+                }
+            } else {
+                FactError {
+                    code: "F0100",
+                    path: path.clone(),
+                    expected: "JSON".into(),
+                    found: "text that is not JSON".into(),
+                    message: format!("{path}: not valid JSON: {e}"),
+                    message_zh: format!(
+                        "{path}：不是合法的 JSON（第 {} 行第 {} 列）",
+                        e.line(),
+                        e.column()
+                    ),
+                }
+            };
+            let mut errors = ctx.errors;
+            errors.push(err);
+            (None, errors)
+        }
+    }
+}
+
+struct ReadCtx {
+    max_depth: usize,
+    errors: Vec<FactError>,
+    /// The deepest path a reading error surfaced at.
+    error_path: Option<String>,
+    /// Reading stopped on an error of ours (nesting), already in `errors`.
+    stopped: bool,
+}
+
+fn child_path(prefix: &str, key: &str) -> String {
+    if prefix.is_empty() {
+        key.to_string()
+    } else {
+        format!("{prefix}.{key}")
+    }
+}
+
+fn shown(path: &str) -> &str {
+    if path.is_empty() {
+        "$"
+    } else {
+        path
+    }
+}
+
+/// A value at a JSON path: tracks nesting depth and duplicate keys on the way down.
+struct PathSeed<'c> {
+    ctx: &'c mut ReadCtx,
+    path: String,
+    /// Containers around this value.
+    depth: usize,
+}
+
+impl<'de> serde::de::DeserializeSeed<'de> for PathSeed<'_> {
+    type Value = serde_json::Value;
+    fn deserialize<D: serde::Deserializer<'de>>(self, d: D) -> Result<serde_json::Value, D::Error> {
+        let PathSeed { ctx, path, depth } = self;
+        let r = d.deserialize_any(PathVisitor {
+            ctx: &mut *ctx,
+            path: &path,
+            depth,
+        });
+        if r.is_err() && ctx.error_path.is_none() {
+            ctx.error_path = Some(path);
+        }
+        r
+    }
+}
+
+struct PathVisitor<'c, 'p> {
+    ctx: &'c mut ReadCtx,
+    path: &'p str,
+    depth: usize,
+}
+
+impl PathVisitor<'_, '_> {
+    /// Entering a list or object: an error past the nesting limit.
+    fn enter<E: serde::de::Error>(&mut self) -> Result<usize, E> {
+        let level = self.depth + 1;
+        if level > self.ctx.max_depth {
+            let max = self.ctx.max_depth;
+            let path = shown(self.path).to_string();
+            self.ctx.errors.push(FactError {
+                code: "F0112",
+                path: path.clone(),
+                expected: format!("at most {max} levels of nested lists and objects"),
+                found: "deeper nesting".into(),
+                message: format!(
+                    "{path}: lists and objects are nested more than {max} levels deep"
+                ),
+                message_zh: format!("{path}：列表和对象嵌套超过 {max} 层"),
+            });
+            self.ctx.stopped = true;
+            return Err(E::custom("nested too deeply"));
+        }
+        Ok(level)
+    }
+}
+
+impl<'de> serde::de::Visitor<'de> for PathVisitor<'_, '_> {
+    type Value = serde_json::Value;
+
+    fn expecting(&self, f: &mut std::fmt::Formatter) -> std::fmt::Result {
+        f.write_str("a JSON value")
+    }
+
+    fn visit_bool<E>(self, v: bool) -> Result<serde_json::Value, E> {
+        Ok(serde_json::Value::Bool(v))
+    }
+
+    fn visit_i64<E>(self, v: i64) -> Result<serde_json::Value, E> {
+        Ok(serde_json::Value::from(v))
+    }
+
+    fn visit_u64<E>(self, v: u64) -> Result<serde_json::Value, E> {
+        Ok(serde_json::Value::from(v))
+    }
+
+    fn visit_f64<E>(self, v: f64) -> Result<serde_json::Value, E> {
+        Ok(serde_json::Number::from_f64(v)
+            .map_or(serde_json::Value::Null, serde_json::Value::Number))
+    }
+
+    fn visit_str<E>(self, v: &str) -> Result<serde_json::Value, E> {
+        Ok(serde_json::Value::String(v.to_string()))
+    }
+
+    fn visit_string<E>(self, v: String) -> Result<serde_json::Value, E> {
+        Ok(serde_json::Value::String(v))
+    }
+
+    fn visit_unit<E>(self) -> Result<serde_json::Value, E> {
+        Ok(serde_json::Value::Null)
+    }
+
+    fn visit_none<E>(self) -> Result<serde_json::Value, E> {
+        Ok(serde_json::Value::Null)
+    }
+
+    fn visit_seq<A: serde::de::SeqAccess<'de>>(
+        mut self,
+        mut seq: A,
+    ) -> Result<serde_json::Value, A::Error> {
+        let level = self.enter()?;
+        let mut out = Vec::new();
+        loop {
+            let seed = PathSeed {
+                ctx: &mut *self.ctx,
+                path: format!("{}[{}]", self.path, out.len()),
+                depth: level,
+            };
+            match seq.next_element_seed(seed)? {
+                Some(v) => out.push(v),
+                None => break,
+            }
+        }
+        Ok(serde_json::Value::Array(out))
+    }
+
+    fn visit_map<A: serde::de::MapAccess<'de>>(
+        mut self,
+        mut map: A,
+    ) -> Result<serde_json::Value, A::Error> {
+        let level = self.enter()?;
+        let mut out = serde_json::Map::new();
+        while let Some(key) = map.next_key::<String>()? {
+            let path = child_path(self.path, &key);
+            let value = map.next_value_seed(PathSeed {
+                ctx: &mut *self.ctx,
+                path: path.clone(),
+                depth: level,
+            })?;
+            if out.contains_key(&key) {
+                self.ctx.errors.push(FactError {
+                    code: "F0113",
+                    path: path.clone(),
+                    expected: "each key once".into(),
+                    found: format!("`{key}` again"),
+                    message: format!(
+                        "{path}: the key `{key}` is given more than once in {}",
+                        shown(self.path)
+                    ),
+                    message_zh: format!(
+                        "{path}：键 `{key}` 在 {} 中出现了不止一次",
+                        shown(self.path)
+                    ),
+                });
+            }
+            out.insert(key, value);
+        }
+        Ok(serde_json::Value::Object(out))
     }
 }

@@ -57,8 +57,15 @@ impl Default for LoadOptions {
 #[derive(Clone, Debug)]
 pub struct FactsOptions {
     pub strictness: Strictness,
-    /// Most items in one list fact.
+    /// Most items in one list fact (F0108).
     pub max_list_len: usize,
+    /// Largest facts document read from text, in bytes (F0111).
+    pub max_bytes: usize,
+    /// Deepest nesting of lists and objects read from text (F0112); at most
+    /// [`crate::facts::JSON_DEPTH_CEILING`] whatever is asked.
+    pub max_json_depth: usize,
+    /// Quote `@sensitive` values in facts errors (by default they are `<redacted>`).
+    pub reveal_sensitive: bool,
 }
 
 impl Default for FactsOptions {
@@ -66,6 +73,9 @@ impl Default for FactsOptions {
         FactsOptions {
             strictness: Strictness::Strict,
             max_list_len: 10_000,
+            max_bytes: 4 * 1024 * 1024,
+            max_json_depth: 32,
+            reveal_sensitive: false,
         }
     }
 }
@@ -364,8 +374,53 @@ impl Policy {
             tree: &self.tree,
             strictness: opts.strictness,
             max_list_len: opts.max_list_len,
+            reveal_sensitive: opts.reveal_sensitive,
         };
         loader.load(json)
+    }
+
+    /// Reads a case's facts from JSON text. Besides what [`Policy::load_facts`] checks, the
+    /// text's size (F0111), its nesting depth (F0112) and repeated keys (F0113, which
+    /// serde_json would silently resolve to the last) are errors with their JSON paths; a text
+    /// that is not JSON is F0100 with the path where reading stopped. Every problem found is
+    /// reported at once.
+    pub fn load_facts_text(
+        &self,
+        text: &str,
+        opts: &FactsOptions,
+    ) -> Result<Facts, Vec<FactError>> {
+        let (value, mut errors) = crate::facts::read_json(
+            text,
+            crate::facts::JsonLimits {
+                max_bytes: opts.max_bytes,
+                max_depth: opts.max_json_depth,
+            },
+        );
+        let Some(value) = value else {
+            return Err(errors);
+        };
+        match self.load_facts(&value, opts) {
+            Ok(facts) if errors.is_empty() => Ok(facts),
+            Ok(_) => Err(errors),
+            Err(more) => {
+                errors.extend(more);
+                Err(errors)
+            }
+        }
+    }
+
+    /// Reads JSON facts text (see [`Policy::load_facts_text`]) and evaluates them.
+    pub fn evaluate_text(
+        &self,
+        text: &str,
+        as_of: Date,
+        opts: &EvalOptions,
+        fopts: &FactsOptions,
+    ) -> Result<Decision, EvaluateError> {
+        let facts = self
+            .load_facts_text(text, fopts)
+            .map_err(EvaluateError::Facts)?;
+        Ok(self.evaluate(&facts, as_of, opts)?)
     }
 
     /// Evaluates loaded facts as of a date.
