@@ -76,6 +76,23 @@ struct PolicyArgs {
     lang: LangArg,
 }
 
+/// Bounds on one case (each has a default; a case past one is an error record, never a hang).
+#[derive(clap::Args)]
+struct Limits {
+    /// Most evaluation steps for one case (E0901) / 单个案件的求值步数上限
+    #[arg(long, value_name = "N", default_value_t = EvalOptions::default().max_steps)]
+    max_steps: u64,
+    /// Largest facts document or JSON Lines line, in bytes (F0111) / 案件事实的字节数上限
+    #[arg(long, value_name = "BYTES", default_value_t = FactsOptions::default().max_bytes)]
+    max_facts_bytes: usize,
+    /// Deepest nesting of lists and objects in the facts (F0112, at most 100) / JSON 嵌套层数上限
+    #[arg(long, value_name = "N", default_value_t = FactsOptions::default().max_json_depth)]
+    max_json_depth: usize,
+    /// Most items in one list fact (F0108) / 列表事实的项数上限
+    #[arg(long, value_name = "N", default_value_t = FactsOptions::default().max_list_len)]
+    max_list_len: usize,
+}
+
 #[derive(Subcommand)]
 enum Cmd {
     /// Check a policy set: diagnostics, exit 0 if there are no errors / 检查政策集
@@ -103,7 +120,7 @@ enum Cmd {
         /// Include the trace of every rule's conditions / 附上推理过程
         #[arg(long)]
         explain: bool,
-        /// Show @sensitive values in traces / 在推理过程中显示敏感信息
+        /// Show @sensitive values in traces and facts errors / 在推理过程和事实错误中显示敏感信息
         #[arg(long)]
         reveal_sensitive: bool,
         /// Unknown fields are warnings instead of errors
@@ -112,6 +129,8 @@ enum Cmd {
         /// In jsonl mode: write an error record and go on (skip), or stop at the first bad line
         #[arg(long, value_enum, default_value = "skip")]
         on_error: OnError,
+        #[command(flatten)]
+        limits: Limits,
     },
     /// Plan the monthly supervision rotation / 编排专项督导轮换计划
     Plan {
@@ -187,6 +206,7 @@ fn run(cli: Cli) -> ExitCode {
             reveal_sensitive,
             lenient,
             on_error,
+            limits,
         } => {
             let lang = p.lang;
             (
@@ -200,6 +220,7 @@ fn run(cli: Cli) -> ExitCode {
                     reveal_sensitive,
                     lenient,
                     on_error,
+                    &limits,
                 ),
             )
         }
@@ -366,6 +387,7 @@ fn eval(
     reveal_sensitive: bool,
     lenient: bool,
     on_error: OnError,
+    limits: &Limits,
 ) -> Result<ExitCode, Fail> {
     let policy = load_policy(p)?;
     let (as_of, as_of_note) = match as_of {
@@ -382,7 +404,7 @@ fn eval(
     let opts = EvalOptions {
         explain,
         reveal_sensitive,
-        ..EvalOptions::default()
+        max_steps: limits.max_steps,
     };
     let fopts = FactsOptions {
         strictness: if lenient {
@@ -390,7 +412,10 @@ fn eval(
         } else {
             Strictness::Strict
         },
-        ..FactsOptions::default()
+        max_list_len: limits.max_list_len,
+        max_bytes: limits.max_facts_bytes,
+        max_json_depth: limits.max_json_depth,
+        reveal_sensitive,
     };
     let input: Box<dyn BufRead> = if facts_arg == "-" {
         Box::new(std::io::BufReader::new(std::io::stdin()))
@@ -407,17 +432,45 @@ fn eval(
         out.flush()?;
         return Ok(code);
     }
-    let mut text = String::new();
-    let mut input = input;
-    input.read_to_string(&mut text)?;
-    let json: serde_json::Value = match serde_json::from_str(&text) {
-        Ok(v) => v,
+    let lang: Lang = p.lang.into();
+    // Read one byte past the limit, no more: a huge input is refused without being held.
+    let mut bytes = Vec::new();
+    input
+        .take(
+            u64::try_from(fopts.max_bytes)
+                .unwrap_or(u64::MAX)
+                .saturating_add(1),
+        )
+        .read_to_end(&mut bytes)?;
+    if bytes.len() > fopts.max_bytes {
+        print_problem(
+            lang,
+            "F0111",
+            &format!(
+                "{facts_arg}: the facts are more than {} bytes (--max-facts-bytes)",
+                fopts.max_bytes
+            ),
+            &format!(
+                "{facts_arg}：案件事实超过 {} 字节（--max-facts-bytes）",
+                fopts.max_bytes
+            ),
+        );
+        return Ok(ExitCode::from(2));
+    }
+    let text = match std::str::from_utf8(&bytes) {
+        Ok(t) => t,
         Err(e) => {
-            eprintln!("humiao: {facts_arg}: not valid JSON: {e} / 不是合法的 JSON");
+            let at = e.valid_up_to();
+            print_problem(
+                lang,
+                "F0109",
+                &format!("{facts_arg}: not UTF-8 text: invalid byte at offset {at}"),
+                &format!("{facts_arg}：不是 UTF-8 文本：第 {at} 字节（从 0 起算）无效"),
+            );
             return Ok(ExitCode::from(2));
         }
     };
-    match policy.evaluate_json(&json, as_of, &opts, &fopts) {
+    match policy.evaluate_text(text, as_of, &opts, &fopts) {
         Ok(mut d) => {
             if let Some(n) = as_of_note {
                 d.notes.push(n);
@@ -432,22 +485,60 @@ fn eval(
         }
         Err(humiao_core::EvaluateError::Facts(errs)) => {
             out.flush()?;
-            let lang: Lang = p.lang.into();
             for e in &errs {
-                match lang {
-                    Lang::Zh => eprintln!("错误[{}]: {}", e.code, e.message_zh),
-                    Lang::En => eprintln!("error[{}]: {}", e.code, e.message),
-                    Lang::Both => eprintln!(
-                        "error[{}]: {}\n           {}",
-                        e.code, e.message, e.message_zh
-                    ),
-                }
+                print_problem(lang, e.code, &e.message, &e.message_zh);
             }
             Ok(ExitCode::from(2))
         }
         Err(humiao_core::EvaluateError::Eval(e)) => {
-            eprintln!("humiao: {e} / {}", e.message_zh());
+            print_problem(
+                lang,
+                "E0901",
+                &format!("{e} (--max-steps)"),
+                &format!("{}（--max-steps）", e.message_zh()),
+            );
             Ok(ExitCode::from(2))
+        }
+    }
+}
+
+/// One problem with a case, on standard error, in the chosen language(s).
+fn print_problem(lang: Lang, code: &str, en: &str, zh: &str) {
+    match lang {
+        Lang::Zh => eprintln!("错误[{code}]: {zh}"),
+        Lang::En => eprintln!("error[{code}]: {en}"),
+        Lang::Both => eprintln!("error[{code}]: {en}\n           {zh}"),
+    }
+}
+
+/// Reads the next line (without its `\n`) into `buf`, keeping at most `limit` bytes of it.
+/// Returns the line's full length, or `None` at the end of the input. A line longer than the
+/// limit is read to its end and dropped, so one oversized line never takes the memory.
+fn read_line_bounded(
+    input: &mut dyn BufRead,
+    buf: &mut Vec<u8>,
+    limit: usize,
+) -> std::io::Result<Option<usize>> {
+    buf.clear();
+    let mut total = 0usize;
+    let mut any = false;
+    loop {
+        let chunk = input.fill_buf()?;
+        if chunk.is_empty() {
+            return Ok(any.then_some(total));
+        }
+        any = true;
+        let (part, done) = match chunk.iter().position(|&b| b == b'\n') {
+            Some(i) => (chunk.get(..i).unwrap_or_default(), true),
+            None => (chunk, false),
+        };
+        let room = limit.saturating_sub(buf.len()).min(part.len());
+        buf.extend_from_slice(part.get(..room).unwrap_or_default());
+        total = total.saturating_add(part.len());
+        let used = part.len() + usize::from(done);
+        input.consume(used);
+        if done {
+            return Ok(Some(total));
         }
     }
 }
@@ -458,7 +549,7 @@ use std::io::Read;
 #[allow(clippy::too_many_arguments)]
 fn batch(
     policy: &Policy,
-    input: Box<dyn BufRead>,
+    mut input: Box<dyn BufRead>,
     out: &mut impl Write,
     as_of: Date,
     as_of_note: Option<String>,
@@ -470,35 +561,44 @@ fn batch(
     let progress = std::io::stderr().is_terminal();
     let mut errors = 0usize;
     let mut n = 0usize;
-    for line in input.split(b'\n') {
-        let line = line?;
+    let mut line = Vec::new();
+    while let Some(len) = read_line_bounded(&mut *input, &mut line, fopts.max_bytes)? {
         n += 1;
-        let record = match std::str::from_utf8(&line) {
-            Err(e) => Err(
-                serde_json::json!({"code": "F0109", "message": format!("the line is not UTF-8: {e}"), "message_zh": "该行不是 UTF-8 文本"}),
-            ),
-            Ok(text) if text.trim().is_empty() => Err(
-                serde_json::json!({"code": "F0110", "message": "empty line", "message_zh": "空行"}),
-            ),
-            Ok(text) => match serde_json::from_str::<serde_json::Value>(text) {
-                Err(e) => Err(
-                    serde_json::json!({"code": "F0100", "message": format!("not valid JSON: {e}"), "message_zh": format!("不是合法的 JSON：{e}")}),
+        let record = if len > fopts.max_bytes {
+            Err(serde_json::json!({
+                "code": "F0111",
+                "message": format!("the line is {len} bytes, more than the limit of {} (--max-facts-bytes)", fopts.max_bytes),
+                "message_zh": format!("该行有 {len} 字节，超过上限 {}（--max-facts-bytes）", fopts.max_bytes),
+            }))
+        } else {
+            match std::str::from_utf8(&line) {
+                Err(e) => {
+                    let at = e.valid_up_to();
+                    Err(serde_json::json!({
+                        "code": "F0109",
+                        "message": format!("the line is not UTF-8: invalid byte at offset {at}"),
+                        "message_zh": format!("该行不是 UTF-8 文本：第 {at} 字节（从 0 起算）无效"),
+                        "byte": at,
+                    }))
+                }
+                Ok(text) if text.trim().is_empty() => Err(
+                    serde_json::json!({"code": "F0110", "message": "empty line", "message_zh": "空行"}),
                 ),
-                Ok(json) => match policy.evaluate_json(&json, as_of, opts, fopts) {
+                Ok(text) => match policy.evaluate_text(text, as_of, opts, fopts) {
                     Ok(mut d) => {
                         if let Some(note) = &as_of_note {
                             d.notes.push(note.clone());
                         }
                         Ok(d.to_json())
                     }
-                    Err(humiao_core::EvaluateError::Facts(errs)) => Err(
-                        serde_json::json!({"code": "F0101", "message": "invalid facts", "message_zh": "案件事实有误", "facts": errs}),
-                    ),
-                    Err(humiao_core::EvaluateError::Eval(e)) => Err(
-                        serde_json::json!({"code": "E0901", "message": e.to_string(), "message_zh": e.message_zh()}),
-                    ),
+                    Err(humiao_core::EvaluateError::Facts(errs)) => Err(facts_record(errs)),
+                    Err(humiao_core::EvaluateError::Eval(e)) => Err(serde_json::json!({
+                        "code": "E0901",
+                        "message": format!("{e} (--max-steps)"),
+                        "message_zh": format!("{}（--max-steps）", e.message_zh()),
+                    })),
                 },
-            },
+            }
         };
         match record {
             Ok(s) => writeln!(out, "{s}")?,
@@ -522,6 +622,26 @@ fn batch(
     } else {
         ExitCode::SUCCESS
     })
+}
+
+/// The error record of a line whose facts could not be read: every problem with its path. A
+/// line that could not be read as JSON at all (F0100, too large, nested too deeply) carries
+/// that code; otherwise the code is F0101 and `facts` lists the problems.
+fn facts_record(errs: Vec<humiao_core::FactError>) -> serde_json::Value {
+    match errs.as_slice() {
+        [e] if matches!(e.code, "F0100" | "F0111" | "F0112") => serde_json::json!({
+            "code": e.code,
+            "message": e.message,
+            "message_zh": e.message_zh,
+            "facts": errs,
+        }),
+        _ => serde_json::json!({
+            "code": "F0101",
+            "message": "invalid facts",
+            "message_zh": "案件事实有误",
+            "facts": errs,
+        }),
+    }
 }
 
 fn test(p: &PolicyArgs, format: Format) -> Result<ExitCode, Fail> {
