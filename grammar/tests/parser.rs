@@ -160,3 +160,22 @@ proptest! {
         let _ = parse(&s, &opts());
     }
 }
+
+#[test]
+fn a_label_after_sensitive_stays_the_label() {
+    let (file, errors) = parse("facts minor {\n  birth_date: Date? @sensitive \"出生日期\"\n}\nparam p.x: Int = 1 @unconfirmed \"why\"\n", &opts());
+    assert!(errors.is_empty(), "{errors:?}");
+    let humiao_grammar::ast::Decl::Facts(f) = &file.decls[0] else {
+        panic!()
+    };
+    assert_eq!(
+        f.fields[0].label.as_ref().map(|l| l.value.as_str()),
+        Some("出生日期")
+    );
+    assert_eq!(f.fields[0].annotations[0].name.text, "sensitive");
+    assert!(f.fields[0].annotations[0].args.is_empty());
+    let humiao_grammar::ast::Decl::Param(p) = &file.decls[1] else {
+        panic!()
+    };
+    assert_eq!(p.annotations[0].args.len(), 1);
+}
