@@ -1172,6 +1172,14 @@ impl<'a> Ctx<'a> {
                                 continue;
                             }
                             if let Some(v) = self.typed(value, &env, &ty) {
+                                if !matches!(ty, Type::Bool | Type::Enum(_) | Type::Set(_)) {
+                                    self.warn_sensitive_output(
+                                        &v,
+                                        value.span,
+                                        &format!("the conclusion `{}`", key.text),
+                                        &format!("结论 `{}` ", key.text),
+                                    );
+                                }
                                 effects.push(Effect::Conclude {
                                     conclusion: ci,
                                     value: v,
@@ -1391,6 +1399,18 @@ impl<'a> Ctx<'a> {
             }
             _ => None,
         };
+        let by = match &deadline {
+            Deadline::By(b) => Some(b),
+            _ => None,
+        };
+        for ex in from.iter().chain(by) {
+            self.warn_sensitive_output(
+                ex,
+                ob.action.span,
+                &format!("the due time of `{}`", ob.action.text),
+                &format!("`{}` 的期限", ob.action.text),
+            );
+        }
         Some(Obligation {
             actor: ob.actor.text.clone(),
             action: ob.action.text.clone(),
@@ -1399,6 +1419,34 @@ impl<'a> Ctx<'a> {
             from,
             with: ob.with.iter().map(|w| w.text.clone()).collect(),
         })
+    }
+
+    /// W0305: a value every decision shows (a conclusion that is not a truth value or an enum
+    /// value, an obligation's due time) is computed from a `@sensitive` fact, so the decision
+    /// would disclose what the trace redacts.
+    fn warn_sensitive_output(&mut self, ex: &Ex, span: Span, what_en: &str, what_zh: &str) {
+        let mut read: Vec<String> = Vec::new();
+        let facts = &self.schema.facts;
+        walk(ex, &mut |x| {
+            if let Ex::Fact(s) = x {
+                if let Some(f) = facts.get(*s as usize) {
+                    if f.sensitive && !read.contains(&f.path) {
+                        read.push(f.path.clone());
+                    }
+                }
+            }
+        });
+        if read.is_empty() {
+            return;
+        }
+        let names = read.join("`, `");
+        self.findings.push(Finding::warning(
+            "W0305",
+            self.file,
+            span,
+            format!("{what_en} is computed from the @sensitive fact `{names}`: every decision would show what traces redact"),
+            format!("{what_zh}由敏感字段 `{names}` 计算得出：每份决定都会显示推理过程中隐去的信息"),
+        ));
     }
 
     /// Actors, actions and parties are checked against `enum Actor/Action/Party` when declared.

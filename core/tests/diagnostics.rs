@@ -99,3 +99,10 @@ fn the_bundled_rules_have_no_errors_or_warnings() {
     let p = policy.unwrap();
     assert_eq!(p.run_tests().failed, 0);
 }
+
+#[test]
+fn a_decision_that_would_show_a_sensitive_fact() {
+    insta::assert_snapshot!(diagnose(
+        "facts child { birth: Date? @sensitive }\nconclusion p.born: Date\nlet born = child.birth\nrule r \"r\" cite \"c\" when born is known then conclude p.born = born + 1 day\n  conclude p.k = born < 2020-01-01\nrule s \"s\" cite \"c\" then reporter must report to public_security by born + 18 years\n"
+    ));
+}
