@@ -8,10 +8,16 @@ use libfuzzer_sys::fuzz_target;
 
 fuzz_target!(|data: &[u8]| {
     let text = String::from_utf8_lossy(data).into_owned();
-    let sources = [humiao_fuzz::common_source(), Source::new("fuzz.humiao", text)];
+    let sources = [
+        humiao_fuzz::common_source(),
+        Source::new("fuzz.humiao", text),
+    ];
     let (policy, diags) = Policy::check_sources(&sources, &LoadOptions::default());
     for d in &diags {
-        let src = sources.iter().find(|s| s.path == d.file).map(|s| s.text.as_str());
+        let src = sources
+            .iter()
+            .find(|s| s.path == d.file)
+            .map(|s| s.text.as_str());
         for lang in [Lang::En, Lang::Zh, Lang::Both] {
             let _ = render(d, src, lang);
         }

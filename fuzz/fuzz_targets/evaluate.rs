@@ -28,7 +28,10 @@ fuzz_target!(|data: &[u8]| {
     let explained = policy.evaluate_text(
         text,
         as_of,
-        &EvalOptions { explain: true, ..EvalOptions::default() },
+        &EvalOptions {
+            explain: true,
+            ..EvalOptions::default()
+        },
         &fopts,
     );
     match (plain, explained) {
@@ -38,7 +41,11 @@ fuzz_target!(|data: &[u8]| {
                 .evaluate_text(text, as_of, &EvalOptions::default(), &fopts)
                 .map(|d| d.to_json())
                 .ok();
-            assert_eq!(again.as_deref(), Some(json.as_str()), "same facts, same bytes");
+            assert_eq!(
+                again.as_deref(),
+                Some(json.as_str()),
+                "same facts, same bytes"
+            );
             let back: Decision = serde_json::from_str(&json).expect("decision JSON parses back");
             assert_eq!(back.to_json(), json, "decision JSON round trip");
             let bj = b.to_json();
@@ -56,6 +63,10 @@ fuzz_target!(|data: &[u8]| {
             }
         }
         (Err(EvaluateError::Eval(_)), _) | (_, Err(EvaluateError::Eval(_))) => {}
-        (a, b) => panic!("explain changed the outcome: {:?} vs {:?}", a.is_ok(), b.is_ok()),
+        (a, b) => panic!(
+            "explain changed the outcome: {:?} vs {:?}",
+            a.is_ok(),
+            b.is_ok()
+        ),
     }
 });

@@ -89,9 +89,16 @@ fuzz_target!(|data: &[u8]| {
     let json = plan::to_json(&made);
     let again = plan::plan(&spec, &roster, from, input.months, &history, &input.flags)
         .map(|p| plan::to_json(&p));
-    assert_eq!(again.as_deref(), Ok(json.as_str()), "same inputs, same plan");
+    assert_eq!(
+        again.as_deref(),
+        Ok(json.as_str()),
+        "same inputs, same plan"
+    );
     let violations = plan::check_plan(&spec, &roster, &history, &made);
-    assert!(violations.is_empty(), "guarantees violated: {violations:#?}");
+    assert!(
+        violations.is_empty(),
+        "guarantees violated: {violations:#?}"
+    );
     let _ = plan::to_csv(&made);
     let _ = plan::to_ics(&made, &spec);
     let _ = plan::to_human(&made, &roster, true);

@@ -22,7 +22,9 @@ pub fn rules_sources() -> &'static [Source] {
             .map(|rd| {
                 rd.filter_map(|e| e.ok())
                     .map(|e| e.file_name().to_string_lossy().to_string())
-                    .filter(|n| n.ends_with(".humiao") || n.ends_with(".toml") || n.ends_with(".csv"))
+                    .filter(|n| {
+                        n.ends_with(".humiao") || n.ends_with(".toml") || n.ends_with(".csv")
+                    })
                     .collect()
             })
             .unwrap_or_default();
@@ -49,8 +51,10 @@ pub fn common_source() -> Source {
 /// The bundled policy set, checked and compiled once.
 pub fn bundled_policy() -> &'static Policy {
     static POLICY: OnceLock<Policy> = OnceLock::new();
-    POLICY.get_or_init(|| match Policy::from_sources(rules_sources(), &LoadOptions::default()) {
-        Ok(p) => p,
-        Err(e) => panic!("rules/ must load for the fuzz targets: {e:?}"),
-    })
+    POLICY.get_or_init(
+        || match Policy::from_sources(rules_sources(), &LoadOptions::default()) {
+            Ok(p) => p,
+            Err(e) => panic!("rules/ must load for the fuzz targets: {e:?}"),
+        },
+    )
 }
