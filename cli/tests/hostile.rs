@@ -246,3 +246,89 @@ fn a_batch_of_junk_keeps_one_line_per_input_line() {
         }
     }
 }
+
+#[cfg(unix)]
+#[test]
+fn nothing_outside_the_policy_folder_is_read() {
+    let outside = temp_dir("outside");
+    std::fs::write(outside.join("secret.humiao"), "policy secret \"s\"\n").unwrap();
+    std::fs::write(outside.join("secret.csv"), "street,community\n").unwrap();
+    let check = |d: &Path| {
+        let out = bin()
+            .args(["check", d.to_str().unwrap(), "--lang", "en"])
+            .output()
+            .unwrap();
+        (
+            out.status.code().unwrap_or(-1),
+            String::from_utf8_lossy(&out.stderr).to_string(),
+        )
+    };
+    // A policy file that is a link out of the folder.
+    let d = temp_dir("link-humiao");
+    std::fs::write(d.join("a.humiao"), "policy a \"a\"\n").unwrap();
+    std::os::unix::fs::symlink(outside.join("secret.humiao"), d.join("b.humiao")).unwrap();
+    let (code, err) = check(&d);
+    assert_eq!(code, 2);
+    assert!(
+        err.contains("`b.humiao` is a link that leads out of the policy folder"),
+        "{err}"
+    );
+    // A data file that is a link out, and one named by an absolute path.
+    for (name, data) in [("link-data", "r.csv"), ("abs-data", "/etc/passwd")] {
+        let d = temp_dir(name);
+        std::fs::write(d.join("a.humiao"), "policy a \"a\"\n").unwrap();
+        std::fs::write(
+            d.join("humiao.toml"),
+            format!("name = \"x\"\nversion = \"1\"\ndata = [\"{data}\"]\n"),
+        )
+        .unwrap();
+        if data == "r.csv" {
+            std::os::unix::fs::symlink(outside.join("secret.csv"), d.join("r.csv")).unwrap();
+        }
+        let (code, err) = check(&d);
+        assert_eq!(code, 2, "{name}");
+        assert!(
+            err.contains("leads out of the policy folder")
+                || err.contains("leaves the policy folder"),
+            "{name}: {err}"
+        );
+    }
+    // Imports name files of the set; absolute, parent and drive paths are E0105.
+    let d = temp_dir("imports");
+    std::fs::write(
+        d.join("a.humiao"),
+        "policy a \"a\"\nimport \"/etc/passwd\"\nimport \"../outside/secret.humiao\"\nimport \"C:\\\\x.humiao\"\n",
+    )
+    .unwrap();
+    let (code, err) = check(&d);
+    assert_eq!(code, 2);
+    assert_eq!(err.matches("error[E0105]").count(), 3, "{err}");
+}
+
+#[test]
+fn safe_writes_replace_whole_or_leave_the_old_file() {
+    use humiao_cli::load::write_atomically;
+    let d = temp_dir("writes");
+    let f = d.join("plan.csv");
+    std::fs::write(&f, "old").unwrap();
+    write_atomically(&f, b"new").unwrap();
+    assert_eq!(std::fs::read_to_string(&f).unwrap(), "new");
+    // A write that cannot finish (the target is a folder) fails, leaves what was there and
+    // no temporary file behind.
+    let target = d.join("taken");
+    std::fs::create_dir(&target).unwrap();
+    std::fs::write(target.join("inside"), "kept").unwrap();
+    assert!(write_atomically(&target, b"x").is_err());
+    assert_eq!(
+        std::fs::read_to_string(target.join("inside")).unwrap(),
+        "kept"
+    );
+    // Into a folder that does not exist: an error, nothing created.
+    assert!(write_atomically(&d.join("no/such/dir/plan.csv"), b"x").is_err());
+    let mut names: Vec<String> = std::fs::read_dir(&d)
+        .unwrap()
+        .map(|e| e.unwrap().file_name().to_string_lossy().to_string())
+        .collect();
+    names.sort();
+    assert_eq!(names, ["plan.csv", "taken"]);
+}
