@@ -153,8 +153,10 @@ pub fn compile(units: &[Unit], overrides: &[(String, serde_json::Value)]) -> Com
                 Effect::Conclude { conclusion, .. } | Effect::Add { conclusion, .. } => *conclusion,
             };
             if let Some(cd) = conclusions.get_mut(c as usize) {
+                // Rules come in order, so a repeat can only be the last one pushed (a scan of
+                // every writer made a set with many rules for one conclusion quadratic).
                 let ri = ri as u32;
-                if !cd.writers.contains(&ri) {
+                if cd.writers.last() != Some(&ri) {
                     cd.writers.push(ri);
                 }
             }
@@ -2629,14 +2631,12 @@ impl<'a> Ctx<'a> {
         let n = nr + nc;
         let mut succ: Vec<Vec<usize>> = vec![Vec::new(); n];
         let mut indeg = vec![0usize; n];
-        let add = |a: usize, b: usize, succ: &mut Vec<Vec<usize>>, indeg: &mut Vec<usize>| {
+        // Edges are collected, then sorted and deduplicated once (a `contains` check per edge
+        // was quadratic in the readers of one conclusion); the order of a node's successors
+        // does not change the order Kahn's algorithm picks.
+        let add = |a: usize, b: usize, succ: &mut Vec<Vec<usize>>, _: &mut Vec<usize>| {
             if let Some(s) = succ.get_mut(a) {
-                if !s.contains(&b) {
-                    s.push(b);
-                    if let Some(d) = indeg.get_mut(b) {
-                        *d += 1;
-                    }
-                }
+                s.push(b);
             }
         };
         for (ri, r) in rules.iter().enumerate() {
@@ -2676,6 +2676,15 @@ impl<'a> Ctx<'a> {
             // An exception is decided before the rule it overrides.
             for &x in &r.exceptions {
                 add(node_rule(ri), node_rule(x as usize), &mut succ, &mut indeg);
+            }
+        }
+        for s in succ.iter_mut() {
+            s.sort_unstable();
+            s.dedup();
+            for &b in s.iter() {
+                if let Some(d) = indeg.get_mut(b) {
+                    *d += 1;
+                }
             }
         }
         // Kahn's algorithm; among ready nodes, the earliest declared goes first (deterministic).
@@ -2762,8 +2771,15 @@ impl<'a> Ctx<'a> {
     /// priority and no exception between them, may conflict: warn (their conditions may still
     /// exclude each other, which only evaluation can tell).
     fn check_conflicts(&mut self, rules: &[CompiledRule], conclusions: &[ConclusionDef]) {
+        // One warning per rule at most, naming the first earlier rule it may conflict with:
+        // the number of warnings and the work stay linear in the number of rules (a pairwise
+        // report made a set of a thousand rules for one conclusion print half a million).
         for c in conclusions.iter().filter(|c| !c.collect) {
-            let mut seen: Vec<(usize, Value, i64)> = Vec::new();
+            // By priority: each value set so far, with the rules that set it, in order, and
+            // where each value is in that list (keyed by its debug text: values are not Hash).
+            type ByValue = (Vec<(Value, Vec<usize>)>, HashMap<String, usize>);
+            let mut seen: Vec<ByValue> = Vec::new();
+            let mut by_priority: HashMap<i64, usize> = HashMap::new();
             for &w in &c.writers {
                 let Some(r) = rules.get(w as usize) else {
                     continue;
@@ -2779,28 +2795,46 @@ impl<'a> Ctx<'a> {
                     if conclusions.get(*conclusion as usize).map(|x| &x.key) != Some(&c.key) {
                         continue;
                     }
-                    for (o, ov, op) in &seen {
-                        let Some(other) = rules.get(*o) else { continue };
-                        let related =
-                            r.exceptions.contains(&(*o as u32)) || other.exceptions.contains(&w);
-                        if ov != v && *op == r.priority && !related {
-                            let (a, b) = (other.id.clone(), r.id.clone());
-                            self.findings.push(
-                                Finding::warning(
-                                    "W0302",
-                                    r.file,
-                                    r.span,
-                                    format!("rules `{a}` and `{b}` set `{}` to different values with the same priority", c.key),
-                                    format!("规则 `{a}` 与 `{b}` 以相同优先级将 `{}` 认定为不同的值", c.key),
-                                )
-                                .with_help(
-                                    "if both can apply to one case, add `priority N` or `exception to` to say which wins",
-                                    "如果两条规则可能同时适用，请用 `优先级 N` 或 `例外于` 说明哪条优先",
-                                ),
-                            );
+                    let pi = *by_priority.entry(r.priority).or_insert_with(|| {
+                        seen.push((Vec::new(), HashMap::new()));
+                        seen.len() - 1
+                    });
+                    let Some((by_value, index)) = seen.get_mut(pi) else {
+                        continue;
+                    };
+                    let unrelated = |o: usize| {
+                        rules.get(o).is_some_and(|other| {
+                            !(r.exceptions.contains(&(o as u32)) || other.exceptions.contains(&w))
+                        })
+                    };
+                    let first = by_value
+                        .iter()
+                        .filter(|(ov, _)| ov != v)
+                        .find_map(|(_, os)| os.iter().copied().find(|&o| unrelated(o)));
+                    if let Some(other) = first.and_then(|o| rules.get(o)) {
+                        let (a, b) = (other.id.clone(), r.id.clone());
+                        self.findings.push(
+                            Finding::warning(
+                                "W0302",
+                                r.file,
+                                r.span,
+                                format!("rules `{a}` and `{b}` set `{}` to different values with the same priority", c.key),
+                                format!("规则 `{a}` 与 `{b}` 以相同优先级将 `{}` 认定为不同的值", c.key),
+                            )
+                            .with_help(
+                                "if both can apply to one case, add `priority N` or `exception to` to say which wins",
+                                "如果两条规则可能同时适用，请用 `优先级 N` 或 `例外于` 说明哪条优先",
+                            ),
+                        );
+                    }
+                    let key = format!("{v:?}");
+                    match index.get(&key).and_then(|&i| by_value.get_mut(i)) {
+                        Some((_, os)) => os.push(w as usize),
+                        None => {
+                            index.insert(key, by_value.len());
+                            by_value.push((v.clone(), vec![w as usize]));
                         }
                     }
-                    seen.push((w as usize, v.clone(), r.priority));
                 }
             }
         }

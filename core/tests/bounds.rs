@@ -283,3 +283,27 @@ fn a_long_list_against_the_budget_ends_with_e0901_not_a_hang() {
         "{r:?}"
     );
 }
+
+#[test]
+fn checking_many_rules_for_one_conclusion_stays_linear() {
+    // Every rule sets `k` to its own value at one priority: each may conflict with the others.
+    // One W0302 per rule, naming the first, not one per pair (which was n²/2 warnings).
+    let n = 300;
+    let rules: String = (0..n)
+        .map(|i| format!("rule r{i} \"r\" cite \"c\" when x > {i} then conclude k = {i}\n"))
+        .collect();
+    let src = format!("{HEAD}facts {{ x: Int? }}\nconclusion k: Int\n{rules}");
+    let (p, diags) =
+        Policy::check_sources(&[Source::new("a.humiao", src)], &LoadOptions::default());
+    assert!(p.is_some());
+    let w: Vec<&Diagnostic> = diags.iter().filter(|d| d.code == "W0302").collect();
+    assert_eq!(w.len(), n - 1);
+    assert!(
+        w[0].message.contains("rules `a.r0` and `a.r1`"),
+        "{}",
+        w[0].message
+    );
+    assert!(w[n - 2]
+        .message
+        .contains(&format!("rules `a.r0` and `a.r{}`", n - 1)));
+}
