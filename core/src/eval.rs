@@ -79,6 +79,8 @@ pub(crate) struct Evaluator<'p> {
     steps: u64,
     max_steps: u64,
     pub notes: Vec<String>,
+    /// The notes already in `notes`, so adding one is not a scan of them all.
+    notes_seen: std::collections::HashSet<String>,
     conflicts: Vec<Conflict>,
 }
 
@@ -141,6 +143,7 @@ impl<'p> Evaluator<'p> {
             steps: 0,
             max_steps,
             notes: Vec::new(),
+            notes_seen: std::collections::HashSet::new(),
             conflicts: Vec::new(),
         }
     }
@@ -761,9 +764,7 @@ impl<'p> Evaluator<'p> {
                     Some(y) => Value::Int(y),
                     None => {
                         let n = format!("the birth date {birth} is after {on}; age unknown / 出生日期 {birth} 晚于 {on}，年龄无法确定");
-                        if !self.notes.contains(&n) {
-                            self.notes.push(n);
-                        }
+                        self.note(n);
                         Value::Unknown
                     }
                 }
@@ -865,7 +866,12 @@ impl<'p> Evaluator<'p> {
             ),
             None => "no working-day calendar is declared; weekends only were skipped / 未声明工作日日历，只扣除周末".to_string(),
         };
-        if !self.notes.contains(&n) {
+        self.note(n);
+    }
+
+    /// Adds a note once, in the order first seen.
+    fn note(&mut self, n: String) {
+        if self.notes_seen.insert(n.clone()) {
             self.notes.push(n);
         }
     }
@@ -901,9 +907,7 @@ impl<'p> Evaluator<'p> {
             if state == RuleState::Fired {
                 fired.push(r.id.clone());
                 for n in &r.notes {
-                    if !self.notes.contains(n) {
-                        self.notes.push(n.clone());
-                    }
+                    self.note(n.clone());
                 }
             }
             for (oi, o) in r.obligations.iter().enumerate() {
@@ -940,16 +944,22 @@ impl<'p> Evaluator<'p> {
             }
         }
         // Keep `undecided` in contract order: conclusions first, then obligations (already so).
+        // Items are distinct and come in order, so an item repeated under one fact can only be
+        // the last one pushed; facts are found through an index (no scan per pair: a set with
+        // thousands of items waiting on one fact stays linear).
         let mut by_fact: Vec<(FactRef, Vec<String>)> = Vec::new();
+        let mut fact_index: std::collections::BTreeMap<FactRef, usize> =
+            std::collections::BTreeMap::new();
         for (item, facts) in &open_items {
             for &f in facts {
-                match by_fact.iter_mut().find(|(x, _)| *x == f) {
-                    Some((_, v)) => {
-                        if !v.contains(item) {
-                            v.push(item.clone());
-                        }
+                let at = *fact_index.entry(f).or_insert_with(|| {
+                    by_fact.push((f, Vec::new()));
+                    by_fact.len() - 1
+                });
+                if let Some((_, v)) = by_fact.get_mut(at) {
+                    if v.last() != Some(item) {
+                        v.push(item.clone());
                     }
-                    None => by_fact.push((f, vec![item.clone()])),
                 }
             }
         }

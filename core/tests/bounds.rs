@@ -307,3 +307,32 @@ fn checking_many_rules_for_one_conclusion_stays_linear() {
         .message
         .contains(&format!("rules `a.r0` and `a.r{}`", n - 1)));
 }
+
+#[test]
+fn thousands_of_items_waiting_on_one_fact_are_listed_once_each() {
+    // Building `missing` and the notes indexes instead of scanning (it was quadratic in the
+    // items waiting on one fact and in the notes of fired rules).
+    let n = 3000;
+    let mut src = String::from("facts { x: Int?\n y: Bool? }\n");
+    for i in 0..n {
+        src.push_str(&format!(
+            "conclusion k{i}: Bool\nrule r{i} \"r\" cite \"c\" when x > {i} then conclude k{i} = true\n\
+             rule s{i} \"s\" cite \"c\" when y then note \"same note\"\n  note \"note {}\"\n",
+            i % 10
+        ));
+    }
+    let p = policy(&src);
+    let d = p
+        .evaluate_json(
+            &with_time(json!({"y": true})),
+            as_of(),
+            &EvalOptions::default(),
+            &FactsOptions::default(),
+        )
+        .unwrap();
+    assert_eq!(d.missing.len(), 1);
+    assert_eq!(d.missing[0].fact, "x");
+    assert_eq!(d.missing[0].decides.len(), n);
+    assert_eq!(d.undecided.len(), n);
+    assert_eq!(d.notes.len(), 11, "{:?}", &d.notes[..3]);
+}
