@@ -67,6 +67,10 @@ struct Ctx<'a> {
     let_stack: Vec<(usize, String)>,
     /// Actor/Action/Party enums, if declared, to check obligations.
     file: usize,
+    /// Fact paths and section names to their index in the schema (looked up for every name
+    /// in every expression: a scan made large sets quadratic).
+    fact_index: HashMap<String, usize>,
+    section_index: HashMap<String, usize>,
 }
 
 /// A name bound inside an expression: a list element or a predicate argument.
@@ -105,6 +109,8 @@ pub fn compile(units: &[Unit], overrides: &[(String, serde_json::Value)]) -> Com
         let_cache: HashMap::new(),
         let_stack: Vec::new(),
         file: 0,
+        fact_index: HashMap::new(),
+        section_index: HashMap::new(),
     };
     let policies = cx.collect_policies();
     cx.collect_imports();
@@ -511,20 +517,20 @@ impl<'a> Ctx<'a> {
                 );
                 continue;
             }
-            self.schema.records.push(RecordDef {
-                name: r.name.text.clone(),
-                fields: Vec::new(),
-            });
+            self.schema
+                .records
+                .push(RecordDef::new(r.name.text.clone(), Vec::new()));
             decls.push((fi, r, self.schema.records.len() - 1));
         }
         for (fi, r, idx) in decls {
             self.file = fi;
             let mut fields: Vec<FieldDef> = Vec::new();
+            let mut names: std::collections::HashSet<&str> = std::collections::HashSet::new();
             for f in &r.fields {
                 let Some(ty) = self.resolve_type(&f.ty) else {
                     continue;
                 };
-                if fields.iter().any(|x| x.name == f.path.text) {
+                if !names.insert(f.path.text.as_str()) {
                     self.err(
                         "E0104",
                         f.path.span,
@@ -544,7 +550,7 @@ impl<'a> Ctx<'a> {
                 });
             }
             if let Some(rec) = self.schema.records.get_mut(idx) {
-                rec.fields = fields;
+                *rec = RecordDef::new(std::mem::take(&mut rec.name), fields);
             }
         }
     }
@@ -593,18 +599,18 @@ impl<'a> Ctx<'a> {
             let prefix = fd.section.as_ref().map(|s| s.text.clone());
             let section = if fd.optional {
                 let name = prefix.clone().unwrap_or_default();
-                Some(
-                    match self.schema.sections.iter().position(|s| s.name == name) {
-                        Some(i) => i,
-                        None => {
-                            self.schema.sections.push(SectionDef {
-                                name,
-                                label: fd.label.as_ref().map(|l| l.value.clone()),
-                            });
-                            self.schema.sections.len() - 1
-                        }
-                    },
-                )
+                Some(match self.section_index.get(&name) {
+                    Some(&i) => i,
+                    None => {
+                        self.section_index
+                            .insert(name.clone(), self.schema.sections.len());
+                        self.schema.sections.push(SectionDef {
+                            name,
+                            label: fd.label.as_ref().map(|l| l.value.clone()),
+                        });
+                        self.schema.sections.len() - 1
+                    }
+                })
             } else {
                 None
             };
@@ -613,7 +619,7 @@ impl<'a> Ctx<'a> {
                     Some(p) => format!("{p}.{}", f.path.text),
                     None => f.path.text.clone(),
                 };
-                if self.schema.fact(&path).is_some() {
+                if self.fact_index.contains_key(&path) {
                     self.err(
                         "E0104",
                         f.path.span,
@@ -639,8 +645,10 @@ impl<'a> Ctx<'a> {
                 // A fact in an optional section, or any fact whose first segment names an optional section.
                 let section = section.or_else(|| {
                     let first = path.split('.').next().unwrap_or("");
-                    self.schema.sections.iter().position(|s| s.name == first)
+                    self.section_index.get(first).copied()
                 });
+                self.fact_index
+                    .insert(path.clone(), self.schema.facts.len());
                 self.schema.facts.push(FactDef {
                     path,
                     ty,
@@ -658,7 +666,7 @@ impl<'a> Ctx<'a> {
             if f.section.is_none() {
                 let first = f.path.split('.').next().unwrap_or("");
                 if f.path.contains('.') {
-                    f.section = self.schema.sections.iter().position(|s| s.name == first);
+                    f.section = self.section_index.get(first).copied();
                 }
             }
         }
@@ -1251,13 +1259,12 @@ impl<'a> Ctx<'a> {
             for e in all {
                 walk(e, &mut |x| {
                     if let Ex::Fact(s) = x {
-                        if !facts_read.contains(s) {
-                            facts_read.push(*s);
-                        }
+                        facts_read.push(*s);
                     }
                 });
             }
             facts_read.sort_unstable();
+            facts_read.dedup();
             let mut sections: Vec<u32> = facts_read
                 .iter()
                 .filter_map(|&s| {
@@ -2025,7 +2032,7 @@ impl<'a> Ctx<'a> {
         !p.contains('.')
             && env.lookup(p).is_none()
             && !self.lets.get(self.file).is_some_and(|m| m.contains_key(p))
-            && self.schema.fact(p).is_none()
+            && !self.fact_index.contains_key(p)
             && !self.conclusion_index.contains_key(p)
             && !self.param_index.contains_key(p)
             && !is_as_of(p)
@@ -2096,7 +2103,7 @@ impl<'a> Ctx<'a> {
                 return Some((Ex::AsOf, Type::Date));
             }
         }
-        if let Some(i) = self.schema.fact(p) {
+        if let Some(&i) = self.fact_index.get(p) {
             let ty = self.schema.facts.get(i).map(|f| f.ty.clone())?;
             return Some((Ex::Fact(i as u32), ty));
         }
@@ -2440,7 +2447,8 @@ impl<'a> Ctx<'a> {
                     .collect(),
             });
         }
-        let rule_ids: Vec<&str> = rules.iter().map(|r| r.id.as_str()).collect();
+        let rule_ids: std::collections::HashSet<&str> =
+            rules.iter().map(|r| r.id.as_str()).collect();
         let resolve_rule = |cx: &mut Ctx, n: &ast::Name| -> Option<String> {
             let id = if n.text.contains('.') {
                 n.text.clone()
@@ -2515,7 +2523,7 @@ impl<'a> Ctx<'a> {
                         ast::ExpectKind::Missing { first, fact } => {
                             // `parents[1].since`: check the list fact and the record field.
                             let base = fact.text.split('[').next().unwrap_or("");
-                            if self.schema.fact(base).is_none() {
+                            if !self.fact_index.contains_key(base) {
                                 self.unknown_name(&fact.text, fact.span, &Env::default());
                                 continue;
                             }

@@ -226,8 +226,14 @@ pub fn did_you_mean<'a>(
     let mut best: Option<(usize, &str)> = None;
     let n = name.chars().count();
     for c in candidates {
+        let m = c.chars().count();
+        let limit = (n.max(m) / 3).max(1);
+        // The distance is at least the difference in length: skip the quadratic comparison
+        // when that alone is too far (a megabyte-long key costs nothing then).
+        if n.abs_diff(m) > limit {
+            continue;
+        }
         let d = edit_distance(name, c);
-        let limit = (n.max(c.chars().count()) / 3).max(1);
         if d <= limit && best.is_none_or(|(bd, bc)| d < bd || (d == bd && c < bc)) {
             best = Some((d, c));
         }

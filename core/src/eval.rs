@@ -1137,12 +1137,11 @@ impl<'p> Evaluator<'p> {
                     let mut slots = Vec::new();
                     crate::compile::walk(&c.ex, &mut |x| {
                         if let Ex::Fact(s) = x {
-                            if !slots.contains(s) {
-                                slots.push(*s);
-                            }
+                            slots.push(*s);
                         }
                     });
                     slots.sort_unstable();
+                    slots.dedup();
                     let facts = slots
                         .into_iter()
                         .filter_map(|s| {

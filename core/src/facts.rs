@@ -148,6 +148,10 @@ pub(crate) struct Loader<'s> {
     pub reveal_sensitive: bool,
 }
 
+/// "Did you mean" hints are worked out for the first problems of a case only: each compares
+/// the key with every declared name, and a case may hold a great many unknown keys.
+const MAX_HINTS: usize = 100;
+
 /// What a redacted value is shown as, in traces and in facts errors.
 pub const REDACTED: &str = "<redacted>";
 
@@ -265,8 +269,12 @@ impl Loader<'_> {
                     }
                 }
                 None => {
-                    let names: Vec<&str> = tree.children.keys().map(|s| s.as_str()).collect();
-                    let hint = crate::diag::did_you_mean(k, names).map(|s| s.to_string());
+                    let hint = if errors.len() + facts.notes.len() < MAX_HINTS {
+                        let names = tree.children.keys().map(|s| s.as_str());
+                        crate::diag::did_you_mean(k, names).map(|s| s.to_string())
+                    } else {
+                        None
+                    };
                     let (en, zh) = match &hint {
                         Some(h) => (
                             format!("; did you mean `{h}`?"),
@@ -511,11 +519,15 @@ impl Loader<'_> {
                                 }
                             }
                             None => {
-                                let hint = crate::diag::did_you_mean(
-                                    k,
-                                    rec.fields.iter().map(|f| f.name.as_str()),
-                                )
-                                .map(|s| s.to_string());
+                                let hint = if errors.len() + facts.notes.len() < MAX_HINTS {
+                                    crate::diag::did_you_mean(
+                                        k,
+                                        rec.fields.iter().map(|f| f.name.as_str()),
+                                    )
+                                    .map(|s| s.to_string())
+                                } else {
+                                    None
+                                };
                                 let (en, zh) = match &hint {
                                     Some(h) => (
                                         format!("; did you mean `{h}`?"),

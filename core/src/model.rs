@@ -98,11 +98,27 @@ pub struct FieldDef {
 pub struct RecordDef {
     pub name: String,
     pub fields: Vec<FieldDef>,
+    /// Field names to their index in `fields` (every key of every list item is looked up).
+    pub(crate) index: std::collections::BTreeMap<String, usize>,
 }
 
 impl RecordDef {
+    pub(crate) fn new(name: String, fields: Vec<FieldDef>) -> RecordDef {
+        let index = fields
+            .iter()
+            .enumerate()
+            .map(|(i, f)| (f.name.clone(), i))
+            .collect();
+        RecordDef {
+            name,
+            fields,
+            index,
+        }
+    }
+
     pub fn field(&self, name: &str) -> Option<(usize, &FieldDef)> {
-        self.fields.iter().enumerate().find(|(_, f)| f.name == name)
+        let i = *self.index.get(name)?;
+        self.fields.get(i).map(|f| (i, f))
     }
 }
 
