@@ -31,6 +31,25 @@ fn deadline_zh(d: &str) -> String {
         .map_or_else(|_| d.to_string(), |x| format!("{}内", x.to_zh()))
 }
 
+/// Text from a case, made safe for a terminal: control characters (escape sequences
+/// included) are shown escaped, everything else as it is.
+pub fn printable(s: &str) -> std::borrow::Cow<'_, str> {
+    if s.chars().any(char::is_control) {
+        s.chars()
+            .map(|c| {
+                if c.is_control() {
+                    c.escape_default().to_string()
+                } else {
+                    c.to_string()
+                }
+            })
+            .collect::<String>()
+            .into()
+    } else {
+        s.into()
+    }
+}
+
 pub fn decision(
     out: &mut impl Write,
     policy: &Policy,
@@ -61,7 +80,7 @@ pub fn decision(
         pick(lang, "Status", "状态")
     )?;
     if let Some(id) = &d.case_id {
-        writeln!(out, "{}: {id}", pick(lang, "Case", "案件"))?;
+        writeln!(out, "{}: {}", pick(lang, "Case", "案件"), printable(id))?;
     }
     writeln!(out)?;
     writeln!(out, "{}", pick(lang, "Obligations", "义务"))?;

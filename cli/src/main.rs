@@ -502,8 +502,10 @@ fn eval(
     }
 }
 
-/// One problem with a case, on standard error, in the chosen language(s).
+/// One problem with a case, on standard error, in the chosen language(s). Messages may quote
+/// the input: control characters are escaped so a case cannot drive the terminal.
 fn print_problem(lang: Lang, code: &str, en: &str, zh: &str) {
+    let (en, zh) = (human::printable(en), human::printable(zh));
     match lang {
         Lang::Zh => eprintln!("错误[{code}]: {zh}"),
         Lang::En => eprintln!("error[{code}]: {en}"),

@@ -332,3 +332,21 @@ fn safe_writes_replace_whole_or_leave_the_old_file() {
     names.sort();
     assert_eq!(names, ["plan.csv", "taken"]);
 }
+
+#[test]
+fn a_case_cannot_drive_the_terminal() {
+    // Escape sequences in values, keys and the case id come out escaped on stderr and in the
+    // human format (JSON output escapes them anyway).
+    let bad = r#"{"discovered_at":"\u001b[31mred","minor":{"x\u001b]0;t\u0007":1},"case":{"id":"\u001b[2J"}}"#;
+    let (code, out, err) = run_with(&EVAL, bad.as_bytes());
+    assert_eq!(code, 2);
+    assert!(!err.contains('\u{1b}') && !out.contains('\u{1b}'), "{err}");
+    assert!(err.contains("\\u{1b}[31mred"), "{err}");
+    let good = r#"{"discovered_at":"2026-03-01T10:00:00+08:00","case":{"id":"\u001b[2J"}}"#;
+    let mut args = EVAL.to_vec();
+    args.extend(["--format", "human"]);
+    let (code, out, _) = run_with(&args, good.as_bytes());
+    assert_eq!(code, 0);
+    assert!(out.contains("Case: \\u{1b}[2J"), "{out}");
+    assert!(!out.contains('\u{1b}'));
+}

@@ -102,6 +102,39 @@ impl PathTree {
     }
 }
 
+/// Whether a key can stand bare in a JSON path (`minor.age`); any other key is quoted. A
+/// dotted key stays bare (`a.b`): it is an error of its own (F0106) that says so.
+fn plain_key(key: &str) -> bool {
+    !key.is_empty()
+        && !key
+            .chars()
+            .any(|c| matches!(c, '[' | ']' | '"' | '\\') || c.is_whitespace() || c.is_control())
+}
+
+/// A string as a JSON literal: quoted, with control characters escaped.
+fn quoted(s: &str) -> String {
+    serde_json::to_string(s).unwrap_or_default()
+}
+
+/// A key appended to a JSON path: bare when it is a plain name, else quoted in brackets
+/// (`minor["a b"]`, `[""]`), so every path is never empty and printable.
+pub(crate) fn join_key(prefix: &str, key: &str) -> String {
+    match (plain_key(key), prefix.is_empty()) {
+        (true, true) => key.to_string(),
+        (true, false) => format!("{prefix}.{key}"),
+        (false, _) => format!("{prefix}[{}]", quoted(key)),
+    }
+}
+
+/// A key as an error shows it: `` `age` ``, or quoted when it is not a plain name.
+fn show_key(key: &str) -> String {
+    if plain_key(key) {
+        format!("`{key}`")
+    } else {
+        quoted(key)
+    }
+}
+
 fn json_kind(v: &serde_json::Value) -> String {
     use serde_json::Value as J;
     match v {
@@ -110,7 +143,7 @@ fn json_kind(v: &serde_json::Value) -> String {
         J::Number(n) => n.to_string(),
         J::String(s) => {
             let short: String = s.chars().take(40).collect();
-            format!("\"{short}\"")
+            quoted(&short)
         }
         J::Array(_) => "a list".into(),
         J::Object(_) => "an object".into(),
@@ -211,17 +244,13 @@ impl Loader<'_> {
         errors: &mut Vec<FactError>,
     ) {
         for (k, v) in obj {
-            let path = if prefix.is_empty() {
-                k.clone()
-            } else {
-                format!("{prefix}.{k}")
-            };
+            let path = join_key(prefix, k);
             if k.contains('.') {
                 errors.push(FactError {
                     code: "F0106",
                     path: path.clone(),
                     expected: "nested objects".into(),
-                    found: format!("the key \"{k}\""),
+                    found: format!("the key {}", quoted(k)),
                     message: format!(
                         "{path}: write nested objects ({{\"a\": {{\"b\": …}}}}), not dotted keys"
                     ),
@@ -291,7 +320,7 @@ impl Loader<'_> {
                             code: "F0102",
                             path: path.clone(),
                             expected: "a declared field".into(),
-                            found: format!("`{k}`"),
+                            found: show_key(k),
                             message: format!("{path}: unknown field{en}"),
                             message_zh: format!("{path}：未知字段{zh}"),
                         });
@@ -498,7 +527,7 @@ impl Loader<'_> {
                     };
                     let mut fields = vec![Value::Unknown; rec.fields.len()];
                     for (k, fv) in o {
-                        let fp = format!("{p}.{k}");
+                        let fp = join_key(&p, k);
                         match rec.field(k) {
                             Some((fi, fd)) => {
                                 if fv.is_null() {
@@ -542,7 +571,7 @@ impl Loader<'_> {
                                         code: "F0102",
                                         path: fp.clone(),
                                         expected: "a declared field".into(),
-                                        found: format!("`{k}`"),
+                                        found: show_key(k),
                                         message: format!("{fp}: unknown field{en}"),
                                         message_zh: format!("{fp}：未知字段{zh}"),
                                     });
@@ -567,7 +596,7 @@ impl Loader<'_> {
             "F0105",
             path,
             expected,
-            format!("\"{s}\""),
+            quoted(s),
             format!("{} 之一{more}", listed.join("、")),
         );
         if let Some(h) = hint {
@@ -684,14 +713,6 @@ struct ReadCtx {
     error_path: Option<String>,
     /// Reading stopped on an error of ours (nesting), already in `errors`.
     stopped: bool,
-}
-
-fn child_path(prefix: &str, key: &str) -> String {
-    if prefix.is_empty() {
-        key.to_string()
-    } else {
-        format!("{prefix}.{key}")
-    }
 }
 
 fn shown(path: &str) -> &str {
@@ -823,26 +844,24 @@ impl<'de> serde::de::Visitor<'de> for PathVisitor<'_, '_> {
         let level = self.enter()?;
         let mut out = serde_json::Map::new();
         while let Some(key) = map.next_key::<String>()? {
-            let path = child_path(self.path, &key);
+            let path = join_key(self.path, &key);
             let value = map.next_value_seed(PathSeed {
                 ctx: &mut *self.ctx,
                 path: path.clone(),
                 depth: level,
             })?;
             if out.contains_key(&key) {
+                let k = show_key(&key);
                 self.ctx.errors.push(FactError {
                     code: "F0113",
                     path: path.clone(),
                     expected: "each key once".into(),
-                    found: format!("`{key}` again"),
+                    found: format!("{k} again"),
                     message: format!(
-                        "{path}: the key `{key}` is given more than once in {}",
+                        "{path}: the key {k} is given more than once in {}",
                         shown(self.path)
                     ),
-                    message_zh: format!(
-                        "{path}：键 `{key}` 在 {} 中出现了不止一次",
-                        shown(self.path)
-                    ),
+                    message_zh: format!("{path}：键 {k} 在 {} 中出现了不止一次", shown(self.path)),
                 });
             }
             out.insert(key, value);

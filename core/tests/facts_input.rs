@@ -371,3 +371,32 @@ fn errors_in_sensitive_fields_never_quote_the_value_unless_asked() {
         .contains("2016-02-30"));
     assert!(find(&errs, "minor.id").found.contains("440104201603010000"));
 }
+
+/// Found by the evaluate fuzz target (fuzz/artifacts/evaluate/crash-1ae448d9…): an empty key
+/// gave an error with an empty path. Keys that are not plain names are quoted in brackets.
+#[test]
+fn regression_fuzz_empty_key_has_a_path() {
+    let p = bundled();
+    let crash = "{\n  \"case\": {\n    \"id\": \"YX-2026-0301-001\",\n    \"departments_inrgency\": false\n  },\n  \"discovered_at\": \"2026-03-01T10:00:00+08:00\", \"reporter\": {\"org_type\": \"social_work_org\", \"in_course_of_work\": true}, \"miindicatorse\": 15, \"\": \"2026-03-01T10:00:00+08:00\", \"reporter\": {\"org_type\": \"school\", \"in_coursexual_assault\": true}\n}\n";
+    let errs = errors(&p, crash);
+    for e in &errs {
+        assert!(
+            !e.path.is_empty() && !e.message.is_empty() && !e.message_zh.is_empty(),
+            "{e:#?}"
+        );
+    }
+    assert_eq!(find(&errs, "[\"\"]").code, "F0102");
+    let errs = errors(
+        &p,
+        r#"{"minor": {"": 1, "a b": 2, "x\u001b[31m": 3, "a.b": 4, "sex": "female", "sex": "male"}}"#,
+    );
+    assert_eq!(find(&errs, "minor[\"\"]").code, "F0102");
+    assert_eq!(find(&errs, "minor[\"a b\"]").code, "F0102");
+    let esc = find(&errs, "minor[\"x\\u001b[31m\"]");
+    assert!(
+        !esc.message.contains('\u{1b}'),
+        "control characters are escaped: {esc:#?}"
+    );
+    assert_eq!(find(&errs, "minor.a.b").code, "F0106");
+    assert_eq!(find(&errs, "minor.sex").code, "F0113");
+}
