@@ -262,3 +262,40 @@ fn a_sensitive_case_id_is_redacted_in_the_decision() {
     assert!(out.contains("\"case_id\":\"<redacted>\""), "{out}");
     assert_clean("case_id", &out);
 }
+
+#[test]
+fn sensitive_fields_of_list_items_are_redacted_too() {
+    let d = temp_dir("records");
+    std::fs::write(
+        d.join("a.humiao"),
+        "policy a \"a\"\nfacts { discovered_at: DateTime }\nrecord P { id: Text? @sensitive\n age: Int? }\nfacts { ps: List<P> }\nconclusion k: Bool\nrule r \"r\" cite \"c\" when any p in ps: p.age > 3 then conclude k = true\n",
+    )
+    .unwrap();
+    let dir = d.to_str().unwrap();
+    let case = format!(
+        r#"{{"discovered_at":"2026-03-01T10:00:00+08:00","ps":[{{"id":"{ID}","age":5}},{{"age":1}}]}}"#
+    );
+    let args = [
+        "eval",
+        dir,
+        "--facts",
+        "-",
+        "--as-of",
+        "2026-03-01",
+        "--explain",
+    ];
+    let (code, out, err) = run(&args, &case);
+    assert_eq!(code, 0, "{err}");
+    assert!(out.contains(r#"{"age":5,"id":"<redacted>"}"#), "{out}");
+    assert_clean("trace of a list", &out);
+    let mut reveal = args.to_vec();
+    reveal.push("--reveal-sensitive");
+    let (_, out, _) = run(&reveal, &case);
+    assert!(out.contains(ID));
+    // A wrong value in a sensitive field of an item: the path, not the value.
+    let bad = format!(r#"{{"discovered_at":"2026-03-01T10:00:00+08:00","ps":[{{"id":{ID}}}]}}"#);
+    let (code, out, err) = run(&args, &bad);
+    assert_eq!(code, 2);
+    assert!(err.contains("ps[0].id"), "{err}");
+    assert_clean("facts error in a list item", &format!("{out}{err}"));
+}

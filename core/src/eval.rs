@@ -1155,7 +1155,11 @@ impl<'p> Evaluator<'p> {
                             let value = if def.sensitive && !opts.reveal_sensitive && v.is_known() {
                                 serde_json::Value::String("<redacted>".into())
                             } else {
-                                self.schema.to_json(&def.ty, &v)
+                                let mut j = self.schema.to_json(&def.ty, &v);
+                                if !opts.reveal_sensitive {
+                                    redact_record_fields(self.schema, &def.ty, &mut j);
+                                }
+                                j
                             };
                             Some(TraceFact {
                                 fact: def.path.clone(),
@@ -1178,6 +1182,34 @@ impl<'p> Evaluator<'p> {
             });
         }
         Ok(out)
+    }
+}
+
+/// In a list of records, the `@sensitive` fields of every item are shown as `<redacted>`.
+fn redact_record_fields(schema: &Schema, ty: &Type, j: &mut serde_json::Value) {
+    let Type::List(rid) = ty else {
+        return;
+    };
+    let Some(rec) = schema.record_def(*rid) else {
+        return;
+    };
+    if !rec.fields.iter().any(|f| f.sensitive) {
+        return;
+    }
+    let serde_json::Value::Array(items) = j else {
+        return;
+    };
+    for item in items {
+        let serde_json::Value::Object(fields) = item else {
+            continue;
+        };
+        for f in rec.fields.iter().filter(|f| f.sensitive) {
+            if let Some(v) = fields.get_mut(&f.name) {
+                if !v.is_null() {
+                    *v = serde_json::Value::String("<redacted>".into());
+                }
+            }
+        }
     }
 }
 
