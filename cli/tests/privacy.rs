@@ -132,6 +132,20 @@ fn decisions_in_every_format_keep_sensitive_values_out() {
     // Opting in shows it.
     let (_, out, _) = eval(&["--explain", "--reveal-sensitive"], &good_case());
     assert!(out.contains(BIRTH), "--reveal-sensitive shows the value");
+    // A birth date after the discovery: the note says so without quoting it.
+    let future = good_case().replace(BIRTH, "2027-05-06");
+    for extra in [&[][..], &["--format", "human", "--explain"][..]] {
+        let (code, out, _) = eval(extra, &future);
+        assert_eq!(code, 0);
+        assert!(
+            out.contains("age unknown") || out.contains("年龄无法确定"),
+            "{out}"
+        );
+        assert!(
+            !out.contains("2027-05-06"),
+            "the note leaks the birth date: {out}"
+        );
+    }
 }
 
 #[test]

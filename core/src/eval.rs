@@ -763,7 +763,8 @@ impl<'p> Evaluator<'p> {
                 match crate::time::zhousui(birth, on) {
                     Some(y) => Value::Int(y),
                     None => {
-                        let n = format!("the birth date {birth} is after {on}; age unknown / 出生日期 {birth} 晚于 {on}，年龄无法确定");
+                        // No dates in the note: a birth date is usually @sensitive.
+                        let n = "a birth date is after the date the age is counted on; age unknown / 出生日期晚于计算周岁的日期，年龄无法确定".to_string();
                         self.note(n);
                         Value::Unknown
                     }
