@@ -270,6 +270,17 @@ fn bench(c: &mut Criterion) {
             }
         })
     });
+    g.bench_function("humiao_evaluate_reference", |b| {
+        b.iter(|| {
+            for f in &loaded {
+                black_box(
+                    policy
+                        .evaluate_reference(black_box(f), as_of, &eopts)
+                        .unwrap(),
+                );
+            }
+        })
+    });
     g.bench_function("humiao_evaluate_to_json", |b| {
         b.iter(|| {
             for f in &loaded {

@@ -11,6 +11,9 @@ use crate::ir::*;
 use crate::model::*;
 use crate::time::{due_after, Date, DateTime, Duration};
 
+mod fast;
+pub use fast::FastProgram;
+
 /// Evaluation options.
 #[derive(Clone, Debug)]
 pub struct EvalOptions {
@@ -82,6 +85,13 @@ pub(crate) struct Evaluator<'p> {
     /// The notes already in `notes`, so adding one is not a scan of them all.
     notes_seen: std::collections::HashSet<String>,
     conflicts: Vec<Conflict>,
+    /// Fast path: how many unknown facts stand behind the current result (see `fast`).
+    open: u32,
+    /// Fast path: the values of shared nodes, once worked out, and whether unknown facts
+    /// stand behind them.
+    memo: Vec<Option<(Value, bool)>>,
+    /// Fast path: a reusable buffer for the winning values of a conclusion.
+    fast_winners: Vec<Value>,
 }
 
 /// An unknown fact an undecided result depended on: a fact slot, or a field of a list item.
@@ -145,6 +155,9 @@ impl<'p> Evaluator<'p> {
             notes: Vec::new(),
             notes_seen: std::collections::HashSet::new(),
             conflicts: Vec::new(),
+            open: 0,
+            memo: Vec::new(),
+            fast_winners: Vec::new(),
         }
     }
 
@@ -696,23 +709,7 @@ impl<'p> Evaluator<'p> {
                     }
                     acc = Some(match acc {
                         None => b,
-                        Some(a) => match agg {
-                            Agg::Sum => self.arith(Arith::Add, a, b),
-                            Agg::Min => {
-                                if compare(Cmp::Lt, &b, &a) == Value::Bool(true) {
-                                    b
-                                } else {
-                                    a
-                                }
-                            }
-                            _ => {
-                                if compare(Cmp::Gt, &b, &a) == Value::Bool(true) {
-                                    b
-                                } else {
-                                    a
-                                }
-                            }
-                        },
+                        Some(a) => self.fold(agg, a, b),
                     });
                 }
             }
@@ -752,13 +749,39 @@ impl<'p> Evaluator<'p> {
         Ok((f, b))
     }
 
+    /// One step of `sum`, `min` or `max` over list items.
+    fn fold(&mut self, agg: Agg, a: Value, b: Value) -> Value {
+        match agg {
+            Agg::Sum => self.arith(Arith::Add, a, b),
+            Agg::Min => {
+                if compare(Cmp::Lt, &b, &a) == Value::Bool(true) {
+                    b
+                } else {
+                    a
+                }
+            }
+            _ => {
+                if compare(Cmp::Gt, &b, &a) == Value::Bool(true) {
+                    b
+                } else {
+                    a
+                }
+            }
+        }
+    }
+
     fn call(&mut self, b: Builtin, args: &[Ex]) -> Result<Value, EvalError> {
         let mut vals = [Value::Unknown, Value::Unknown];
         for (slot, a) in vals.iter_mut().zip(args) {
             *slot = self.eval(a)?;
         }
+        Ok(self.apply(b, vals))
+    }
+
+    /// A builtin applied to its (at most two) evaluated arguments.
+    fn apply(&mut self, b: Builtin, vals: [Value; 2]) -> Value {
         let [a, c] = vals;
-        Ok(match (b, a, c) {
+        match (b, a, c) {
             (Builtin::Zhousui, Value::Date(birth), Value::Date(on)) => {
                 match crate::time::zhousui(birth, on) {
                     Some(y) => Value::Int(y),
@@ -777,7 +800,7 @@ impl<'p> Evaluator<'p> {
                 Value::Int(i64::from(y.days()) - i64::from(x.days()))
             }
             _ => Value::Unknown,
-        })
+        }
     }
 
     fn arith(&mut self, op: Arith, a: Value, b: Value) -> Value {
@@ -910,6 +933,9 @@ impl<'p> Evaluator<'p> {
                 for n in &r.notes {
                     self.note(n.clone());
                 }
+            }
+            if !matches!(state, RuleState::Fired | RuleState::Undecided) {
+                continue;
             }
             for (oi, o) in r.obligations.iter().enumerate() {
                 let id = format!("{}#{}", r.id, oi + 1);

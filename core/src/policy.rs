@@ -133,6 +133,8 @@ pub struct Policy {
     /// Warnings and notes from checking (no errors: a policy with errors does not load).
     pub diagnostics: Vec<Diagnostic>,
     tree: std::sync::Arc<PathTree>,
+    /// The program lowered for the fast path, built on first evaluation.
+    fast: std::sync::OnceLock<std::sync::Arc<crate::eval::FastProgram>>,
 }
 
 impl Policy {
@@ -338,6 +340,7 @@ impl Policy {
             version: manifest.version,
             digest,
             tree: std::sync::Arc::new(PathTree::build(&c.schema)),
+            fast: std::sync::OnceLock::new(),
             schema: c.schema,
             program: c.program,
             policies: c.policies,
@@ -430,9 +433,51 @@ impl Policy {
         as_of: Date,
         opts: &EvalOptions,
     ) -> Result<Decision, EvalError> {
+        let fast = self.fast_program();
+        if fast.usable(facts, opts) {
+            let mut ev = Evaluator::new(&self.program, &self.schema, facts, as_of, opts.max_steps);
+            if ev.run_fast(fast).is_ok() {
+                return ev.decision(self.reference(), opts);
+            }
+        }
+        self.evaluate_reference(facts, as_of, opts)
+    }
+
+    /// Evaluates with the reference evaluator only (no fast path): for differential tests
+    /// and benchmarks. Gives the same decision as [`Policy::evaluate`].
+    pub fn evaluate_reference(
+        &self,
+        facts: &Facts,
+        as_of: Date,
+        opts: &EvalOptions,
+    ) -> Result<Decision, EvalError> {
         let mut ev = Evaluator::new(&self.program, &self.schema, facts, as_of, opts.max_steps);
         ev.run()?;
         ev.decision(self.reference(), opts)
+    }
+
+    /// The fast path alone: `None` when it cannot decide this case (something is undecided
+    /// or in conflict, or the step budget is too small to rule out reaching it), where
+    /// [`Policy::evaluate`] falls back to the reference evaluator. For tests and benchmarks.
+    pub fn evaluate_fast(
+        &self,
+        facts: &Facts,
+        as_of: Date,
+        opts: &EvalOptions,
+    ) -> Option<Result<Decision, EvalError>> {
+        let fast = self.fast_program();
+        if !fast.usable(facts, opts) {
+            return None;
+        }
+        let mut ev = Evaluator::new(&self.program, &self.schema, facts, as_of, opts.max_steps);
+        ev.run_fast(fast).ok()?;
+        Some(ev.decision(self.reference(), opts))
+    }
+
+    /// The program lowered for the fast path (built once, on first use).
+    pub fn fast_program(&self) -> &crate::eval::FastProgram {
+        self.fast
+            .get_or_init(|| std::sync::Arc::new(crate::eval::FastProgram::build(&self.program)))
     }
 
     /// Reads JSON facts and evaluates them.

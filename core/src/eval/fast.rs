@@ -1,0 +1,1062 @@
+//! The fast path of evaluation.
+//!
+//! The reference evaluator ([`Evaluator::run`]) walks each rule's expression tree and, for
+//! every result that is not definite, collects the unknown facts behind it (for `missing`).
+//! Most cases are fully decided, and for them that bookkeeping is pure cost. The fast path
+//! runs the same program lowered to a flat arena of nodes in which:
+//!
+//! - identical subexpressions are one node (the checker inlines `let`s, so `is_minor` appears
+//!   in every rule) and a shared node's value is computed once per case;
+//! - no list of unknown facts is kept, only whether one contributed (a counter);
+//! - it stops as soon as anything ends undecided or in conflict, or would add a note it cannot
+//!   reproduce, and the case is evaluated again by the reference evaluator.
+//!
+//! So it never produces a different decision: when it finishes, every rule state and
+//! conclusion equals the reference evaluator's, `missing` is empty in both, and the decision
+//! is built by the same code. Differential tests (`core/tests/fast_path.rs`) hold it to that.
+//!
+//! The step budget ([`EvalOptions::max_steps`]) is defined by the reference evaluator. The
+//! fast path takes fewer steps, so it is used only when an upper bound on the reference
+//! evaluator's steps for the case (nodes of every expression, quantifier bodies multiplied by
+//! the length of their list) fits the budget; otherwise the reference evaluator runs and ends
+//! exactly where it always did.
+
+use super::*;
+use std::collections::HashMap;
+
+const NONE: u32 = u32::MAX;
+
+/// A node of the lowered program. Children are node ids; variable-length children are ranges
+/// of `FastProgram::kids`.
+#[derive(Clone, Debug)]
+enum N {
+    Const(u32),
+    Fact(u32),
+    Param(u32),
+    Conclusion(u32),
+    AsOf,
+    Local(u32),
+    Field(u32, u32),
+    Not(u32),
+    Neg(u32),
+    And(u32, u32),
+    Or(u32, u32),
+    Cmp(Cmp, u32, u32),
+    Arith(Arith, u32, u32),
+    InSet(u32, u32),
+    /// The value, then a range of `consts`.
+    InValues(u32, u32, u32),
+    /// A mask (index into `masks`) and the set.
+    Intersects(u32, u32),
+    Subset(u32, u32),
+    IsKnown(u32),
+    IsEmpty(u32),
+    If(u32, u32, u32),
+    Call(Builtin, u32, u32),
+    Len(u32),
+    Quant {
+        agg: Agg,
+        list: u32,
+        /// The list fact when the list is a plain fact (for the origins of list items).
+        source: u32,
+        filter: u32,
+        body: u32,
+    },
+}
+
+/// The bound on the reference evaluator's steps inside one quantifier.
+#[derive(Clone, Debug)]
+struct QuantBound {
+    /// The list fact the quantifier runs over.
+    slot: u32,
+    /// Nodes of the filter and body, outside nested quantifiers' bodies.
+    per_item: u64,
+    nested: Vec<QuantBound>,
+}
+
+/// A policy's program lowered for the fast path. Built once per policy.
+#[derive(Clone, Debug, Default)]
+pub struct FastProgram {
+    nodes: Vec<N>,
+    /// Per node: its memo slot, or `NONE` when its value is not kept.
+    memo: Vec<u32>,
+    kids: Vec<u32>,
+    consts: Vec<Value>,
+    masks: Vec<u128>,
+    rule_when: Vec<u32>,
+    /// Per rule: `(conclusion, is_add, value node)` for each effect.
+    effects: Vec<Vec<(u32, bool, u32)>>,
+    n_memo: usize,
+    /// Steps outside quantifier bodies.
+    base_steps: u64,
+    quants: Vec<QuantBound>,
+    /// False when a quantifier runs over anything but a list fact: the bound cannot be
+    /// worked out cheaply, so the reference evaluator is always used.
+    eligible: bool,
+}
+
+/// What lowering knows about a node.
+#[derive(Copy, Clone, Default)]
+struct Info {
+    /// Reads a bound list item.
+    local: bool,
+    /// Reads a conclusion.
+    conclusion: bool,
+    /// Worth keeping (not a leaf).
+    composite: bool,
+}
+
+struct Lower {
+    p: FastProgram,
+    info: Vec<Info>,
+    uses: Vec<u32>,
+    interned: HashMap<String, u32>,
+}
+
+impl FastProgram {
+    pub(crate) fn build(prog: &Program) -> FastProgram {
+        let mut l = Lower {
+            p: FastProgram {
+                eligible: true,
+                ..FastProgram::default()
+            },
+            info: Vec::new(),
+            uses: Vec::new(),
+            interned: HashMap::new(),
+        };
+        let mut base: u64 = 0;
+        let mut quants = Vec::new();
+        for r in &prog.rules {
+            let w = l.lower(&r.when);
+            l.used(w);
+            l.p.rule_when.push(w);
+            let mut eff = Vec::new();
+            let mut exprs: Vec<&Ex> = vec![&r.when];
+            for e in &r.effects {
+                let (c, add, x) = match e {
+                    Effect::Conclude { conclusion, value } => (*conclusion, false, value),
+                    Effect::Add { conclusion, value } => (*conclusion, true, value),
+                };
+                let id = l.lower(x);
+                l.used(id);
+                eff.push((c, add, id));
+                exprs.push(x);
+            }
+            // Obligations' due times are worked out by the shared decision code, which counts
+            // its steps against the same budget.
+            for o in &r.obligations {
+                match &o.from {
+                    Some(f) => exprs.push(f),
+                    None => base = base.saturating_add(1),
+                }
+                if let Deadline::By(b) = &o.deadline {
+                    exprs.push(b);
+                }
+            }
+            for x in exprs {
+                match steps_of(x, &mut quants) {
+                    Some(n) => base = base.saturating_add(n),
+                    None => l.p.eligible = false,
+                }
+            }
+            l.p.effects.push(eff);
+        }
+        let mut n_memo = 0usize;
+        let mut memo = vec![NONE; l.p.nodes.len()];
+        for (i, m) in memo.iter_mut().enumerate() {
+            let info = l.info.get(i).copied().unwrap_or_default();
+            let uses = l.uses.get(i).copied().unwrap_or(0);
+            if uses >= 2 && info.composite && !info.local && !info.conclusion {
+                *m = u32::try_from(n_memo).unwrap_or(NONE);
+                n_memo += 1;
+            }
+        }
+        l.p.memo = memo;
+        l.p.n_memo = n_memo;
+        l.p.base_steps = base;
+        l.p.quants = quants;
+        l.p
+    }
+
+    /// An upper bound on the reference evaluator's steps for these facts (rules, settling
+    /// and due times; not explanations).
+    fn step_bound(&self, facts: &Facts) -> u64 {
+        let mut n = self.base_steps;
+        for q in &self.quants {
+            n = n.saturating_add(q.bound(facts));
+        }
+        n
+    }
+
+    /// Whether the fast path may run for these facts within this budget.
+    pub(crate) fn usable(&self, facts: &Facts, opts: &EvalOptions) -> bool {
+        if !self.eligible {
+            return false;
+        }
+        let mut bound = self.step_bound(facts);
+        if opts.explain {
+            // The explanation evaluates every rule's conditions once more.
+            bound = bound.saturating_mul(2);
+        }
+        bound <= opts.max_steps
+    }
+}
+
+impl QuantBound {
+    fn bound(&self, facts: &Facts) -> u64 {
+        let len = match facts.slots.get(self.slot as usize) {
+            Some(Value::List(items)) => items.len() as u64,
+            _ => 0,
+        };
+        let mut per = self.per_item;
+        for q in &self.nested {
+            per = per.saturating_add(q.bound(facts));
+        }
+        len.saturating_mul(per)
+    }
+}
+
+/// Nodes of an expression the reference evaluator may visit, with each quantifier's body
+/// listed separately (its count depends on the case). None when a quantifier's list is not a
+/// plain list fact.
+fn steps_of(e: &Ex, quants: &mut Vec<QuantBound>) -> Option<u64> {
+    let mut n: u64 = 0;
+    let mut stack = vec![e];
+    while let Some(e) = stack.pop() {
+        n = n.saturating_add(1);
+        match e {
+            Ex::Quant {
+                list, filter, body, ..
+            } => {
+                let Ex::Fact(slot) = **list else {
+                    return None;
+                };
+                n = n.saturating_add(1);
+                let mut nested = Vec::new();
+                let mut per_item = 0u64;
+                for x in [filter, body].into_iter().flatten() {
+                    per_item = per_item.saturating_add(steps_of(x, &mut nested)?);
+                }
+                quants.push(QuantBound {
+                    slot,
+                    per_item,
+                    nested,
+                });
+            }
+            Ex::Field(x, _)
+            | Ex::Not(x)
+            | Ex::Neg(x)
+            | Ex::IsKnown(x)
+            | Ex::IsEmpty(x)
+            | Ex::Len(x)
+            | Ex::Intersects(_, x)
+            | Ex::Subset(_, x)
+            | Ex::InValues(x, _) => stack.push(x),
+            Ex::And(v) | Ex::Or(v) | Ex::Call(_, v) => stack.extend(v.iter()),
+            Ex::Cmp(_, a, b) | Ex::Arith(_, a, b) | Ex::InSet(a, b) => {
+                stack.push(a);
+                stack.push(b);
+            }
+            Ex::If(a, b, c) => {
+                stack.push(a);
+                stack.push(b);
+                stack.push(c);
+            }
+            Ex::Const(_)
+            | Ex::Fact(_)
+            | Ex::Param(_)
+            | Ex::Conclusion(_)
+            | Ex::AsOf
+            | Ex::Local(_) => {}
+        }
+    }
+    Some(n)
+}
+
+impl Lower {
+    fn used(&mut self, id: u32) {
+        if let Some(u) = self.uses.get_mut(id as usize) {
+            *u += 1;
+        }
+    }
+
+    /// Adds a node, or finds the identical one already added.
+    fn intern(&mut self, key: String, node: N, info: Info) -> u32 {
+        if let Some(&id) = self.interned.get(&key) {
+            return id;
+        }
+        let id = u32::try_from(self.p.nodes.len()).unwrap_or(NONE);
+        self.p.nodes.push(node);
+        self.info.push(info);
+        self.uses.push(0);
+        self.interned.insert(key, id);
+        id
+    }
+
+    fn child(&mut self, e: &Ex, info: &mut Info) -> u32 {
+        let id = self.lower(e);
+        self.used(id);
+        if let Some(ci) = self.info.get(id as usize) {
+            info.local |= ci.local;
+            info.conclusion |= ci.conclusion;
+        }
+        id
+    }
+
+    fn range(&mut self, items: &[Ex], info: &mut Info) -> (u32, u32) {
+        let ids: Vec<u32> = items.iter().map(|x| self.child(x, info)).collect();
+        let start = u32::try_from(self.p.kids.len()).unwrap_or(NONE);
+        self.p.kids.extend_from_slice(&ids);
+        (start, u32::try_from(ids.len()).unwrap_or(0))
+    }
+
+    fn lower(&mut self, e: &Ex) -> u32 {
+        let mut info = Info {
+            composite: true,
+            ..Info::default()
+        };
+        let (key, node) = match e {
+            Ex::Const(v) => {
+                info.composite = false;
+                let i = u32::try_from(self.p.consts.len()).unwrap_or(NONE);
+                // Constants are never shared by key (a `Value` has no canonical text here);
+                // each is its own node, which costs nothing to evaluate.
+                self.p.consts.push(v.clone());
+                (format!("const#{i}"), N::Const(i))
+            }
+            Ex::Fact(s) => {
+                info.composite = false;
+                (format!("fact {s}"), N::Fact(*s))
+            }
+            Ex::Param(i) => {
+                info.composite = false;
+                (format!("param {i}"), N::Param(*i))
+            }
+            Ex::Conclusion(c) => {
+                info.composite = false;
+                info.conclusion = true;
+                (format!("conc {c}"), N::Conclusion(*c))
+            }
+            Ex::AsOf => {
+                info.composite = false;
+                ("as_of".to_string(), N::AsOf)
+            }
+            Ex::Local(i) => {
+                info.composite = false;
+                info.local = true;
+                (format!("local {i}"), N::Local(*i))
+            }
+            Ex::Field(x, f) => {
+                let x = self.child(x, &mut info);
+                (format!("field {x} {f}"), N::Field(x, *f))
+            }
+            Ex::Not(x) => {
+                let x = self.child(x, &mut info);
+                (format!("not {x}"), N::Not(x))
+            }
+            Ex::Neg(x) => {
+                let x = self.child(x, &mut info);
+                (format!("neg {x}"), N::Neg(x))
+            }
+            Ex::And(items) | Ex::Or(items) => {
+                let (s, n) = self.range(items, &mut info);
+                let ids = self.ids(s, n);
+                if matches!(e, Ex::And(_)) {
+                    (format!("and {ids:?}"), N::And(s, n))
+                } else {
+                    (format!("or {ids:?}"), N::Or(s, n))
+                }
+            }
+            Ex::Cmp(op, a, b) => {
+                let a = self.child(a, &mut info);
+                let b = self.child(b, &mut info);
+                (format!("cmp {op:?} {a} {b}"), N::Cmp(*op, a, b))
+            }
+            Ex::Arith(op, a, b) => {
+                let a = self.child(a, &mut info);
+                let b = self.child(b, &mut info);
+                (format!("arith {op:?} {a} {b}"), N::Arith(*op, a, b))
+            }
+            Ex::InSet(a, b) => {
+                let a = self.child(a, &mut info);
+                let b = self.child(b, &mut info);
+                (format!("inset {a} {b}"), N::InSet(a, b))
+            }
+            Ex::InValues(x, vals) => {
+                let x = self.child(x, &mut info);
+                let s = u32::try_from(self.p.consts.len()).unwrap_or(NONE);
+                self.p.consts.extend(vals.iter().cloned());
+                let n = u32::try_from(vals.len()).unwrap_or(0);
+                (format!("invalues#{s} {x}"), N::InValues(x, s, n))
+            }
+            Ex::Intersects(m, x) | Ex::Subset(m, x) => {
+                let x = self.child(x, &mut info);
+                let mi = u32::try_from(self.p.masks.len()).unwrap_or(NONE);
+                self.p.masks.push(*m);
+                if matches!(e, Ex::Intersects(..)) {
+                    (format!("intersects {m} {x}"), N::Intersects(mi, x))
+                } else {
+                    (format!("subset {m} {x}"), N::Subset(mi, x))
+                }
+            }
+            Ex::IsKnown(x) => {
+                let x = self.child(x, &mut info);
+                (format!("known {x}"), N::IsKnown(x))
+            }
+            Ex::IsEmpty(x) => {
+                let x = self.child(x, &mut info);
+                (format!("empty {x}"), N::IsEmpty(x))
+            }
+            Ex::If(c, t, f) => {
+                let c = self.child(c, &mut info);
+                let t = self.child(t, &mut info);
+                let f = self.child(f, &mut info);
+                (format!("if {c} {t} {f}"), N::If(c, t, f))
+            }
+            Ex::Call(b, args) => {
+                let (s, n) = self.range(args, &mut info);
+                let ids = self.ids(s, n);
+                (format!("call {b:?} {ids:?}"), N::Call(*b, s, n))
+            }
+            Ex::Len(x) => {
+                let x = self.child(x, &mut info);
+                (format!("len {x}"), N::Len(x))
+            }
+            Ex::Quant {
+                agg,
+                list,
+                filter,
+                body,
+            } => {
+                let source = match **list {
+                    Ex::Fact(s) => s,
+                    _ => NONE,
+                };
+                let list = self.child(list, &mut info);
+                let filter = match filter {
+                    Some(f) => self.child(f, &mut info),
+                    None => NONE,
+                };
+                let body = match body {
+                    Some(b) => self.child(b, &mut info),
+                    None => NONE,
+                };
+                // The quantifier binds a new local: what its body reads through `Local` is
+                // the item, not an outer value, so the quantifier itself may still read an
+                // outer local (nested quantifiers). Keep it out of the memo to be safe.
+                info.local = true;
+                (
+                    format!("quant {agg:?} {list} {filter} {body}"),
+                    N::Quant {
+                        agg: *agg,
+                        list,
+                        source,
+                        filter,
+                        body,
+                    },
+                )
+            }
+        };
+        self.intern(key, node, info)
+    }
+
+    fn ids(&self, start: u32, n: u32) -> Vec<u32> {
+        self.p
+            .kids
+            .get(start as usize..(start as usize + n as usize))
+            .map(<[u32]>::to_vec)
+            .unwrap_or_default()
+    }
+}
+
+/// The fast path stopped: the case goes to the reference evaluator.
+pub(crate) struct Bail;
+
+impl Evaluator<'_> {
+    /// Runs the program on the fast path. `Err(Bail)` when the case needs the reference
+    /// evaluator (something ended undecided or in conflict); the evaluator must then be
+    /// discarded.
+    pub(crate) fn run_fast(&mut self, fp: &FastProgram) -> Result<(), Bail> {
+        self.memo.clear();
+        self.memo.resize(fp.n_memo, None);
+        for step in &self.prog.steps {
+            match *step {
+                Step::Rule(r) => self.fast_rule(fp, r as usize)?,
+                Step::Settle(c) => self.fast_settle(fp, c as usize)?,
+            }
+        }
+        Ok(())
+    }
+
+    fn fast_rule(&mut self, fp: &FastProgram, ri: usize) -> Result<(), Bail> {
+        let Some(r) = self.prog.rules.get(ri) else {
+            return Ok(());
+        };
+        let (from, until) = r.effective;
+        let state = if from.is_some_and(|f| self.as_of < f) || until.is_some_and(|u| self.as_of > u)
+        {
+            RuleState::NotInForce
+        } else if r.sections.iter().any(|&s| {
+            !self
+                .facts
+                .sections
+                .get(s as usize)
+                .copied()
+                .unwrap_or(false)
+        }) {
+            RuleState::NotApplicable
+        } else {
+            self.open = 0;
+            self.absent_read = false;
+            let when = fp.rule_when.get(ri).copied().unwrap_or(NONE);
+            let own = self.fb(fp, when)?;
+            let missing = self.open > 0;
+            if let Some(c) = self.rule_cond.get_mut(ri) {
+                *c = own;
+            }
+            let mut overridden = false;
+            for &xi in &r.overridden_by {
+                match self.rule_state.get(xi as usize) {
+                    Some(RuleState::Fired | RuleState::Overridden) => overridden = true,
+                    Some(RuleState::Undecided) => return Err(Bail),
+                    _ => {}
+                }
+            }
+            match own {
+                Some(false) => RuleState::NotFired,
+                None if !missing && self.absent_read => RuleState::NotApplicable,
+                _ if overridden => RuleState::Overridden,
+                Some(true) => RuleState::Fired,
+                None => return Err(Bail),
+            }
+        };
+        if let Some(s) = self.rule_state.get_mut(ri) {
+            *s = state;
+        }
+        Ok(())
+    }
+
+    fn fast_settle(&mut self, fp: &FastProgram, ci: usize) -> Result<(), Bail> {
+        let Some(c) = self.prog.conclusions.get(ci) else {
+            return Ok(());
+        };
+        let value = if c.collect {
+            let mut bits = 0u128;
+            for &w in &c.writers {
+                match self.rule_state.get(w as usize) {
+                    Some(RuleState::Fired) => {}
+                    Some(RuleState::Undecided) => return Err(Bail),
+                    _ => continue,
+                }
+                for &(target, add, x) in fp.effects.get(w as usize).map_or(&[][..], |v| v) {
+                    if !add || target as usize != ci {
+                        continue;
+                    }
+                    match self.fx(fp, x)? {
+                        Value::Enum(b) => bits |= 1u128 << (b % 128),
+                        _ => return Err(Bail),
+                    }
+                }
+            }
+            Value::Set {
+                bits,
+                complete: true,
+            }
+        } else {
+            // Every fired writer's value is worked out, in order, as the reference
+            // evaluator does (params used and notes must match).
+            let mut top: Option<i64> = None;
+            let mut first = Value::Unknown;
+            let mut winners_definite = true;
+            let mut disagree = false;
+            let mut winners: Vec<Value> = std::mem::take(&mut self.fast_winners);
+            winners.clear();
+            for &w in &c.writers {
+                match self.rule_state.get(w as usize) {
+                    Some(RuleState::Fired) => {}
+                    Some(RuleState::Undecided) => return Err(Bail),
+                    _ => continue,
+                }
+                let prio = self.prog.rules.get(w as usize).map_or(0, |r| r.priority);
+                for &(target, add, x) in fp.effects.get(w as usize).map_or(&[][..], |v| v) {
+                    if add || target as usize != ci {
+                        continue;
+                    }
+                    let v = self.fx(fp, x)?;
+                    match top {
+                        Some(t) if prio < t => {}
+                        Some(t) if prio == t => winners.push(v),
+                        _ => {
+                            top = Some(prio);
+                            winners.clear();
+                            winners.push(v);
+                        }
+                    }
+                }
+            }
+            if top.is_some() {
+                first = winners.first().cloned().unwrap_or(Value::Unknown);
+                for w in &winners {
+                    if !definite(w) {
+                        winners_definite = false;
+                    } else if *w != first && definite(&first) {
+                        disagree = true;
+                    }
+                }
+            }
+            self.fast_winners = winners;
+            match top {
+                // A conflict, or a winner without a definite value: the reference
+                // evaluator reports it.
+                Some(_) if disagree || !definite(&first) || !winners_definite => return Err(Bail),
+                Some(_) => first,
+                None => c.default.clone().unwrap_or(Value::Unknown),
+            }
+        };
+        if let Some(v) = self.conc.get_mut(ci) {
+            *v = value;
+        }
+        if let Some(u) = self.conc_undecided.get_mut(ci) {
+            *u = false;
+        }
+        Ok(())
+    }
+
+    /// Evaluates a node as [`Evaluator::eval`] evaluates the expression it came from, keeping
+    /// only a count of the unknown facts behind a result that is not definite.
+    fn fx(&mut self, fp: &FastProgram, id: u32) -> Result<Value, Bail> {
+        let slot = fp.memo.get(id as usize).copied().unwrap_or(NONE);
+        if slot != NONE {
+            if let Some(Some((v, open))) = self.memo.get(slot as usize) {
+                if *open {
+                    self.open += 1;
+                }
+                return Ok(v.clone());
+            }
+        }
+        let mark = self.open;
+        let v = self.fx_inner(fp, id)?;
+        if definite(&v) {
+            self.open = mark;
+        }
+        if slot != NONE {
+            let open = self.open > mark;
+            if let Some(m) = self.memo.get_mut(slot as usize) {
+                *m = Some((v.clone(), open));
+            }
+        }
+        Ok(v)
+    }
+
+    /// Evaluates a node whose value is a truth value (or unknown), as [`Evaluator::fx`] does,
+    /// without building a [`Value`] for the connectives and the common leaves.
+    fn fb(&mut self, fp: &FastProgram, id: u32) -> Result<Option<bool>, Bail> {
+        let node = fp.nodes.get(id as usize);
+        let memoized = fp.memo.get(id as usize).is_some_and(|&m| m != NONE);
+        let direct = matches!(
+            node,
+            Some(N::And(..) | N::Or(..) | N::Not(_) | N::Fact(_) | N::IsKnown(_))
+        );
+        if memoized || !direct {
+            return Ok(match self.fx(fp, id)? {
+                Value::Bool(b) => Some(b),
+                _ => None,
+            });
+        }
+        let mark = self.open;
+        let r = self.fb_inner(fp, id)?;
+        if r.is_some() {
+            self.open = mark;
+        }
+        Ok(r)
+    }
+
+    /// The connectives and common leaves of [`Evaluator::fb`], without the memo; the caller
+    /// keeps the count of unknown facts.
+    fn fb_inner(&mut self, fp: &FastProgram, id: u32) -> Result<Option<bool>, Bail> {
+        let node = fp.nodes.get(id as usize);
+        Ok(match node {
+            Some(N::And(s, n)) => {
+                let mut r = Some(true);
+                for &k in Self::fx_kids(fp, *s, *n) {
+                    match self.fb(fp, k)? {
+                        Some(false) => {
+                            r = Some(false);
+                            break;
+                        }
+                        Some(true) => {}
+                        None => r = None,
+                    }
+                }
+                r
+            }
+            Some(N::Or(s, n)) => {
+                let mut r = Some(false);
+                for &k in Self::fx_kids(fp, *s, *n) {
+                    match self.fb(fp, k)? {
+                        Some(true) => {
+                            r = Some(true);
+                            break;
+                        }
+                        Some(false) => {}
+                        None => r = None,
+                    }
+                }
+                r
+            }
+            Some(N::Not(x)) => self.fb(fp, *x)?.map(|b| !b),
+            Some(N::Fact(s)) => match self.facts.slots.get(*s as usize) {
+                Some(Value::Bool(b)) => Some(*b),
+                Some(Value::Unknown) | None => {
+                    self.open += 1;
+                    None
+                }
+                Some(_) => None,
+            },
+            Some(N::IsKnown(x)) => match fp.nodes.get(*x as usize) {
+                // Whether a fact is known is itself known (no unknown read is kept).
+                Some(N::Fact(s)) => Some(
+                    self.facts
+                        .slots
+                        .get(*s as usize)
+                        .is_some_and(Value::is_known),
+                ),
+                _ => match self.fx(fp, *x)? {
+                    Value::Unknown => Some(false),
+                    Value::Set {
+                        complete: false, ..
+                    } => None,
+                    _ => Some(true),
+                },
+            },
+            _ => None,
+        })
+    }
+
+    fn fx_kids(fp: &FastProgram, start: u32, n: u32) -> &[u32] {
+        fp.kids
+            .get(start as usize..(start as usize).saturating_add(n as usize))
+            .unwrap_or(&[])
+    }
+
+    fn fx_inner(&mut self, fp: &FastProgram, id: u32) -> Result<Value, Bail> {
+        let Some(node) = fp.nodes.get(id as usize) else {
+            return Err(Bail);
+        };
+        Ok(match *node {
+            N::Const(i) => fp.consts.get(i as usize).cloned().unwrap_or_default(),
+            N::Fact(s) => {
+                let v = self
+                    .facts
+                    .slots
+                    .get(s as usize)
+                    .cloned()
+                    .unwrap_or_default();
+                if !v.is_known() {
+                    self.open += 1;
+                }
+                v
+            }
+            N::Param(i) => {
+                if let Some(u) = self.params_used.get_mut(i as usize) {
+                    *u = true;
+                }
+                self.prog
+                    .params
+                    .get(i as usize)
+                    .map(|p| p.value.clone())
+                    .unwrap_or_default()
+            }
+            N::Conclusion(c) => {
+                let ci = c as usize;
+                if self.conc_undecided.get(ci).copied().unwrap_or(false) {
+                    return Err(Bail);
+                }
+                let v = self.conc.get(ci).cloned().unwrap_or_default();
+                if !v.is_known() {
+                    self.absent_read = true;
+                }
+                v
+            }
+            N::AsOf => Value::Date(self.as_of),
+            N::Local(i) => self
+                .locals
+                .get(i as usize)
+                .map(|l| l.0.clone())
+                .unwrap_or_default(),
+            N::Field(x, i) => {
+                let origin = match fp.nodes.get(x as usize) {
+                    Some(N::Local(l)) => self.locals.get(*l as usize).and_then(|l| l.1),
+                    _ => None,
+                };
+                match self.fx(fp, x)? {
+                    Value::Record(fields) => {
+                        let v = fields.get(i as usize).cloned().unwrap_or_default();
+                        if !v.is_known() && origin.is_some() {
+                            self.open += 1;
+                        }
+                        v
+                    }
+                    _ => Value::Unknown,
+                }
+            }
+            N::Not(x) => match self.fx(fp, x)? {
+                Value::Bool(b) => Value::Bool(!b),
+                _ => Value::Unknown,
+            },
+            N::Neg(x) => match self.fx(fp, x)? {
+                Value::Int(i) => i.checked_neg().map_or(Value::Unknown, Value::Int),
+                Value::Decimal(i) => i.checked_neg().map_or(Value::Unknown, Value::Decimal),
+                _ => Value::Unknown,
+            },
+            N::And(s, n) => {
+                let mut unknown = false;
+                for &k in Self::fx_kids(fp, s, n) {
+                    match self.fx(fp, k)? {
+                        Value::Bool(false) => return Ok(Value::Bool(false)),
+                        Value::Bool(true) => {}
+                        _ => unknown = true,
+                    }
+                }
+                if unknown {
+                    Value::Unknown
+                } else {
+                    Value::Bool(true)
+                }
+            }
+            N::Or(s, n) => {
+                let mut unknown = false;
+                for &k in Self::fx_kids(fp, s, n) {
+                    match self.fx(fp, k)? {
+                        Value::Bool(true) => return Ok(Value::Bool(true)),
+                        Value::Bool(false) => {}
+                        _ => unknown = true,
+                    }
+                }
+                if unknown {
+                    Value::Unknown
+                } else {
+                    Value::Bool(false)
+                }
+            }
+            N::Cmp(op, a, b) => {
+                let a = self.fx(fp, a)?;
+                let b = self.fx(fp, b)?;
+                compare(op, &a, &b)
+            }
+            N::Arith(op, a, b) => {
+                let a = self.fx(fp, a)?;
+                let b = self.fx(fp, b)?;
+                self.arith(op, a, b)
+            }
+            N::InSet(x, s) => {
+                let x = self.fx(fp, x)?;
+                let s = self.fx(fp, s)?;
+                match (x, s) {
+                    (Value::Enum(b), Value::Set { bits, complete }) => {
+                        let hit = bits & (1u128 << (b % 128)) != 0;
+                        if hit || complete {
+                            Value::Bool(hit)
+                        } else {
+                            Value::Unknown
+                        }
+                    }
+                    _ => Value::Unknown,
+                }
+            }
+            N::InValues(x, s, n) => {
+                let x = self.fx(fp, x)?;
+                if !x.is_known() {
+                    Value::Unknown
+                } else {
+                    let vals = fp
+                        .consts
+                        .get(s as usize..(s as usize).saturating_add(n as usize))
+                        .unwrap_or(&[]);
+                    Value::Bool(
+                        vals.iter()
+                            .any(|v| compare(Cmp::Eq, &x, v) == Value::Bool(true)),
+                    )
+                }
+            }
+            N::Intersects(m, s) => {
+                let want = fp.masks.get(m as usize).copied().unwrap_or(0);
+                match self.fx(fp, s)? {
+                    Value::Set { bits, complete } => {
+                        let hit = bits & want != 0;
+                        if hit || complete {
+                            Value::Bool(hit)
+                        } else {
+                            Value::Unknown
+                        }
+                    }
+                    _ => Value::Unknown,
+                }
+            }
+            N::Subset(m, s) => {
+                let want = fp.masks.get(m as usize).copied().unwrap_or(0);
+                match self.fx(fp, s)? {
+                    Value::Set { bits, complete } => {
+                        let all = bits & want == want;
+                        if all || complete {
+                            Value::Bool(all)
+                        } else {
+                            Value::Unknown
+                        }
+                    }
+                    _ => Value::Unknown,
+                }
+            }
+            N::IsKnown(x) => match self.fx(fp, x)? {
+                Value::Unknown => Value::Bool(false),
+                Value::Set {
+                    complete: false, ..
+                } => Value::Unknown,
+                _ => Value::Bool(true),
+            },
+            N::IsEmpty(x) => match self.fx(fp, x)? {
+                Value::Set { bits, complete } => {
+                    if bits != 0 {
+                        Value::Bool(false)
+                    } else if complete {
+                        Value::Bool(true)
+                    } else {
+                        Value::Unknown
+                    }
+                }
+                Value::List(l) => Value::Bool(l.is_empty()),
+                _ => Value::Unknown,
+            },
+            N::If(c, t, f) => match self.fx(fp, c)? {
+                Value::Bool(true) => self.fx(fp, t)?,
+                Value::Bool(false) => self.fx(fp, f)?,
+                _ => {
+                    let a = self.fx(fp, t)?;
+                    let b = self.fx(fp, f)?;
+                    if definite(&a) && a == b {
+                        a
+                    } else {
+                        Value::Unknown
+                    }
+                }
+            },
+            N::Call(b, s, n) => {
+                let mut vals = [Value::Unknown, Value::Unknown];
+                for (slot, &k) in vals.iter_mut().zip(Self::fx_kids(fp, s, n)) {
+                    *slot = self.fx(fp, k)?;
+                }
+                self.apply(b, vals)
+            }
+            N::Len(x) => match self.fx(fp, x)? {
+                Value::List(l) => Value::Int(l.len() as i64),
+                Value::Set {
+                    bits,
+                    complete: true,
+                } => Value::Int(i64::from(bits.count_ones())),
+                _ => Value::Unknown,
+            },
+            N::Quant {
+                agg,
+                list,
+                source,
+                filter,
+                body,
+            } => self.fast_quant(fp, agg, list, source, filter, body)?,
+        })
+    }
+
+    fn fast_quant(
+        &mut self,
+        fp: &FastProgram,
+        agg: Agg,
+        list: u32,
+        source: u32,
+        filter: u32,
+        body: u32,
+    ) -> Result<Value, Bail> {
+        let Value::List(items) = self.fx(fp, list)? else {
+            return Ok(Value::Unknown);
+        };
+        let source = (source != NONE).then_some(source);
+        let mut unknown = false;
+        let mut count = 0i64;
+        let mut acc: Option<Value> = None;
+        for (idx, item) in items.iter().enumerate() {
+            let origin = source.map(|s| (s, u32::try_from(idx).unwrap_or(NO_ITEM - 1)));
+            self.locals.push((Value::Record(item.clone()), origin));
+            let r = self.fast_quant_item(fp, filter, body);
+            self.locals.pop();
+            let (f, b) = r?;
+            match f {
+                Some(false) => continue,
+                None => {
+                    unknown = true;
+                    continue;
+                }
+                Some(true) => {}
+            }
+            match agg {
+                Agg::Any => match b {
+                    Value::Bool(true) => return Ok(Value::Bool(true)),
+                    Value::Bool(false) => {}
+                    _ => unknown = true,
+                },
+                Agg::All => match b {
+                    Value::Bool(false) => return Ok(Value::Bool(false)),
+                    Value::Bool(true) => {}
+                    _ => unknown = true,
+                },
+                Agg::Count => match b {
+                    Value::Bool(true) => count += 1,
+                    Value::Bool(false) => {}
+                    _ => unknown = true,
+                },
+                Agg::Sum | Agg::Min | Agg::Max => {
+                    if !b.is_known() {
+                        unknown = true;
+                        continue;
+                    }
+                    acc = Some(match acc {
+                        None => b,
+                        Some(a) => self.fold(agg, a, b),
+                    });
+                }
+            }
+        }
+        if unknown {
+            return Ok(Value::Unknown);
+        }
+        Ok(match agg {
+            Agg::Any => Value::Bool(false),
+            Agg::All => Value::Bool(true),
+            Agg::Count => Value::Int(count),
+            Agg::Sum => acc.unwrap_or(Value::Int(0)),
+            Agg::Min | Agg::Max => acc.unwrap_or(Value::Unknown),
+        })
+    }
+
+    fn fast_quant_item(
+        &mut self,
+        fp: &FastProgram,
+        filter: u32,
+        body: u32,
+    ) -> Result<(Option<bool>, Value), Bail> {
+        let f = if filter == NONE {
+            Some(true)
+        } else {
+            match self.fx(fp, filter)? {
+                Value::Bool(b) => Some(b),
+                _ => None,
+            }
+        };
+        if f != Some(true) {
+            return Ok((f, Value::Unknown));
+        }
+        let b = if body == NONE {
+            Value::Bool(true)
+        } else {
+            self.fx(fp, body)?
+        };
+        Ok((f, b))
+    }
+}
