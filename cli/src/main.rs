@@ -129,6 +129,10 @@ enum Cmd {
         /// In jsonl mode: write an error record and go on (skip), or stop at the first bad line
         #[arg(long, value_enum, default_value = "skip")]
         on_error: OnError,
+        /// In jsonl mode: evaluate on N threads (0: one per core); the output is the same, in
+        /// input order / 批量模式下的并行线程数（0 表示每个核一个），输出与单线程相同
+        #[arg(long, value_name = "N", default_value_t = 1)]
+        jobs: usize,
         #[command(flatten)]
         limits: Limits,
     },
@@ -206,6 +210,7 @@ fn run(cli: Cli) -> ExitCode {
             reveal_sensitive,
             lenient,
             on_error,
+            jobs,
             limits,
         } => {
             let lang = p.lang;
@@ -220,6 +225,7 @@ fn run(cli: Cli) -> ExitCode {
                     reveal_sensitive,
                     lenient,
                     on_error,
+                    jobs,
                     &limits,
                 ),
             )
@@ -387,6 +393,7 @@ fn eval(
     reveal_sensitive: bool,
     lenient: bool,
     on_error: OnError,
+    jobs: usize,
     limits: &Limits,
 ) -> Result<ExitCode, Fail> {
     let policy = load_policy(p)?;
@@ -426,8 +433,13 @@ fn eval(
     };
     let mut out = std::io::BufWriter::new(std::io::stdout().lock());
     if format == Format::Jsonl {
+        let jobs = if jobs == 0 {
+            std::thread::available_parallelism().map_or(1, std::num::NonZeroUsize::get)
+        } else {
+            jobs
+        };
         let code = batch(
-            &policy, input, &mut out, as_of, as_of_note, &opts, &fopts, on_error,
+            &policy, input, &mut out, as_of, as_of_note, &opts, &fopts, on_error, jobs,
         )?;
         out.flush()?;
         return Ok(code);
@@ -547,7 +559,20 @@ fn read_line_bounded(
 
 use std::io::Read;
 
-/// JSON Lines: exactly one output line per input line, a decision or an error record.
+/// A line of a batch as read: its bytes (at most the limit) and its full length.
+struct Line {
+    bytes: Vec<u8>,
+    len: usize,
+}
+
+/// Lines are evaluated in chunks of at most this many lines …
+const CHUNK_LINES: usize = 512;
+/// … and this many bytes, so memory stays flat whatever the input.
+const CHUNK_BYTES: usize = 16 << 20;
+
+/// JSON Lines: exactly one output line per input line, a decision or an error record. With
+/// `jobs > 1` a chunk of lines is split between threads and written back in input order, so
+/// the output is the same bytes as with one thread.
 #[allow(clippy::too_many_arguments)]
 fn batch(
     policy: &Policy,
@@ -558,63 +583,72 @@ fn batch(
     opts: &EvalOptions,
     fopts: &FactsOptions,
     on_error: OnError,
+    jobs: usize,
 ) -> Result<ExitCode, Fail> {
     use std::io::IsTerminal;
     let progress = std::io::stderr().is_terminal();
+    let jobs = jobs.max(1);
+    let chunk_lines = if jobs == 1 { 1 } else { CHUNK_LINES * jobs };
     let mut errors = 0usize;
     let mut n = 0usize;
-    let mut line = Vec::new();
-    while let Some(len) = read_line_bounded(&mut *input, &mut line, fopts.max_bytes)? {
-        n += 1;
-        let record = if len > fopts.max_bytes {
-            Err(serde_json::json!({
-                "code": "F0111",
-                "message": format!("the line is {len} bytes, more than the limit of {} (--max-facts-bytes)", fopts.max_bytes),
-                "message_zh": format!("该行有 {len} 字节，超过上限 {}（--max-facts-bytes）", fopts.max_bytes),
-            }))
+    let mut lines: Vec<Line> = Vec::new();
+    let mut results: Vec<Result<String, serde_json::Value>> = Vec::new();
+    let mut spare: Vec<Vec<u8>> = Vec::new();
+    'chunks: loop {
+        // Read a chunk.
+        let mut bytes = 0usize;
+        while lines.len() < chunk_lines && bytes < CHUNK_BYTES {
+            let mut buf = spare.pop().unwrap_or_default();
+            match read_line_bounded(&mut *input, &mut buf, fopts.max_bytes)? {
+                Some(len) => {
+                    bytes = bytes.saturating_add(buf.len());
+                    lines.push(Line { bytes: buf, len });
+                }
+                None => break,
+            }
+        }
+        if lines.is_empty() {
+            break;
+        }
+        // Evaluate it.
+        results.clear();
+        let one = |l: &Line| line_record(policy, l, as_of, as_of_note.as_deref(), opts, fopts);
+        if jobs == 1 || lines.len() < 2 {
+            results.extend(lines.iter().map(one));
         } else {
-            match std::str::from_utf8(&line) {
-                Err(e) => {
-                    let at = e.valid_up_to();
-                    Err(serde_json::json!({
-                        "code": "F0109",
-                        "message": format!("the line is not UTF-8: invalid byte at offset {at}"),
-                        "message_zh": format!("该行不是 UTF-8 文本：第 {at} 字节（从 0 起算）无效"),
-                        "byte": at,
-                    }))
-                }
-                Ok(text) if text.trim().is_empty() => Err(
-                    serde_json::json!({"code": "F0110", "message": "empty line", "message_zh": "空行"}),
-                ),
-                Ok(text) => match policy.evaluate_text(text, as_of, opts, fopts) {
-                    Ok(mut d) => {
-                        if let Some(note) = &as_of_note {
-                            d.notes.push(note.clone());
-                        }
-                        Ok(d.to_json())
+            let per = lines.len().div_ceil(jobs);
+            let parts: Vec<Vec<Result<String, serde_json::Value>>> = std::thread::scope(|s| {
+                let handles: Vec<_> = lines
+                    .chunks(per)
+                    .map(|part| s.spawn(move || part.iter().map(one).collect::<Vec<_>>()))
+                    .collect();
+                handles
+                    .into_iter()
+                    .map(|h| h.join().unwrap_or_else(|p| std::panic::resume_unwind(p)))
+                    .collect()
+            });
+            for p in parts {
+                results.extend(p);
+            }
+        }
+        // Write it, in order.
+        for r in results.drain(..) {
+            n += 1;
+            match r {
+                Ok(s) => writeln!(out, "{s}")?,
+                Err(err) => {
+                    errors += 1;
+                    writeln!(out, "{}", serde_json::json!({"line": n, "error": err}))?;
+                    if on_error == OnError::Stop {
+                        break 'chunks;
                     }
-                    Err(humiao_core::EvaluateError::Facts(errs)) => Err(facts_record(errs)),
-                    Err(humiao_core::EvaluateError::Eval(e)) => Err(serde_json::json!({
-                        "code": "E0901",
-                        "message": format!("{e} (--max-steps)"),
-                        "message_zh": format!("{}（--max-steps）", e.message_zh()),
-                    })),
-                },
-            }
-        };
-        match record {
-            Ok(s) => writeln!(out, "{s}")?,
-            Err(err) => {
-                errors += 1;
-                writeln!(out, "{}", serde_json::json!({"line": n, "error": err}))?;
-                if on_error == OnError::Stop {
-                    break;
                 }
             }
+            if progress && n.is_multiple_of(10_000) {
+                eprint!("\r{n} cases / 件");
+            }
         }
-        if progress && n.is_multiple_of(10_000) {
-            eprint!("\r{n} cases / 件");
-        }
+        spare.extend(lines.drain(..).map(|l| l.bytes));
     }
     if progress && n >= 10_000 {
         eprintln!("\r{n} cases / 件");
@@ -624,6 +658,53 @@ fn batch(
     } else {
         ExitCode::SUCCESS
     })
+}
+
+/// The output of one line of a batch: a decision's JSON, or the error record's `error`.
+fn line_record(
+    policy: &Policy,
+    line: &Line,
+    as_of: Date,
+    as_of_note: Option<&str>,
+    opts: &EvalOptions,
+    fopts: &FactsOptions,
+) -> Result<String, serde_json::Value> {
+    let len = line.len;
+    if len > fopts.max_bytes {
+        return Err(serde_json::json!({
+            "code": "F0111",
+            "message": format!("the line is {len} bytes, more than the limit of {} (--max-facts-bytes)", fopts.max_bytes),
+            "message_zh": format!("该行有 {len} 字节，超过上限 {}（--max-facts-bytes）", fopts.max_bytes),
+        }));
+    }
+    match std::str::from_utf8(&line.bytes) {
+        Err(e) => {
+            let at = e.valid_up_to();
+            Err(serde_json::json!({
+                "code": "F0109",
+                "message": format!("the line is not UTF-8: invalid byte at offset {at}"),
+                "message_zh": format!("该行不是 UTF-8 文本：第 {at} 字节（从 0 起算）无效"),
+                "byte": at,
+            }))
+        }
+        Ok(text) if text.trim().is_empty() => {
+            Err(serde_json::json!({"code": "F0110", "message": "empty line", "message_zh": "空行"}))
+        }
+        Ok(text) => match policy.evaluate_text(text, as_of, opts, fopts) {
+            Ok(mut d) => {
+                if let Some(note) = as_of_note {
+                    d.notes.push(note.to_string());
+                }
+                Ok(d.to_json())
+            }
+            Err(humiao_core::EvaluateError::Facts(errs)) => Err(facts_record(errs)),
+            Err(humiao_core::EvaluateError::Eval(e)) => Err(serde_json::json!({
+                "code": "E0901",
+                "message": format!("{e} (--max-steps)"),
+                "message_zh": format!("{}（--max-steps）", e.message_zh()),
+            })),
+        },
+    }
 }
 
 /// The error record of a line whose facts could not be read: every problem with its path. A

@@ -368,3 +368,66 @@ fn broken_input_never_panics() {
         }
     }
 }
+
+/// `eval --format jsonl` on standard input with extra arguments: exit code and stdout.
+fn jsonl_run(input: &[u8], extra: &[&str]) -> (Option<i32>, Vec<u8>) {
+    let mut args = vec![
+        "eval",
+        "rules",
+        "--facts",
+        "-",
+        "--format",
+        "jsonl",
+        "--as-of",
+        "2026-03-01",
+    ];
+    args.extend_from_slice(extra);
+    let mut child = bin()
+        .args(&args)
+        .stdin(Stdio::piped())
+        .stdout(Stdio::piped())
+        .spawn()
+        .unwrap();
+    let mut stdin = child.stdin.take().unwrap();
+    let input = input.to_vec();
+    // Written from a thread: the child's output may fill its pipe before it has read all.
+    let writer = std::thread::spawn(move || {
+        let _ = stdin.write_all(&input);
+    });
+    let out = child.wait_with_output().unwrap();
+    writer.join().unwrap();
+    (out.status.code(), out.stdout)
+}
+
+#[test]
+fn jobs_give_the_same_bytes_in_the_same_order() {
+    // 3,000 lines (more than one chunk per thread), every 97th broken in a different way.
+    let cases = [
+        r#"{"discovered_at":"2026-03-01T10:00:00+08:00","reporter":{"org_type":"school","in_course_of_work":true},"minor":{"age":9,"sex":"female"},"indicators":{"sexual_assault":true}}"#,
+        r#"{"discovered_at":"2026-03-01T10:00:00+08:00","reporter":{"org_type":"individual","in_course_of_work":false},"minor":{"age":15,"sex":"male"},"indicators":{"beating":true,"multiple_injuries":true}}"#,
+        r#"{"discovered_at":"2026-03-01T10:00:00+08:00","minor":{"age":12}}"#,
+    ];
+    let broken = ["not json", r#"{"minor":{"age":"x"}}"#, "", "\u{7f}\u{1}"];
+    let mut input = Vec::new();
+    for i in 0..3000usize {
+        if i % 97 == 5 {
+            input.extend_from_slice(broken[(i / 97) % broken.len()].as_bytes());
+        } else {
+            input.extend_from_slice(cases[i % cases.len()].as_bytes());
+        }
+        input.push(b'\n');
+    }
+    let (code1, one) = jsonl_run(&input, &[]);
+    assert_eq!(code1, Some(3));
+    assert_eq!(one.iter().filter(|&&b| b == b'\n').count(), 3000);
+    for jobs in ["2", "3", "0"] {
+        let (code, many) = jsonl_run(&input, &["--jobs", jobs]);
+        assert_eq!(code, code1, "--jobs {jobs}");
+        assert!(many == one, "--jobs {jobs} changed the output");
+    }
+    // --on-error stop ends at the same line whatever the number of threads.
+    let (_, stop1) = jsonl_run(&input, &["--on-error", "stop"]);
+    let (_, stop3) = jsonl_run(&input, &["--on-error", "stop", "--jobs", "3"]);
+    assert_eq!(stop1.iter().filter(|&&b| b == b'\n').count(), 6);
+    assert!(stop1 == stop3);
+}
