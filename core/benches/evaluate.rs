@@ -270,6 +270,17 @@ fn bench(c: &mut Criterion) {
             }
         })
     });
+    g.bench_function("humiao_evaluate_outcome", |b| {
+        let mut out = humiao_core::Outcome::new();
+        b.iter(|| {
+            for f in &loaded {
+                policy
+                    .evaluate_outcome(black_box(f), as_of, &eopts, &mut out)
+                    .unwrap();
+                black_box(out.conclusion(0));
+            }
+        })
+    });
     g.bench_function("humiao_evaluate_reference", |b| {
         b.iter(|| {
             for f in &loaded {

@@ -94,6 +94,25 @@ pub(crate) struct Evaluator<'p> {
     fast_winners: Vec<Value>,
 }
 
+/// The buffers of an evaluation, kept between cases (see [`crate::policy::Outcome`]).
+#[derive(Debug, Default)]
+pub(crate) struct EvalState {
+    pub(crate) conc: Vec<Value>,
+    pub(crate) conc_undecided: Vec<bool>,
+    conc_missing: Vec<Vec<FactRef>>,
+    pub(crate) rule_state: Vec<RuleState>,
+    rule_missing: Vec<Vec<FactRef>>,
+    rule_cond: Vec<Option<bool>>,
+    locals: Vec<(Value, Option<(u32, u32)>)>,
+    scratch: Vec<FactRef>,
+    params_used: Vec<bool>,
+    notes: Vec<String>,
+    notes_seen: std::collections::HashSet<String>,
+    pub(crate) conflicts: Vec<Conflict>,
+    memo: Vec<Option<(Value, bool)>>,
+    fast_winners: Vec<Value>,
+}
+
 /// An unknown fact an undecided result depended on: a fact slot, or a field of a list item.
 #[derive(Copy, Clone, Debug, PartialEq, Eq, PartialOrd, Ord)]
 pub(crate) struct FactRef {
@@ -159,6 +178,91 @@ impl<'p> Evaluator<'p> {
             memo: Vec::new(),
             fast_winners: Vec::new(),
         }
+    }
+
+    /// An evaluator that takes its buffers from `state` (cleared and sized for the program)
+    /// instead of allocating them; [`Evaluator::stash`] gives them back.
+    pub(crate) fn reuse(
+        prog: &'p Program,
+        schema: &'p Schema,
+        facts: &'p Facts,
+        as_of: Date,
+        max_steps: u64,
+        state: &mut EvalState,
+    ) -> Self {
+        fn fill<T: Clone>(mut v: Vec<T>, n: usize, x: T) -> Vec<T> {
+            v.clear();
+            v.resize(n, x);
+            v
+        }
+        let nc = prog.conclusions.len();
+        let nr = prog.rules.len();
+        let mut conc_missing = std::mem::take(&mut state.conc_missing);
+        conc_missing.iter_mut().for_each(Vec::clear);
+        conc_missing.resize_with(nc, Vec::new);
+        let mut rule_missing = std::mem::take(&mut state.rule_missing);
+        rule_missing.iter_mut().for_each(Vec::clear);
+        rule_missing.resize_with(nr, Vec::new);
+        let mut notes_seen = std::mem::take(&mut state.notes_seen);
+        notes_seen.clear();
+        let mut locals = std::mem::take(&mut state.locals);
+        locals.clear();
+        let mut scratch = std::mem::take(&mut state.scratch);
+        scratch.clear();
+        let mut notes = std::mem::take(&mut state.notes);
+        notes.clear();
+        let mut conflicts = std::mem::take(&mut state.conflicts);
+        conflicts.clear();
+        Evaluator {
+            prog,
+            schema,
+            facts,
+            as_of,
+            conc: fill(std::mem::take(&mut state.conc), nc, Value::Unknown),
+            conc_undecided: fill(std::mem::take(&mut state.conc_undecided), nc, false),
+            conc_missing,
+            rule_state: fill(
+                std::mem::take(&mut state.rule_state),
+                nr,
+                RuleState::NotFired,
+            ),
+            rule_missing,
+            rule_cond: fill(std::mem::take(&mut state.rule_cond), nr, None),
+            locals,
+            scratch,
+            absent_read: false,
+            params_used: fill(
+                std::mem::take(&mut state.params_used),
+                prog.params.len(),
+                false,
+            ),
+            steps: 0,
+            max_steps,
+            notes,
+            notes_seen,
+            conflicts,
+            open: 0,
+            memo: std::mem::take(&mut state.memo),
+            fast_winners: std::mem::take(&mut state.fast_winners),
+        }
+    }
+
+    /// Gives the buffers back to `state`, with the results of the run in them.
+    pub(crate) fn stash(self, state: &mut EvalState) {
+        state.conc = self.conc;
+        state.conc_undecided = self.conc_undecided;
+        state.conc_missing = self.conc_missing;
+        state.rule_state = self.rule_state;
+        state.rule_missing = self.rule_missing;
+        state.rule_cond = self.rule_cond;
+        state.locals = self.locals;
+        state.scratch = self.scratch;
+        state.params_used = self.params_used;
+        state.notes = self.notes;
+        state.notes_seen = self.notes_seen;
+        state.conflicts = self.conflicts;
+        state.memo = self.memo;
+        state.fast_winners = self.fast_winners;
     }
 
     pub(crate) fn run(&mut self) -> Result<(), EvalError> {

@@ -19,5 +19,5 @@ pub use decision::{Decision, Status};
 pub use diag::{render, Diagnostic, Lang, Severity};
 pub use eval::{EvalError, EvalOptions};
 pub use facts::{FactError, Facts, Strictness};
-pub use policy::{EvaluateError, FactsOptions, LoadOptions, Policy, PolicyError, Source};
+pub use policy::{EvaluateError, FactsOptions, LoadOptions, Outcome, Policy, PolicyError, Source};
 pub use testrun::{TestFailure, TestReport, TestResult};

@@ -474,6 +474,61 @@ impl Policy {
         Some(ev.decision(self.reference(), opts))
     }
 
+    /// Evaluates a case to its conclusions and rule states only, into `out`, reusing its
+    /// buffers: no [`Decision`] is built and nothing is allocated once `out` has grown to
+    /// the policy's size. For batch work that reads a few conclusions of many cases; the
+    /// values are those [`Policy::evaluate`] would give (fast path, falling back to the
+    /// reference evaluator).
+    pub fn evaluate_outcome(
+        &self,
+        facts: &Facts,
+        as_of: Date,
+        opts: &EvalOptions,
+        out: &mut Outcome,
+    ) -> Result<(), EvalError> {
+        let fast = self.fast_program();
+        if fast.usable(facts, opts) {
+            let mut ev = Evaluator::reuse(
+                &self.program,
+                &self.schema,
+                facts,
+                as_of,
+                opts.max_steps,
+                &mut out.state,
+            );
+            let done = ev.run_fast(fast).is_ok();
+            ev.stash(&mut out.state);
+            if done {
+                return Ok(());
+            }
+        }
+        let mut ev = Evaluator::reuse(
+            &self.program,
+            &self.schema,
+            facts,
+            as_of,
+            opts.max_steps,
+            &mut out.state,
+        );
+        let r = ev.run();
+        ev.stash(&mut out.state);
+        if r.is_err() {
+            out.state.conc.clear();
+            out.state.rule_state.clear();
+        }
+        r
+    }
+
+    /// The index of a conclusion (`reporting.duty`), for [`Outcome::conclusion`].
+    pub fn conclusion_index(&self, key: &str) -> Option<usize> {
+        self.program.conclusions.iter().position(|c| c.key == key)
+    }
+
+    /// The index of a rule (`reporting.duty_mandatory`), for [`Outcome::fired`].
+    pub fn rule_index(&self, id: &str) -> Option<usize> {
+        self.program.rules.iter().position(|r| r.id == id)
+    }
+
     /// The program lowered for the fast path (built once, on first use).
     pub fn fast_program(&self) -> &crate::eval::FastProgram {
         self.fast
@@ -548,4 +603,48 @@ fn digest(sources: &[Source], params: &[ParamDef]) -> String {
     let out = h.finalize();
     let hex: String = out.iter().map(|b| format!("{b:02x}")).collect();
     format!("sha256:{hex}")
+}
+
+/// The conclusions and rule states of the last case given to [`Policy::evaluate_outcome`],
+/// with the buffers kept for the next case.
+#[derive(Debug, Default)]
+pub struct Outcome {
+    state: crate::eval::EvalState,
+}
+
+impl Outcome {
+    pub fn new() -> Outcome {
+        Outcome::default()
+    }
+
+    /// A conclusion's settled value (by [`Policy::conclusion_index`]): `None` while it is
+    /// undecided; `Some(Value::Unknown)` when it settled without a value or its rules
+    /// conflict (see [`Outcome::determined`]).
+    pub fn conclusion(&self, index: usize) -> Option<&crate::model::Value> {
+        if self
+            .state
+            .conc_undecided
+            .get(index)
+            .copied()
+            .unwrap_or(true)
+        {
+            return None;
+        }
+        self.state.conc.get(index)
+    }
+
+    /// Whether a rule (by [`Policy::rule_index`]) fired.
+    pub fn fired(&self, index: usize) -> bool {
+        matches!(
+            self.state.rule_state.get(index),
+            Some(crate::eval::RuleState::Fired)
+        )
+    }
+
+    /// Whether every conclusion settled: none is undecided and no rules conflict. (A
+    /// decision may still wait for an obligation's due time or an undecided rule that only
+    /// carries obligations: [`Policy::evaluate`] says so in `undecided`.)
+    pub fn settled(&self) -> bool {
+        self.state.conflicts.is_empty() && !self.state.conc_undecided.iter().any(|&u| u)
+    }
 }

@@ -13,7 +13,7 @@
 use humiao_conformance::{load_cases, rules_dir};
 use humiao_core::model::{Schema, Type};
 use humiao_core::time::Date;
-use humiao_core::{EvalOptions, FactsOptions, LoadOptions, Policy};
+use humiao_core::{EvalOptions, FactsOptions, LoadOptions, Outcome, Policy, Status};
 use proptest::prelude::*;
 use serde_json::{json, Map, Value};
 use std::sync::OnceLock;
@@ -26,12 +26,65 @@ fn policy() -> &'static Policy {
     })
 }
 
+thread_local! {
+    /// One outcome for every case of a thread, so reusing its buffers is tested too.
+    static OUTCOME: std::cell::RefCell<Outcome> = std::cell::RefCell::new(Outcome::new());
+}
+
+/// `evaluate_outcome` gives the decision's conclusions and fired rules.
+fn outcome_agrees(p: &Policy, loaded: &humiao_core::Facts, as_of: Date, opts: &EvalOptions) {
+    let reference = p.evaluate_reference(loaded, as_of, opts);
+    OUTCOME.with(|o| {
+        let mut o = o.borrow_mut();
+        let r = p.evaluate_outcome(loaded, as_of, opts, &mut o);
+        // The outcome does part of a decision's work (no due times, no explanation): a
+        // budget that stops it stops the decision too, not always the other way round.
+        let d = match (reference, r) {
+            (Ok(d), Ok(())) => d,
+            (Err(_), _) => return,
+            (Ok(_), Err(e)) => panic!("the outcome stopped ({e}) where the decision did not"),
+        };
+        if d.status == Status::Determined {
+            assert!(o.settled());
+        }
+        if !o.settled() {
+            assert!(d.status != Status::Determined);
+            return;
+        }
+        for (i, c) in p.program.conclusions.iter().enumerate() {
+            assert_eq!(p.conclusion_index(&c.key), Some(i));
+            let v = o.conclusion(i).expect("settled");
+            let want = d
+                .conclusions
+                .0
+                .iter()
+                .find(|(k, _)| *k == c.key)
+                .map(|x| &x.1);
+            if v.is_known() {
+                assert_eq!(Some(&p.schema.to_json(&c.ty, v)), want, "{}", c.key);
+            } else {
+                assert_eq!(want, None, "{}", c.key);
+            }
+        }
+        let fired: Vec<&String> = p
+            .program
+            .rules
+            .iter()
+            .enumerate()
+            .filter(|(i, _)| o.fired(*i))
+            .map(|(_, r)| &r.id)
+            .collect();
+        assert_eq!(fired, d.fired.iter().collect::<Vec<_>>());
+    });
+}
+
 /// Both paths, as JSON text (or the error). Returns whether the fast path decided alone.
 fn compare(p: &Policy, facts: &Value, as_of: Date, opts: &EvalOptions) -> bool {
     let loaded = match p.load_facts(facts, &FactsOptions::default()) {
         Ok(f) => f,
         Err(_) => return false,
     };
+    outcome_agrees(p, &loaded, as_of, opts);
     let reference = p
         .evaluate_reference(&loaded, as_of, opts)
         .map(|d| d.to_json());

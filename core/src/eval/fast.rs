@@ -318,11 +318,15 @@ impl Lower {
         let (key, node) = match e {
             Ex::Const(v) => {
                 info.composite = false;
+                // Equal constants are one node (their `Debug` text tells values apart), so
+                // `age < 18` written in every rule is one shared node too.
+                let key = format!("const {v:?}");
+                if let Some(&id) = self.interned.get(&key) {
+                    return id;
+                }
                 let i = u32::try_from(self.p.consts.len()).unwrap_or(NONE);
-                // Constants are never shared by key (a `Value` has no canonical text here);
-                // each is its own node, which costs nothing to evaluate.
                 self.p.consts.push(v.clone());
-                (format!("const#{i}"), N::Const(i))
+                (key, N::Const(i))
             }
             Ex::Fact(s) => {
                 info.composite = false;
@@ -655,7 +659,17 @@ impl Evaluator<'_> {
         let memoized = fp.memo.get(id as usize).is_some_and(|&m| m != NONE);
         let direct = matches!(
             node,
-            Some(N::And(..) | N::Or(..) | N::Not(_) | N::Fact(_) | N::IsKnown(_))
+            Some(
+                N::And(..)
+                    | N::Or(..)
+                    | N::Not(_)
+                    | N::Fact(_)
+                    | N::IsKnown(_)
+                    | N::Cmp(..)
+                    | N::InValues(..)
+                    | N::IsEmpty(_)
+                    | N::Intersects(..)
+            )
         );
         if memoized || !direct {
             return Ok(match self.fx(fp, id)? {
@@ -729,6 +743,119 @@ impl Evaluator<'_> {
                     _ => Some(true),
                 },
             },
+            _ => self.fb_other(fp, id)?,
+        })
+    }
+
+    /// The rest of [`Evaluator::fb_inner`], out of line so the connectives stay small.
+    #[inline(never)]
+    fn fb_other(&mut self, fp: &FastProgram, id: u32) -> Result<Option<bool>, Bail> {
+        let node = fp.nodes.get(id as usize);
+        Ok(match node {
+            Some(N::Cmp(op, a, b)) => {
+                // The common `age < 18`: the constant side is compared in place.
+                let a = self.fx(fp, *a)?;
+                let r = match fp.nodes.get(*b as usize) {
+                    Some(N::Const(k)) => match fp.consts.get(*k as usize) {
+                        Some(k) => compare(*op, &a, k),
+                        None => Value::Unknown,
+                    },
+                    _ => {
+                        let b = self.fx(fp, *b)?;
+                        compare(*op, &a, &b)
+                    }
+                };
+                match r {
+                    Value::Bool(b) => Some(b),
+                    _ => None,
+                }
+            }
+            Some(N::InValues(x, s, n)) => {
+                let facts = self.facts;
+                let owned;
+                let v = match fp.nodes.get(*x as usize) {
+                    Some(N::Fact(slot)) => {
+                        let v = facts.slots.get(*slot as usize).unwrap_or(&Value::Unknown);
+                        if !v.is_known() {
+                            self.open += 1;
+                        }
+                        v
+                    }
+                    _ => {
+                        owned = self.fx(fp, *x)?;
+                        &owned
+                    }
+                };
+                if !v.is_known() {
+                    None
+                } else {
+                    let vals = fp
+                        .consts
+                        .get(*s as usize..(*s as usize).saturating_add(*n as usize))
+                        .unwrap_or(&[]);
+                    Some(
+                        vals.iter()
+                            .any(|k| compare(Cmp::Eq, v, k) == Value::Bool(true)),
+                    )
+                }
+            }
+            Some(N::IsEmpty(x)) => match self.set_operand(fp, *x)? {
+                Some((bits, complete)) => {
+                    if bits != 0 {
+                        Some(false)
+                    } else if complete {
+                        Some(true)
+                    } else {
+                        None
+                    }
+                }
+                None => match self.fx(fp, *x)? {
+                    Value::Set { bits, complete } => {
+                        if bits != 0 {
+                            Some(false)
+                        } else if complete {
+                            Some(true)
+                        } else {
+                            None
+                        }
+                    }
+                    Value::List(l) => Some(l.is_empty()),
+                    _ => None,
+                },
+            },
+            Some(N::Intersects(m, x)) => {
+                let want = fp.masks.get(*m as usize).copied().unwrap_or(0);
+                let set = match self.set_operand(fp, *x)? {
+                    Some(s) => Some(s),
+                    None => match self.fx(fp, *x)? {
+                        Value::Set { bits, complete } => Some((bits, complete)),
+                        _ => None,
+                    },
+                };
+                match set {
+                    Some((bits, complete)) => {
+                        let hit = bits & want != 0;
+                        (hit || complete).then_some(hit)
+                    }
+                    None => None,
+                }
+            }
+            _ => None,
+        })
+    }
+
+    /// A set read straight from a conclusion, without copying the value: `None` when the
+    /// operand is not a conclusion holding a set (the caller evaluates it in full).
+    fn set_operand(&mut self, fp: &FastProgram, x: u32) -> Result<Option<(u128, bool)>, Bail> {
+        let Some(N::Conclusion(c)) = fp.nodes.get(x as usize) else {
+            return Ok(None);
+        };
+        let ci = *c as usize;
+        if self.conc_undecided.get(ci).copied().unwrap_or(false) {
+            return Err(Bail);
+        }
+        Ok(match self.conc.get(ci) {
+            Some(Value::Set { bits, complete }) => Some((*bits, *complete)),
             _ => None,
         })
     }
@@ -739,6 +866,7 @@ impl Evaluator<'_> {
             .unwrap_or(&[])
     }
 
+    #[inline(never)]
     fn fx_inner(&mut self, fp: &FastProgram, id: u32) -> Result<Value, Bail> {
         let Some(node) = fp.nodes.get(id as usize) else {
             return Err(Bail);
