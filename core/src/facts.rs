@@ -105,10 +105,15 @@ impl PathTree {
 /// Whether a key can stand bare in a JSON path (`minor.age`); any other key is quoted. A
 /// dotted key stays bare (`a.b`): it is an error of its own (F0106) that says so.
 fn plain_key(key: &str) -> bool {
+    // Bytes first (every key of a case goes through here); characters only past ASCII.
     !key.is_empty()
-        && !key
-            .chars()
-            .any(|c| matches!(c, '[' | ']' | '"' | '\\') || c.is_whitespace() || c.is_control())
+        && key.bytes().all(|b| {
+            b >= 0x80 || !(b <= b' ' || b == 0x7f || matches!(b, b'[' | b']' | b'"' | b'\\'))
+        })
+        && (key.is_ascii()
+            || !key
+                .chars()
+                .any(|c| !c.is_ascii() && (c.is_whitespace() || c.is_control())))
 }
 
 /// A string as a JSON literal: quoted, with control characters escaped.
@@ -119,10 +124,24 @@ fn quoted(s: &str) -> String {
 /// A key appended to a JSON path: bare when it is a plain name, else quoted in brackets
 /// (`minor["a b"]`, `[""]`), so every path is never empty and printable.
 pub(crate) fn join_key(prefix: &str, key: &str) -> String {
-    match (plain_key(key), prefix.is_empty()) {
-        (true, true) => key.to_string(),
-        (true, false) => format!("{prefix}.{key}"),
-        (false, _) => format!("{prefix}[{}]", quoted(key)),
+    let mut path = String::with_capacity(prefix.len() + key.len() + 1);
+    path.push_str(prefix);
+    push_key(&mut path, key);
+    path
+}
+
+/// [`join_key`] in place: appends a key to a path being built (no allocation once the
+/// buffer has grown).
+pub(crate) fn push_key(path: &mut String, key: &str) {
+    if plain_key(key) {
+        if !path.is_empty() {
+            path.push('.');
+        }
+        path.push_str(key);
+    } else {
+        path.push('[');
+        path.push_str(&quoted(key));
+        path.push(']');
     }
 }
 
@@ -227,7 +246,7 @@ impl Loader<'_> {
                 });
             }
         }
-        self.object(obj, self.tree, "", &mut facts, &mut errors);
+        self.object(obj, self.tree, &mut String::new(), &mut facts, &mut errors);
         if errors.is_empty() {
             Ok(facts)
         } else {
@@ -235,16 +254,35 @@ impl Loader<'_> {
         }
     }
 
+    /// `prefix` is the object's path, a buffer each key's path is built in (and taken off
+    /// again), so reading a case does not allocate a path per key.
     fn object(
         &self,
         obj: &serde_json::Map<String, serde_json::Value>,
         tree: &PathTree,
-        prefix: &str,
+        prefix: &mut String,
         facts: &mut Facts,
         errors: &mut Vec<FactError>,
     ) {
         for (k, v) in obj {
-            let path = join_key(prefix, k);
+            let len = prefix.len();
+            push_key(prefix, k);
+            self.member(k, v, tree, prefix, facts, errors);
+            prefix.truncate(len);
+        }
+    }
+
+    /// One key of an object; `path` holds its path.
+    fn member(
+        &self,
+        k: &str,
+        v: &serde_json::Value,
+        tree: &PathTree,
+        path: &mut String,
+        facts: &mut Facts,
+        errors: &mut Vec<FactError>,
+    ) {
+        {
             if k.contains('.') {
                 errors.push(FactError {
                     code: "F0106",
@@ -258,18 +296,18 @@ impl Loader<'_> {
                         "{path}：请用嵌套对象（{{\"a\": {{\"b\": …}}}}），不要用带点的键名"
                     ),
                 });
-                continue;
+                return;
             }
             match tree.children.get(k) {
                 Some(Node::Leaf(slot)) => {
                     let Some(def) = self.schema.facts.get(*slot) else {
-                        continue;
+                        return;
                     };
                     if v.is_null() {
-                        continue;
+                        return;
                     }
                     if let Some(val) =
-                        self.field_value(def.sensitive, &def.ty, def.range, v, &path, facts, errors)
+                        self.field_value(def.sensitive, &def.ty, def.range, v, path, facts, errors)
                     {
                         if let Some(s) = facts.slots.get_mut(*slot) {
                             *s = val;
@@ -277,20 +315,20 @@ impl Loader<'_> {
                     }
                 }
                 Some(Node::Branch(sub)) => {
-                    if let Some(si) = self.schema.sections.iter().position(|s| s.name == path) {
+                    if let Some(si) = self.schema.sections.iter().position(|s| s.name == *path) {
                         if v.is_null() {
-                            continue;
+                            return;
                         }
                         if let Some(s) = facts.sections.get_mut(si) {
                             *s = true;
                         }
                     }
                     match v {
-                        serde_json::Value::Object(o) => self.object(o, sub, &path, facts, errors),
+                        serde_json::Value::Object(o) => self.object(o, sub, path, facts, errors),
                         serde_json::Value::Null => {}
                         other => errors.push(FactError::new(
                             "F0107",
-                            &path,
+                            path,
                             "an object".into(),
                             json_kind(other),
                             "对象".into(),
@@ -653,12 +691,12 @@ pub(crate) fn read_json(
         errors: Vec::new(),
         error_path: None,
         stopped: false,
+        path: String::new(),
     };
     let mut de = serde_json::Deserializer::from_str(text);
     let value = serde::de::DeserializeSeed::deserialize(
         PathSeed {
             ctx: &mut ctx,
-            path: String::new(),
             depth: 0,
         },
         &mut de,
@@ -713,6 +751,9 @@ struct ReadCtx {
     error_path: Option<String>,
     /// Reading stopped on an error of ours (nesting), already in `errors`.
     stopped: bool,
+    /// The path of the value being read: each level appends its key or index and takes it
+    /// off again, so no path is built for a value that reads cleanly.
+    path: String,
 }
 
 fn shown(path: &str) -> &str {
@@ -723,10 +764,10 @@ fn shown(path: &str) -> &str {
     }
 }
 
-/// A value at a JSON path: tracks nesting depth and duplicate keys on the way down.
+/// A value at a JSON path (`ctx.path`): tracks nesting depth and duplicate keys on the way
+/// down.
 struct PathSeed<'c> {
     ctx: &'c mut ReadCtx,
-    path: String,
     /// Containers around this value.
     depth: usize,
 }
@@ -734,32 +775,32 @@ struct PathSeed<'c> {
 impl<'de> serde::de::DeserializeSeed<'de> for PathSeed<'_> {
     type Value = serde_json::Value;
     fn deserialize<D: serde::Deserializer<'de>>(self, d: D) -> Result<serde_json::Value, D::Error> {
-        let PathSeed { ctx, path, depth } = self;
+        let PathSeed { ctx, depth } = self;
         let r = d.deserialize_any(PathVisitor {
             ctx: &mut *ctx,
-            path: &path,
             depth,
         });
+        // The deepest value that failed records where reading stopped (its path is still
+        // in the buffer: nothing below it took its key off).
         if r.is_err() && ctx.error_path.is_none() {
-            ctx.error_path = Some(path);
+            ctx.error_path = Some(ctx.path.clone());
         }
         r
     }
 }
 
-struct PathVisitor<'c, 'p> {
+struct PathVisitor<'c> {
     ctx: &'c mut ReadCtx,
-    path: &'p str,
     depth: usize,
 }
 
-impl PathVisitor<'_, '_> {
+impl PathVisitor<'_> {
     /// Entering a list or object: an error past the nesting limit.
     fn enter<E: serde::de::Error>(&mut self) -> Result<usize, E> {
         let level = self.depth + 1;
         if level > self.ctx.max_depth {
             let max = self.ctx.max_depth;
-            let path = shown(self.path).to_string();
+            let path = shown(&self.ctx.path).to_string();
             self.ctx.errors.push(FactError {
                 code: "F0112",
                 path: path.clone(),
@@ -777,7 +818,7 @@ impl PathVisitor<'_, '_> {
     }
 }
 
-impl<'de> serde::de::Visitor<'de> for PathVisitor<'_, '_> {
+impl<'de> serde::de::Visitor<'de> for PathVisitor<'_> {
     type Value = serde_json::Value;
 
     fn expecting(&self, f: &mut std::fmt::Formatter) -> std::fmt::Result {
@@ -821,18 +862,24 @@ impl<'de> serde::de::Visitor<'de> for PathVisitor<'_, '_> {
         mut self,
         mut seq: A,
     ) -> Result<serde_json::Value, A::Error> {
+        use std::fmt::Write;
         let level = self.enter()?;
         let mut out = Vec::new();
         loop {
+            let len = self.ctx.path.len();
+            let _ = write!(self.ctx.path, "[{}]", out.len());
             let seed = PathSeed {
                 ctx: &mut *self.ctx,
-                path: format!("{}[{}]", self.path, out.len()),
                 depth: level,
             };
             match seq.next_element_seed(seed)? {
                 Some(v) => out.push(v),
-                None => break,
+                None => {
+                    self.ctx.path.truncate(len);
+                    break;
+                }
             }
+            self.ctx.path.truncate(len);
         }
         Ok(serde_json::Value::Array(out))
     }
@@ -844,28 +891,55 @@ impl<'de> serde::de::Visitor<'de> for PathVisitor<'_, '_> {
         let level = self.enter()?;
         let mut out = serde_json::Map::new();
         while let Some(key) = map.next_key::<String>()? {
-            let path = join_key(self.path, &key);
+            let len = self.ctx.path.len();
+            push_key(&mut self.ctx.path, &key);
             let value = map.next_value_seed(PathSeed {
                 ctx: &mut *self.ctx,
-                path: path.clone(),
                 depth: level,
             })?;
             if out.contains_key(&key) {
                 let k = show_key(&key);
+                let path = self.ctx.path.clone();
+                let parent = shown(self.ctx.path.get(..len).unwrap_or_default()).to_string();
                 self.ctx.errors.push(FactError {
                     code: "F0113",
                     path: path.clone(),
                     expected: "each key once".into(),
                     found: format!("{k} again"),
-                    message: format!(
-                        "{path}: the key {k} is given more than once in {}",
-                        shown(self.path)
-                    ),
-                    message_zh: format!("{path}：键 {k} 在 {} 中出现了不止一次", shown(self.path)),
+                    message: format!("{path}: the key {k} is given more than once in {parent}"),
+                    message_zh: format!("{path}：键 {k} 在 {parent} 中出现了不止一次"),
                 });
             }
+            self.ctx.path.truncate(len);
             out.insert(key, value);
         }
         Ok(serde_json::Value::Object(out))
+    }
+}
+
+#[cfg(test)]
+mod key_tests {
+    use super::plain_key;
+
+    /// The definition `plain_key` is a faster form of.
+    fn plain_by_chars(key: &str) -> bool {
+        !key.is_empty()
+            && !key
+                .chars()
+                .any(|c| matches!(c, '[' | ']' | '"' | '\\') || c.is_whitespace() || c.is_control())
+    }
+
+    #[test]
+    fn plain_key_agrees_with_its_definition_on_every_character() {
+        for c in (0u32..0x11_0000).filter_map(char::from_u32) {
+            for key in [c.to_string(), format!("age{c}"), format!("{c}x")] {
+                assert_eq!(plain_key(&key), plain_by_chars(&key), "{key:?}");
+            }
+        }
+        assert!(!plain_key(""));
+        assert!(plain_key("minor"));
+        assert!(plain_key("未成年人"));
+        assert!(!plain_key("a b"));
+        assert!(!plain_key("a\u{3000}b"));
     }
 }
