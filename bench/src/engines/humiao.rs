@@ -1,0 +1,146 @@
+//! humiao through its public API: `Policy::from_sources`, `load_facts_text`, `evaluate`,
+//! `evaluate_text`, `Decision::to_json`. The only module of the harness that names humiao.
+
+use crate::answers::*;
+use humiao_core::time::Date;
+use humiao_core::{
+    Decision, EvalOptions, Facts, FactsOptions, LoadOptions, Policy, Source, Status,
+};
+use serde_json::Value;
+
+/// A case in the form humiao evaluates: facts loaded against the schema.
+pub type Prepared = Facts;
+
+/// The workload's policy, compiled once, with the options every case is decided with.
+pub struct Humiao {
+    policy: Policy,
+    as_of: Date,
+    plain: EvalOptions,
+    explain: EvalOptions,
+    facts: FactsOptions,
+}
+
+impl Humiao {
+    /// Compiles a policy set given as (path, text) pairs.
+    pub fn new(sources: &[(String, String)], as_of: &str) -> Result<Humiao, String> {
+        let policy = compile(sources)?;
+        let as_of = Date::parse(as_of).map_err(|e| format!("as-of {as_of}: {e:?}"))?;
+        Ok(Humiao {
+            policy,
+            as_of,
+            plain: EvalOptions::default(),
+            explain: EvalOptions {
+                explain: true,
+                ..EvalOptions::default()
+            },
+            facts: FactsOptions::default(),
+        })
+    }
+
+    /// Loads a case's JSON text into facts (ahead of timing, for "evaluate only").
+    pub fn prepare(&self, line: &str) -> Result<Prepared, String> {
+        self.policy
+            .load_facts_text(line, &self.facts)
+            .map_err(|e| format!("facts: {e:?}"))
+    }
+
+    /// Evaluate only: loaded facts → `Decision`.
+    #[inline(never)]
+    pub fn evaluate(&self, facts: &Prepared) -> Result<Decision, String> {
+        self.policy
+            .evaluate(facts, self.as_of, &self.plain)
+            .map_err(|e| e.to_string())
+    }
+
+    /// Evaluate with the trace of every rule's conditions.
+    #[inline(never)]
+    pub fn explain(&self, facts: &Prepared) -> Result<Decision, String> {
+        self.policy
+            .evaluate(facts, self.as_of, &self.explain)
+            .map_err(|e| e.to_string())
+    }
+
+    /// JSON line → decision JSON text: what `humiao eval --format jsonl` does per line.
+    #[inline(never)]
+    pub fn json_line_to_decision(&self, line: &str) -> Result<String, String> {
+        self.policy
+            .evaluate_text(line, self.as_of, &self.plain, &self.facts)
+            .map(|d| d.to_json())
+            .map_err(|e| e.to_string())
+    }
+
+    /// humiao's answers to the workload's questions, for the agreement check.
+    pub fn answers(&self, facts: &Prepared) -> Result<Answers, String> {
+        answers(&self.evaluate(facts)?)
+    }
+}
+
+/// Checks and compiles a policy set; the number of rules.
+pub fn compile_rules(sources: &[(String, String)]) -> Result<usize, String> {
+    compile(sources).map(|p| p.program.rules.len())
+}
+
+fn compile(sources: &[(String, String)]) -> Result<Policy, String> {
+    let sources: Vec<Source> = sources
+        .iter()
+        .map(|(p, t)| Source::new(p.clone(), t.clone()))
+        .collect();
+    Policy::from_sources(&sources, &LoadOptions::default()).map_err(|e| {
+        let first: Vec<String> = e
+            .diagnostics
+            .iter()
+            .take(5)
+            .map(|d| format!("{} {}:{}: {}", d.code, d.file, d.line, d.message))
+            .collect();
+        format!("{e}: {}", first.join("; "))
+    })
+}
+
+fn set_bits(v: Option<&Value>, all: &[&str]) -> Result<u32, String> {
+    let mut bits = 0;
+    for item in v.and_then(Value::as_array).into_iter().flatten() {
+        let name = item.as_str().unwrap_or_default();
+        bits |= Answers::bit_of(all, name).ok_or_else(|| format!("unexpected member {item}"))?;
+    }
+    Ok(bits)
+}
+
+/// Reads the workload's conclusions and obligations out of a decision. A decision that is not
+/// determined is an error: the workload gives every fact its rules read.
+pub fn answers(d: &Decision) -> Result<Answers, String> {
+    if d.status != Status::Determined {
+        return Err(format!(
+            "status {:?}, undecided {:?}, missing {:?}",
+            d.status, d.undecided, d.missing
+        ));
+    }
+    let c = |k: &str| d.conclusions.get(k).filter(|v| !v.is_null());
+    let duty = c("reporting.duty")
+        .and_then(Value::as_str)
+        .and_then(Duty::from_name)
+        .ok_or("reporting.duty has no value")?;
+    let mut obligations = 0u8;
+    for o in &d.obligations {
+        let bit = OBLIGATIONS
+            .iter()
+            .position(|w| {
+                w.rule == o.rule
+                    && w.actor == o.actor
+                    && w.action == o.action
+                    && w.party == o.party.as_deref()
+            })
+            .map_or(OTHER_OBLIGATION, |i| 1 << i);
+        obligations |= bit;
+    }
+    let flag = |k: &str| c(k).and_then(Value::as_bool).unwrap_or(false);
+    Ok(Answers {
+        situations: set_bits(c("reporting.situations"), &SITUATIONS)? as u16,
+        duty,
+        hotel_suspicious: c("hotel.suspicious").and_then(Value::as_bool),
+        hotel_violations: set_bits(c("hotel.violations"), &HOTEL_VIOLATIONS)? as u8,
+        triggers: set_bits(c("consultation.triggers"), &TRIGGERS)? as u8,
+        consultation_required: flag("consultation.required"),
+        consultation_emergency: flag("consultation.emergency"),
+        obligations,
+    })
+}

@@ -1,0 +1,428 @@
+//! The benchmark table of issue 7: every engine and mode over the same generated cases.
+//!
+//! ```text
+//! cargo build --release -p humiao-cli -p humiao-bench
+//! ./target/release/humiao-bench [--cases N] [--quick] [--reps R] [--cli-jobs N] [--no-cli]
+//! ```
+//!
+//! Timed with `Instant` over every case, in chunks whose inputs are prepared outside the
+//! timing, the engines of a mode taking turns on each chunk (see `timing`); each figure is the
+//! median of `--reps` passes. Before timing, every baseline is
+//! checked against humiao on every case (stops at the first disagreement). `scripts/bench`
+//! builds and runs it.
+
+use humiao_bench::baseline::{typed, value};
+use humiao_bench::cli::{write_cases_file, write_policy_dir, Cli};
+use humiao_bench::engines::humiao::{compile_rules, Humiao, Prepared};
+use humiao_bench::table::{self, Row, CLI_BATCH, COMPILE, EVALUATE, EXPLAIN, JSON_LINE};
+use humiao_bench::timing::{self, Job};
+use humiao_bench::workload::{Case, Workload, AS_OF};
+use humiao_bench::{agreement, policy, synth};
+use std::error::Error;
+use std::hint::black_box;
+use std::ops::Range;
+use std::path::{Path, PathBuf};
+use std::process::ExitCode;
+use std::time::Instant;
+
+struct Args {
+    cases: usize,
+    reps: usize,
+    quick: bool,
+    rules: PathBuf,
+    cli: bool,
+    cli_jobs: Option<usize>,
+    rss_cases: usize,
+}
+
+const USAGE: &str = "usage: humiao-bench [--cases N] [--quick] [--reps R] [--rules DIR] \
+                     [--no-cli] [--cli-jobs N] [--rss-cases N]";
+
+fn args() -> Result<Args, String> {
+    let mut a = Args {
+        cases: 200_000,
+        reps: 5,
+        quick: false,
+        rules: policy::bundled_dir(),
+        cli: true,
+        cli_jobs: None,
+        rss_cases: 1_000_000,
+    };
+    let mut cases = None;
+    let mut reps = None;
+    let mut rss = None;
+    let mut it = std::env::args().skip(1);
+    let num = |v: Option<String>, name: &str| -> Result<usize, String> {
+        v.and_then(|s| s.replace('_', "").parse().ok())
+            .filter(|n| *n > 0)
+            .ok_or_else(|| format!("{name} needs a positive number\n{USAGE}"))
+    };
+    while let Some(arg) = it.next() {
+        match arg.as_str() {
+            "--cases" => cases = Some(num(it.next(), "--cases")?),
+            "--reps" => reps = Some(num(it.next(), "--reps")?),
+            "--rss-cases" => rss = Some(num(it.next(), "--rss-cases")?),
+            "--cli-jobs" => a.cli_jobs = Some(num(it.next(), "--cli-jobs")?),
+            "--quick" => a.quick = true,
+            "--no-cli" => a.cli = false,
+            "--rules" => a.rules = it.next().map(PathBuf::from).ok_or(USAGE)?,
+            "-h" | "--help" => return Err(USAGE.into()),
+            other => return Err(format!("unknown argument {other}\n{USAGE}")),
+        }
+    }
+    if a.quick {
+        a.cases = 20_000;
+        a.reps = 3;
+        a.rss_cases = 100_000;
+    }
+    a.cases = cases.unwrap_or(a.cases);
+    a.reps = reps.unwrap_or(a.reps);
+    a.rss_cases = rss.unwrap_or(a.rss_cases);
+    Ok(a)
+}
+
+fn main() -> ExitCode {
+    match run() {
+        Ok(()) => ExitCode::SUCCESS,
+        Err(e) => {
+            eprintln!("humiao-bench: {e}");
+            ExitCode::FAILURE
+        }
+    }
+}
+
+/// The median wall time of `reps` runs of `f`, in nanoseconds.
+fn time_runs<T>(reps: usize, mut f: impl FnMut() -> Result<T, String>) -> Result<f64, String> {
+    let mut xs = Vec::with_capacity(reps);
+    for _ in 0..reps {
+        let t = Instant::now();
+        black_box(f()?);
+        xs.push(t.elapsed().as_nanos() as f64);
+    }
+    Ok(table::median(xs))
+}
+
+fn slice<T>(v: &[T], r: Range<usize>) -> &[T] {
+    v.get(r).unwrap_or(&[])
+}
+
+fn progress(what: &str) {
+    eprintln!("· {what}");
+}
+
+fn run() -> Result<(), Box<dyn Error>> {
+    let a = args()?;
+    let n = a.cases;
+    let sources = policy::workload_sources(&a.rules)?;
+    let humiao = Humiao::new(&sources, AS_OF)?;
+
+    progress(&format!(
+        "generating {n} cases (seed {})",
+        humiao_bench::workload::SEED
+    ));
+    let cases: Vec<Case> = Workload::cases(n);
+    let lines: Vec<String> = cases.iter().map(Case::to_json_line).collect();
+    let bytes: usize = lines.iter().map(String::len).sum();
+
+    progress("agreement: every baseline against humiao on every case");
+    let checked = agreement::check(&humiao, &cases)?;
+
+    let mut rows = Vec::new();
+    let typed_name = table::TYPED_BASELINE;
+    let value_name = "hand-written Rust, serde_json::Value";
+
+    progress("evaluate only");
+    let humiao_name = "humiao (before the fast path)";
+    let mut failed = 0usize;
+    let prepare_facts = |r: Range<usize>| -> Vec<_> {
+        slice(&lines, r)
+            .iter()
+            .filter_map(|l| humiao.prepare(l).ok())
+            .collect()
+    };
+    let ns = {
+        let mut typed_job = Job::new(
+            |r| slice(&cases, r).iter().collect(),
+            |c: &&Case| {
+                black_box(typed::decide(black_box(c)));
+            },
+        );
+        let mut value_job = Job::new(
+            |r| {
+                slice(&lines, r)
+                    .iter()
+                    .map(|l| serde_json::from_str::<serde_json::Value>(l).unwrap_or_default())
+                    .collect()
+            },
+            |v: &serde_json::Value| {
+                black_box(value::decide(black_box(v)));
+            },
+        );
+        let mut humiao_job = Job::new(prepare_facts, |f: &Prepared| {
+            failed += usize::from(black_box(humiao.evaluate(black_box(f))).is_err());
+        });
+        timing::measure(
+            n,
+            a.reps,
+            &mut [&mut typed_job, &mut value_job, &mut humiao_job],
+        )
+    };
+    let [typed_ns, value_ns, humiao_ns] = ns[..] else {
+        return Err("measure".into());
+    };
+    rows.push(Row::timed(typed_name, EVALUATE, typed_ns));
+    rows.push(Row::timed(value_name, EVALUATE, value_ns).note("Value parsed ahead"));
+    rows.push(Row::timed(humiao_name, EVALUATE, humiao_ns).note("facts loaded ahead"));
+
+    progress("JSON line → decision");
+    let ns = {
+        let prepare_lines = |r: Range<usize>| -> Vec<&String> { slice(&lines, r).iter().collect() };
+        let mut fails = [0usize; 3];
+        let [f0, f1, f2] = &mut fails;
+        let mut typed_job = Job::new(prepare_lines, |l: &&String| {
+            *f0 += usize::from(black_box(typed::json_line_to_decision(black_box(l))).is_err());
+        });
+        let mut value_job = Job::new(prepare_lines, |l: &&String| {
+            *f1 += usize::from(black_box(value::json_line_to_decision(black_box(l))).is_none());
+        });
+        let mut humiao_job = Job::new(prepare_lines, |l: &&String| {
+            *f2 += usize::from(black_box(humiao.json_line_to_decision(black_box(l))).is_err());
+        });
+        let ns = timing::measure(
+            n,
+            a.reps,
+            &mut [&mut typed_job, &mut value_job, &mut humiao_job],
+        );
+        failed += fails.iter().sum::<usize>();
+        ns
+    };
+    let [typed_ns, value_ns, humiao_ns] = ns[..] else {
+        return Err("measure".into());
+    };
+    rows.push(
+        Row::timed(typed_name, JSON_LINE, typed_ns)
+            .note("serde derive, the rules, a small decision"),
+    );
+    rows.push(Row::timed(value_name, JSON_LINE, value_ns));
+    rows.push(
+        Row::timed(humiao_name, JSON_LINE, humiao_ns).note("load_facts_text + evaluate + to_json"),
+    );
+
+    // Explain is slow: a tenth of the cases (at least 1,000), next to a plain evaluation of
+    // the same cases.
+    let ne = (n / 10).max(1_000).min(n);
+    progress(&format!("explain ({ne} cases)"));
+    let ns = {
+        let mut plain_job = Job::new(prepare_facts, |f: &Prepared| {
+            black_box(humiao.evaluate(black_box(f)).is_err());
+        });
+        let mut explain_job = Job::new(prepare_facts, |f: &Prepared| {
+            failed += usize::from(black_box(humiao.explain(black_box(f))).is_err());
+        });
+        timing::measure(ne, a.reps.min(3), &mut [&mut plain_job, &mut explain_job])
+    };
+    let [plain_ns, explain_ns] = ns[..] else {
+        return Err("measure".into());
+    };
+    rows.push(Row::timed(humiao_name, EXPLAIN, explain_ns).note(format!(
+        "{:.1}× humiao evaluate only on the same {ne} cases (target ≤ 5×)",
+        explain_ns / plain_ns
+    )));
+    if failed > 0 {
+        return Err(format!("{failed} evaluations failed while timing").into());
+    }
+
+    progress("compile");
+    rows.extend(compile_rows(&a, &sources)?);
+
+    if a.cli {
+        rows.extend(cli_rows(&a, &sources)?);
+    }
+    rows.extend(peer_rows(&a));
+
+    table::set_ratios(&mut rows);
+    println!("{}", table::machine());
+    println!(
+        "workload: {n} cases (seed {}, {:.0} bytes per JSON line), as of {AS_OF}; \
+         agreement checked on {checked} cases; median of {} passes",
+        humiao_bench::workload::SEED,
+        bytes as f64 / n.max(1) as f64,
+        a.reps
+    );
+    println!();
+    print!("{}", table::render(&rows));
+    Ok(())
+}
+
+fn compile_rows(a: &Args, workload: &[(String, String)]) -> Result<Vec<Row>, Box<dyn Error>> {
+    let mut rows = Vec::new();
+    let reps = if a.quick { 3 } else { 11 };
+    let bundled = policy::folder_sources(&a.rules)?;
+    let nrules = compile_rules(&bundled)?;
+    let ns = time_runs(reps, || compile_rules(&bundled))?;
+    rows.push(Row::untimed(
+        "humiao",
+        COMPILE,
+        format!(
+            "bundled set, {} files, {nrules} rules: {} (target ≤ 10 ms)",
+            bundled.len(),
+            table::human_ns(ns)
+        ),
+    ));
+    let nrules = compile_rules(workload)?;
+    let ns = time_runs(reps, || compile_rules(workload))?;
+    rows.push(Row::untimed(
+        "humiao",
+        COMPILE,
+        format!(
+            "the workload's {} files, {nrules} rules: {}",
+            workload.len() - 1,
+            table::human_ns(ns)
+        ),
+    ));
+    let base: Vec<(String, String)> = workload
+        .iter()
+        .filter(|(p, _)| synth::BASE_FILES.contains(&p.as_str()))
+        .cloned()
+        .collect();
+    let base_rules = compile_rules(&{
+        let mut b = base.clone();
+        b.push((
+            "humiao.toml".into(),
+            "name = \"base\"\nversion = \"1\"\n".into(),
+        ));
+        b
+    })?;
+    let mut per_rule = Vec::new();
+    for size in [100, 1_000, 10_000] {
+        let set = synth::policy_set(size, &base);
+        let nrules = compile_rules(&set)?;
+        let reps = match (a.quick, size) {
+            (true, 10_000) => 1,
+            (_, 10_000) => 3,
+            (true, _) => 3,
+            _ => 5,
+        };
+        let ns = time_runs(reps, || compile_rules(&set))?;
+        per_rule.push(ns / nrules as f64);
+        let target = if size == 10_000 {
+            " (target ≤ 1 s)"
+        } else {
+            ""
+        };
+        rows.push(Row::untimed("humiao", COMPILE, format!(
+                "generated, {size} rules (+{base_rules} of the base files): {}{target}; {:.0} µs per rule",
+                table::human_ns(ns),
+                ns / nrules as f64 / 1e3
+            )));
+    }
+    Ok(rows)
+}
+
+fn data_dir() -> PathBuf {
+    std::env::current_exe()
+        .ok()
+        .and_then(|p| {
+            p.parent()
+                .and_then(Path::parent)
+                .map(|d| d.join("bench-data"))
+        })
+        .unwrap_or_else(|| PathBuf::from("target/bench-data"))
+}
+
+fn cli_rows(a: &Args, sources: &[(String, String)]) -> Result<Vec<Row>, Box<dyn Error>> {
+    let binary = std::env::current_exe()?
+        .parent()
+        .map(|d| d.join("humiao"))
+        .unwrap_or_default();
+    let name = "humiao CLI (before the fast path)";
+    if !binary.exists() {
+        return Ok(vec![Row::untimed(
+            name,
+            CLI_BATCH,
+            "not built: cargo build --release -p humiao-cli",
+        )]);
+    }
+    let dir = data_dir();
+    let cli = Cli {
+        binary,
+        policy_dir: dir.join("policy"),
+        jobs: a.cli_jobs,
+    };
+    write_policy_dir(&cli.policy_dir, sources)?;
+    let file = dir.join(format!("cases-{}.jsonl", a.cases));
+    progress(&format!("CLI batch: writing {}", file.display()));
+    write_cases_file(&file, a.cases)?;
+    progress("CLI batch");
+    let reps = if a.quick { 1 } else { 3 };
+    let ns = time_runs(reps, || cli.batch(&file))?;
+    let jobs = a
+        .cli_jobs
+        .map_or(String::from("one process"), |j| format!("--jobs {j}"));
+    let mut rows = vec![
+        Row::timed(name, CLI_BATCH, ns / a.cases as f64).note(format!(
+            "{} cases from a file, output to a null sink, {jobs}; target ≥ 500 k/s",
+            a.cases
+        )),
+    ];
+    progress(&format!("CLI peak memory over {} cases", a.rss_cases));
+    let row = match cli.peak_rss(a.rss_cases)? {
+        Some((kb, took)) => Row::timed(
+            name,
+            &format!("{CLI_BATCH}, stdin"),
+            took.as_nanos() as f64 / a.rss_cases as f64,
+        )
+        .note(format!(
+            "{} cases streamed on stdin: peak RSS {:.1} MB (target < 64 MB for 1,000,000)",
+            a.rss_cases,
+            kb as f64 / 1024.0
+        )),
+        None => Row::untimed(
+            name,
+            &format!("{CLI_BATCH}, stdin"),
+            "/usr/bin/time not found: peak RSS not measured",
+        ),
+    };
+    rows.push(row);
+    Ok(rows)
+}
+
+/// The peers' rows, when bench/peers has been built (`scripts/bench --peers`) and
+/// `HUMIAO_BENCH_NO_PEERS` is not set.
+fn peer_rows(a: &Args) -> Vec<Row> {
+    if std::env::var_os("HUMIAO_BENCH_NO_PEERS").is_some() {
+        return Vec::new();
+    }
+    let binary =
+        Path::new(env!("CARGO_MANIFEST_DIR")).join("peers/target/release/humiao-bench-peers");
+    if !binary.exists() {
+        return Vec::new();
+    }
+    progress("peers (bench/peers)");
+    let mut c = std::process::Command::new(&binary);
+    c.args(["--rows", "--cases", &a.cases.to_string(), "--reps"])
+        .arg(a.reps.to_string());
+    match c.output() {
+        Ok(out) if out.status.success() => String::from_utf8_lossy(&out.stdout)
+            .lines()
+            .filter_map(Row::from_tsv)
+            .filter(|r| r.engine != table::TYPED_BASELINE)
+            .collect(),
+        Ok(out) => vec![Row::untimed(
+            "peers",
+            EVALUATE,
+            format!(
+                "bench/peers failed: {}",
+                String::from_utf8_lossy(&out.stderr)
+                    .lines()
+                    .last()
+                    .unwrap_or_default()
+            ),
+        )],
+        Err(e) => vec![Row::untimed(
+            "peers",
+            EVALUATE,
+            format!("bench/peers could not run: {e}"),
+        )],
+    }
+}
