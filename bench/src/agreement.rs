@@ -88,6 +88,19 @@ fn check_with(humiao: &Humiao, cases: &[Case], json_path: bool) -> Result<usize,
                 })
             }
         };
+        if let Err(e) = facts
+            .as_ref()
+            .map_err(Clone::clone)
+            .and_then(|f| humiao.check_outcome(f, &decision))
+        {
+            return Err(Disagreement {
+                case: n,
+                line,
+                engine: "humiao evaluate_outcome".into(),
+                reference: "humiao evaluate".into(),
+                differences: vec![e],
+            });
+        }
         if json_path && humiao.json_line_to_decision(&line) != Ok(decision.to_json()) {
             return Err(Disagreement {
                 case: n,

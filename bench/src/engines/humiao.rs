@@ -4,7 +4,7 @@
 use crate::answers::*;
 use humiao_core::time::Date;
 use humiao_core::{
-    Decision, EvalOptions, Facts, FactsOptions, LoadOptions, Policy, Source, Status,
+    Decision, EvalOptions, Facts, FactsOptions, LoadOptions, Outcome, Policy, Source, Status,
 };
 use serde_json::Value;
 
@@ -50,6 +50,43 @@ impl Humiao {
         self.policy
             .evaluate(facts, self.as_of, &self.plain)
             .map_err(|e| e.to_string())
+    }
+
+    /// Evaluate only, the conclusions: loaded facts → the values of every conclusion and the
+    /// state of every rule in a reused `Outcome` (no `Decision` built) — what the hand-written
+    /// function computes.
+    #[inline(never)]
+    pub fn evaluate_outcome(&self, facts: &Prepared, out: &mut Outcome) -> Result<(), String> {
+        self.policy
+            .evaluate_outcome(facts, self.as_of, &self.plain, out)
+            .map_err(|e| e.to_string())
+    }
+
+    /// Evaluate only with the reference evaluator (no fast path): loaded facts → `Decision`.
+    #[inline(never)]
+    pub fn evaluate_reference(&self, facts: &Prepared) -> Result<Decision, String> {
+        self.policy
+            .evaluate_reference(facts, self.as_of, &self.plain)
+            .map_err(|e| e.to_string())
+    }
+
+    /// The outcome of a case agrees with its decision: every conclusion the decision gives,
+    /// and no other, with the same value.
+    pub fn check_outcome(&self, facts: &Prepared, d: &Decision) -> Result<(), String> {
+        let mut out = Outcome::new();
+        self.evaluate_outcome(facts, &mut out)?;
+        if !out.settled() {
+            return Err("the outcome did not settle".into());
+        }
+        for (i, c) in self.policy.program.conclusions.iter().enumerate() {
+            let v = out.conclusion(i).ok_or("a conclusion is undecided")?;
+            let want = d.conclusions.get(&c.key).filter(|v| !v.is_null());
+            let got = v.is_known().then(|| self.policy.schema.to_json(&c.ty, v));
+            if want != got.as_ref() {
+                return Err(format!("{}: outcome {got:?}, decision {want:?}", c.key));
+            }
+        }
+        Ok(())
     }
 
     /// Evaluate with the trace of every rule's conditions.
