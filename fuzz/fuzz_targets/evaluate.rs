@@ -1,10 +1,11 @@
 //! Stage 3: arbitrary bytes as a case's JSON facts against the bundled policy set (`rules/`,
 //! loaded once). Never a panic; a decision is deterministic, its JSON round-trips through
-//! serde, and the explained decision agrees with the plain one.
+//! serde, the explained decision agrees with the plain one, and the fast path agrees with
+//! the reference evaluator (decision bytes, and the conclusions of `evaluate_outcome`).
 #![no_main]
 
 use humiao_core::time::Date;
-use humiao_core::{Decision, EvalOptions, EvaluateError, FactsOptions, Strictness};
+use humiao_core::{Decision, EvalOptions, EvaluateError, FactsOptions, Outcome, Strictness};
 use libfuzzer_sys::fuzz_target;
 
 fuzz_target!(|data: &[u8]| {
@@ -54,6 +55,30 @@ fuzz_target!(|data: &[u8]| {
             assert_eq!(a.status, b.status);
             assert_eq!(a.fired, b.fired);
             assert_eq!(a.conclusions, b.conclusions);
+            // The fast path against the reference evaluator.
+            if let Ok(facts) = policy.load_facts_text(text, &fopts) {
+                let opts = EvalOptions::default();
+                let reference = policy
+                    .evaluate_reference(&facts, as_of, &opts)
+                    .map(|d| d.to_json());
+                assert_eq!(reference.as_deref(), Ok(json.as_str()), "fast vs reference");
+                let mut out = Outcome::new();
+                if policy
+                    .evaluate_outcome(&facts, as_of, &opts, &mut out)
+                    .is_ok()
+                    && out.settled()
+                {
+                    for (i, c) in policy.program.conclusions.iter().enumerate() {
+                        let v = out.conclusion(i).expect("settled");
+                        let want = a.conclusions.0.iter().find(|(k, _)| *k == c.key);
+                        if v.is_known() {
+                            assert_eq!(want.map(|x| &x.1), Some(&policy.schema.to_json(&c.ty, v)));
+                        } else {
+                            assert!(want.is_none(), "{}", c.key);
+                        }
+                    }
+                }
+            }
         }
         (Err(EvaluateError::Facts(e)), Err(EvaluateError::Facts(f))) => {
             assert!(!e.is_empty(), "a facts failure names at least one problem");
