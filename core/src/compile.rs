@@ -20,11 +20,12 @@ pub struct Compiled {
     pub findings: Vec<Finding>,
 }
 
-#[derive(Clone, Debug)]
+#[derive(Clone, Debug, serde::Serialize, serde::Deserialize)]
 pub struct PolicyInfo {
     pub name: String,
     pub title: Option<String>,
     pub sources: Vec<String>,
+    #[serde(with = "crate::compiled::period")]
     pub effective: (Option<Date>, Option<Date>),
     pub file: usize,
 }

@@ -5,8 +5,9 @@
 use crate::model::{Type, Value};
 use crate::time::{Calendar, Date, Duration};
 use humiao_grammar::ast::Span;
+use serde::{Deserialize, Serialize};
 
-#[derive(Copy, Clone, Debug, PartialEq, Eq)]
+#[derive(Copy, Clone, Debug, PartialEq, Eq, Serialize, Deserialize)]
 pub enum Cmp {
     Eq,
     Ne,
@@ -16,7 +17,7 @@ pub enum Cmp {
     Ge,
 }
 
-#[derive(Copy, Clone, Debug, PartialEq, Eq)]
+#[derive(Copy, Clone, Debug, PartialEq, Eq, Serialize, Deserialize)]
 pub enum Arith {
     Add,
     Sub,
@@ -24,7 +25,7 @@ pub enum Arith {
     Div,
 }
 
-#[derive(Copy, Clone, Debug, PartialEq, Eq)]
+#[derive(Copy, Clone, Debug, PartialEq, Eq, Serialize, Deserialize)]
 pub enum Builtin {
     /// 周岁 (completed years) of a birth date on a date.
     Zhousui,
@@ -34,7 +35,7 @@ pub enum Builtin {
     DaysBetween,
 }
 
-#[derive(Copy, Clone, Debug, PartialEq, Eq)]
+#[derive(Copy, Clone, Debug, PartialEq, Eq, Serialize, Deserialize)]
 pub enum Agg {
     Any,
     All,
@@ -86,7 +87,7 @@ pub enum Ex {
 }
 
 /// How a conclusion combines the rules that set it.
-#[derive(Clone, Debug)]
+#[derive(Clone, Debug, Serialize, Deserialize)]
 pub struct ConclusionDef {
     pub key: String,
     pub ty: Type,
@@ -99,7 +100,7 @@ pub struct ConclusionDef {
     pub writers: Vec<u32>,
 }
 
-#[derive(Clone, Debug)]
+#[derive(Clone, Debug, Serialize, Deserialize)]
 pub struct ParamDef {
     pub key: String,
     pub ty: Type,
@@ -114,15 +115,15 @@ pub struct ParamDef {
     pub span: Span,
 }
 
-#[derive(Clone, Debug)]
+#[derive(Clone, Debug, Serialize, Deserialize)]
 pub enum Deadline {
     Immediately,
-    Within(Duration),
+    Within(#[serde(with = "crate::compiled::DurationDef")] Duration),
     WithinParam(u32),
     By(Ex),
 }
 
-#[derive(Clone, Debug)]
+#[derive(Clone, Debug, Serialize, Deserialize)]
 pub struct Obligation {
     pub actor: String,
     pub action: String,
@@ -133,20 +134,20 @@ pub struct Obligation {
     pub with: Vec<String>,
 }
 
-#[derive(Clone, Debug)]
+#[derive(Clone, Debug, Serialize, Deserialize)]
 pub enum Effect {
     Conclude { conclusion: u32, value: Ex },
     Add { conclusion: u32, value: Ex },
 }
 
 /// One condition of a rule as written, for explanations: its text and compiled form.
-#[derive(Clone, Debug)]
+#[derive(Clone, Debug, Serialize, Deserialize)]
 pub struct Condition {
     pub text: String,
     pub ex: Ex,
 }
 
-#[derive(Clone, Debug)]
+#[derive(Clone, Debug, Serialize, Deserialize)]
 pub struct CompiledRule {
     /// `<policy>.<rule>`
     pub id: String,
@@ -158,6 +159,7 @@ pub struct CompiledRule {
     pub span: Span,
     /// Declaration order across the set (manifest file order, then position).
     pub order: u32,
+    #[serde(with = "crate::compiled::period")]
     pub effective: (Option<Date>, Option<Date>),
     pub priority: i64,
     pub exceptions: Vec<u32>,
@@ -178,31 +180,34 @@ pub struct CompiledRule {
 }
 
 /// One step of evaluation, in dependency order.
-#[derive(Copy, Clone, Debug, PartialEq, Eq)]
+#[derive(Copy, Clone, Debug, PartialEq, Eq, Serialize, Deserialize)]
 pub enum Step {
     Rule(u32),
     Settle(u32),
 }
 
-#[derive(Clone, Debug)]
+#[derive(Clone, Debug, Serialize, Deserialize)]
 pub struct Program {
     pub rules: Vec<CompiledRule>,
     pub conclusions: Vec<ConclusionDef>,
     pub params: Vec<ParamDef>,
     pub steps: Vec<Step>,
+    #[serde(with = "crate::compiled::calendar_opt")]
     pub calendar: Option<Calendar>,
     /// The `discovered_at` fact, the default trigger time of deadlines.
     pub trigger_fact: Option<u32>,
 }
 
 /// A test written inside a policy file, checked and compiled with the policy.
-#[derive(Clone, Debug)]
+#[derive(Clone, Debug, Serialize, Deserialize)]
 pub struct CompiledTest {
     pub file: usize,
     pub policy: String,
     pub title: String,
     pub span: Span,
+    #[serde(with = "crate::compiled::json_text")]
     pub given: serde_json::Value,
+    #[serde(with = "crate::compiled::date_opt")]
     pub as_of: Option<Date>,
     pub params: Vec<(u32, Value)>,
     pub expects: Vec<Expect>,
@@ -210,7 +215,7 @@ pub struct CompiledTest {
     pub plan: Option<PlanTest>,
 }
 
-#[derive(Clone, Debug)]
+#[derive(Clone, Debug, Serialize, Deserialize)]
 pub struct PlanTest {
     pub rotation: String,
     pub from: String,
@@ -218,7 +223,7 @@ pub struct PlanTest {
     pub flags: Vec<(String, String)>,
 }
 
-#[derive(Clone, Debug)]
+#[derive(Clone, Debug, Serialize, Deserialize)]
 pub struct Expect {
     /// The expectation as written, for failure messages.
     pub text: String,
@@ -226,7 +231,7 @@ pub struct Expect {
     pub kind: ExpectKind,
 }
 
-#[derive(Clone, Debug)]
+#[derive(Clone, Debug, Serialize, Deserialize)]
 pub enum ExpectKind {
     Status(String),
     Missing {

@@ -3,6 +3,7 @@
 //! every other input are parameters, so the same inputs give the same bytes on every surface.
 
 pub mod compile;
+pub mod compiled;
 pub mod decision;
 pub mod diag;
 pub mod eval;
@@ -19,5 +20,7 @@ pub use decision::{Decision, Status};
 pub use diag::{render, Diagnostic, Lang, Severity};
 pub use eval::{EvalError, EvalOptions};
 pub use facts::{FactError, Facts, Strictness};
-pub use policy::{EvaluateError, FactsOptions, LoadOptions, Outcome, Policy, PolicyError, Source};
+pub use policy::{
+    BytesError, EvaluateError, FactsOptions, LoadOptions, Outcome, Policy, PolicyError, Source,
+};
 pub use testrun::{TestFailure, TestReport, TestResult};

@@ -1,6 +1,7 @@
 //! Types, values and the declared schema of a policy set.
 
 use crate::time::{Date, DateTime, Duration};
+use serde::{Deserialize, Serialize};
 use std::sync::Arc;
 
 pub type EnumId = u16;
@@ -59,7 +60,7 @@ impl Value {
     }
 }
 
-#[derive(Clone, Debug)]
+#[derive(Clone, Debug, Serialize, Deserialize)]
 pub struct EnumDef {
     pub name: String,
     pub label: Option<String>,
@@ -84,7 +85,7 @@ impl EnumDef {
     }
 }
 
-#[derive(Clone, Debug)]
+#[derive(Clone, Debug, Serialize, Deserialize)]
 pub struct FieldDef {
     pub name: String,
     pub ty: Type,
@@ -94,11 +95,13 @@ pub struct FieldDef {
     pub label: Option<String>,
 }
 
-#[derive(Clone, Debug)]
+#[derive(Clone, Debug, Serialize, Deserialize)]
+#[serde(from = "crate::compiled::RecordWire")]
 pub struct RecordDef {
     pub name: String,
     pub fields: Vec<FieldDef>,
     /// Field names to their index in `fields` (every key of every list item is looked up).
+    #[serde(skip_serializing)]
     pub(crate) index: std::collections::BTreeMap<String, usize>,
 }
 
@@ -123,7 +126,7 @@ impl RecordDef {
 }
 
 /// One declared fact: a leaf of the case's JSON object, held in a numbered slot.
-#[derive(Clone, Debug)]
+#[derive(Clone, Debug, Serialize, Deserialize)]
 pub struct FactDef {
     pub path: String,
     pub ty: Type,
@@ -136,14 +139,14 @@ pub struct FactDef {
     pub section: Option<usize>,
 }
 
-#[derive(Clone, Debug)]
+#[derive(Clone, Debug, Serialize, Deserialize)]
 pub struct SectionDef {
     pub name: String,
     pub label: Option<String>,
 }
 
 /// The facts a policy set reads, with enums and records.
-#[derive(Clone, Debug, Default)]
+#[derive(Clone, Debug, Default, Serialize, Deserialize)]
 pub struct Schema {
     pub enums: Vec<EnumDef>,
     pub records: Vec<RecordDef>,

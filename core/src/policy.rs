@@ -1,6 +1,7 @@
 //! The public entry point: a checked, compiled policy set built from source texts.
 
 use crate::compile::{compile, PolicyInfo, Unit};
+pub use crate::compiled::BytesError;
 use crate::decision::{Decision, PolicyRef};
 use crate::diag::{resolve, Diagnostic, Finding, Severity, SourceFile};
 use crate::eval::{EvalError, EvalOptions, Evaluator};
@@ -352,6 +353,36 @@ impl Policy {
             diagnostics: diags.clone(),
         };
         (Some(policy), diags)
+    }
+
+    /// The checked and compiled set as bytes, for [`Policy::from_bytes`]: compile once (e.g. at
+    /// build time), load many times without parsing or checking. The bytes carry the format
+    /// and engine versions, the digest and every source (rosters and tests need them).
+    pub fn to_bytes(&self) -> Result<Vec<u8>, BytesError> {
+        crate::compiled::write(self)
+    }
+
+    /// Reads what [`Policy::to_bytes`] wrote, with the same engine version: the policy evaluates,
+    /// tests, plans and reports byte for byte as the one compiled from the sources. Bytes from
+    /// another version, or damaged, are an error with a message; never a panic.
+    pub fn from_bytes(bytes: &[u8]) -> Result<Policy, BytesError> {
+        let p = crate::compiled::read(bytes)?;
+        Ok(Policy {
+            name: p.name,
+            version: p.version,
+            digest: p.digest,
+            tree: std::sync::Arc::new(PathTree::build(&p.schema)),
+            fast: std::sync::OnceLock::new(),
+            schema: p.schema,
+            program: p.program,
+            policies: p.policies,
+            tests: p.tests,
+            rotations: p.rotations,
+            rosters: p.rosters,
+            files: p.files,
+            sources: p.sources,
+            diagnostics: p.diagnostics,
+        })
     }
 
     pub fn reference(&self) -> PolicyRef {

@@ -1,10 +1,10 @@
 //! The syntax tree of one `.humiao` file. Every node carries the byte span it came from,
 //! so the checker can point at it; nothing here knows what a name means.
 
-use serde::Serialize;
+use serde::{Deserialize, Serialize};
 
 /// A byte range in one source file.
-#[derive(Copy, Clone, Debug, Default, PartialEq, Eq, Hash, Serialize)]
+#[derive(Copy, Clone, Debug, Default, PartialEq, Eq, Hash, Serialize, Deserialize)]
 pub struct Span {
     pub start: u32,
     pub end: u32,
@@ -34,14 +34,14 @@ fn clamp_u32(n: usize) -> u32 {
 }
 
 /// A name as written (possibly dotted: `minor.sex`).
-#[derive(Clone, Debug, PartialEq, Eq, Serialize)]
+#[derive(Clone, Debug, PartialEq, Eq, Serialize, Deserialize)]
 pub struct Name {
     pub text: String,
     pub span: Span,
 }
 
 /// A quoted text.
-#[derive(Clone, Debug, PartialEq, Eq, Serialize)]
+#[derive(Clone, Debug, PartialEq, Eq, Serialize, Deserialize)]
 pub struct Str {
     pub value: String,
     pub span: Span,
@@ -475,7 +475,7 @@ pub struct CalendarEntry {
     pub span: Span,
 }
 
-#[derive(Clone, Debug, PartialEq, Serialize)]
+#[derive(Clone, Debug, PartialEq, Serialize, Deserialize)]
 pub struct RosterDecl {
     pub name: Name,
     pub title: Option<Str>,
@@ -483,7 +483,7 @@ pub struct RosterDecl {
     pub span: Span,
 }
 
-#[derive(Clone, Debug, PartialEq, Serialize)]
+#[derive(Clone, Debug, PartialEq, Serialize, Deserialize)]
 pub struct RotationDecl {
     pub name: Name,
     pub title: Option<Str>,
