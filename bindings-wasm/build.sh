@@ -2,7 +2,8 @@
 # Builds the npm package `humiao` and the page from the Rust crate in this folder:
 #   pkg/node/   wasm-bindgen --target nodejs (the Node tests and Node users)
 #   pkg/web/    wasm-bindgen --target web, then wasm-opt -Oz (npm's binaryen)
-#   pkg/site/   the page: web/, js/, pkg/web/ and the bundled rules/ — any static server will do
+#   pkg/site/   the page: index.html (web/ and js/ bundled into it by esbuild), the .wasm and the
+#               bundled rules/ (compiled, and its texts for the playground) — any static server
 # Needs: the wasm32-unknown-unknown target, wasm-bindgen-cli at the Cargo.lock version and
 # `npm ci` in this folder (scripts/test-wasm installs all three). Safe to run again.
 set -euo pipefail
@@ -50,7 +51,8 @@ mkdir -p pkg/site/js pkg/site/pkg
 cp -r web/. pkg/site/
 cp js/*.js pkg/site/js/
 cp -r pkg/web pkg/site/pkg/web
-node tools/bundle-rules.mjs "$root/rules" pkg/site/bundled-rules.js
+node tools/bundle-rules.mjs "$root/rules" pkg/site
+node tools/bundle-page.mjs pkg/site
 
 raw=$(stat -c %s pkg/web/humiao_wasm_bg.wasm)
 gz=$(gzip -9 -c pkg/web/humiao_wasm_bg.wasm | wc -c)

@@ -79,7 +79,7 @@ export class Policy {
 
   constructor(token, handle) {
     if (token !== constructing) {
-      throw new TypeError("humiao: use Policy.fromSources(...) / 请使用 Policy.fromSources(...)");
+      throw new TypeError("humiao: use Policy.fromSources(...) or Policy.fromBytes(...) / 请使用 Policy.fromSources(...) 或 Policy.fromBytes(...)");
     }
     this.#handle = handle;
   }
@@ -87,6 +87,17 @@ export class Policy {
   /** Checks and compiles `{path: text}`; throws a HumiaoError with `.diagnostics` if it has errors. */
   static fromSources(sources, params = {}) {
     const handle = guarded(() => wasm().PolicyHandle.load(sourcesJson(sources), JSON.stringify(params)));
+    return new Policy(constructing, handle);
+  }
+
+  /** Reads a set compiled by `toBytes` (same engine version), without parsing or checking. */
+  static fromBytes(bytes) {
+    let view = bytes;
+    if (bytes instanceof ArrayBuffer) view = new Uint8Array(bytes);
+    if (!(view instanceof Uint8Array)) {
+      throw new TypeError("humiao: bytes must be a Uint8Array or an ArrayBuffer / bytes 应为 Uint8Array 或 ArrayBuffer");
+    }
+    const handle = guarded(() => wasm().PolicyHandle.fromBytes(view));
     return new Policy(constructing, handle);
   }
 
@@ -161,6 +172,11 @@ export class Policy {
       this.#schema = JSON.parse(this.#handle.schemaJson());
     }
     return this.#schema;
+  }
+
+  /** The checked and compiled set as bytes, for `Policy.fromBytes`. */
+  toBytes() {
+    return guarded(() => this.#handle.toBytes());
   }
 
   /** Releases the wasm memory now instead of at garbage collection. */

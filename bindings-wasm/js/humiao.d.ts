@@ -424,6 +424,13 @@ export class Policy<F extends object = Facts, C extends { [key: string]: Json | 
     sources: Sources,
     params?: Params,
   ): Policy<F, C>;
+  /**
+   * Reads a set compiled by `toBytes` with the same engine version, without parsing or
+   * checking; throws a HumiaoError (kind `input`) for bytes of another version or damaged ones.
+   */
+  static fromBytes<F extends object = Facts, C extends { [key: string]: Json | undefined } = Record<string, Json>>(
+    bytes: Uint8Array | ArrayBuffer,
+  ): Policy<F, C>;
   /** Every diagnostic of a set whether or not it loads, as `humiao check --format json`. */
   static check(sources: Sources, params?: Params): CheckReport;
   /** `humiao.toml`, read by the engine. */
@@ -449,6 +456,8 @@ export class Policy<F extends object = Facts, C extends { [key: string]: Json | 
   runTests(): TestReport;
   /** Declared facts, enums, records, conclusions, rules and params. */
   schema(): Schema;
+  /** The checked and compiled set as bytes, for `Policy.fromBytes` (same engine version). */
+  toBytes(): Uint8Array;
   /** Frees the WebAssembly memory now rather than at garbage collection. */
   free(): void;
 }
@@ -457,7 +466,9 @@ export class Policy<F extends object = Facts, C extends { [key: string]: Json | 
 export type YuexiuPolicy = Policy<YuexiuFacts, YuexiuConclusions>;
 
 /** Loads the engine: in the browser fetches the .wasm (optionally from `wasm`); in Node a no-op. */
-export function init(wasm?: string | URL | Request | Response | BufferSource | WebAssembly.Module): Promise<void>;
+export function init(
+  wasm?: string | URL | Request | Response | BufferSource | WebAssembly.Module | Promise<Response | WebAssembly.Module>,
+): Promise<void>;
 
 /** The version of the Rust engine inside. */
 export function engineVersion(): string;

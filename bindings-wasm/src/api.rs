@@ -107,6 +107,18 @@ pub fn load(sources_json: &str, params_json: &str) -> Result<Policy, Failure> {
     })
 }
 
+/// Reads a set compiled by [`to_bytes`] with the same engine version.
+pub fn from_bytes(bytes: &[u8]) -> Result<Policy, Failure> {
+    Policy::from_bytes(bytes).map_err(|e| Failure::input(e.to_string(), e.message_zh()))
+}
+
+/// The checked and compiled set as bytes (`Policy::to_bytes`).
+pub fn to_bytes(policy: &Policy) -> Result<Vec<u8>, Failure> {
+    policy
+        .to_bytes()
+        .map_err(|e| Failure::input(e.to_string(), e.message_zh()))
+}
+
 /// The effective params of a loaded set, as `humiao check --format json` lists them.
 pub fn params_json(policy: &Policy) -> serde_json::Value {
     serde_json::Value::Array(
@@ -436,6 +448,28 @@ mod tests {
         assert_eq!(plan(&p, &bad.to_string()).unwrap_err().kind, "plan");
         let report: serde_json::Value = serde_json::from_str(&run_tests(&p)).unwrap();
         assert_eq!(report["failed"], 0, "{report}");
+    }
+
+    #[test]
+    fn a_set_read_from_its_bytes_decides_the_same() {
+        let p = bundled();
+        let bytes = to_bytes(&p).unwrap();
+        let q = from_bytes(&bytes).map_err(|f| f.to_json()).unwrap();
+        let facts = r#"{"discovered_at":"2026-03-01T10:00:00+08:00","reporter":{"org_type":"school","in_course_of_work":true},"minor":{"age":9,"sex":"female"},"indicators":{"sexual_assault":true}}"#;
+        let explain = r#"{"explain":true}"#;
+        assert_eq!(
+            evaluate(&p, facts, Some("2026-03-01"), 0, explain).map_err(|f| f.to_json()),
+            evaluate(&q, facts, Some("2026-03-01"), 0, explain).map_err(|f| f.to_json())
+        );
+        assert_eq!(diagnostics(&p), diagnostics(&q));
+        assert_eq!(run_tests(&p), run_tests(&q));
+        let f = from_bytes(b"not a policy").unwrap_err();
+        assert_eq!(f.kind, "input");
+        assert!(
+            f.message.contains("not a compiled humiao policy set"),
+            "{}",
+            f.message
+        );
     }
 
     #[test]

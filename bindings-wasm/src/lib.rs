@@ -26,6 +26,21 @@ impl PolicyHandle {
             .map_err(|f| f.to_json())
     }
 
+    /// Reads a set compiled by `toBytes` (the same engine version); throws the failure's JSON
+    /// text when the bytes are from another version or damaged.
+    #[wasm_bindgen(js_name = fromBytes)]
+    pub fn from_bytes(bytes: &[u8]) -> Result<PolicyHandle, String> {
+        api::from_bytes(bytes)
+            .map(|inner| PolicyHandle { inner })
+            .map_err(|f| f.to_json())
+    }
+
+    /// The checked and compiled set as bytes, for `fromBytes`.
+    #[wasm_bindgen(js_name = toBytes)]
+    pub fn to_bytes(&self) -> Result<Vec<u8>, String> {
+        api::to_bytes(&self.inner).map_err(|f| f.to_json())
+    }
+
     #[wasm_bindgen(getter)]
     pub fn name(&self) -> String {
         self.inner.name.clone()

@@ -2,6 +2,10 @@
 // through wasm-opt -Oz by build.sh), the time from navigation to the first decision shown, and
 // each re-evaluation on input, in headless Chromium. Run after build.sh:
 //   node tools/measure.mjs [--runs 7] [--site pkg/site] [--json artifacts/budgets.json]
+//                          [--baseline OTHER_SITE]
+// With --baseline, the cold loads alternate between the two sites (same browser, same load on
+// the machine) and the report gives both first-decision medians and their ratio: on a shared,
+// busy machine only such a same-run comparison says whether a change made the page faster.
 import { readFileSync, writeFileSync, mkdirSync } from "node:fs";
 import { cpus, loadavg, totalmem } from "node:os";
 import { dirname, join } from "node:path";
@@ -20,6 +24,7 @@ const opt = (name, dflt) => {
 const runs = Number(opt("runs", "7"));
 const site = opt("site", join(here, "pkg", "site"));
 const jsonOut = opt("json", null);
+const baselineSite = opt("baseline", null);
 
 const median = (xs) => {
   const s = [...xs].sort((a, b) => a - b);
@@ -38,29 +43,41 @@ const size = { raw: wasm.length, gzip9: gzipSync(wasm, { level: 9 }).length };
 // ---------------------------------------------------------------- first decision
 // Each run: a fresh browser profile (empty HTTP and code caches), started and settled on a blank
 // page first, so the figure is the page's load in a running browser, not the browser's start.
-const server = await serve(site);
-const loads = [];
-for (let i = 0; i < runs; i++) {
+async function coldLoad(url) {
   const b = await launch();
-  const page = await b.context.newPage();
-  await page.goto("about:blank");
-  await page.waitForTimeout(1500);
-  await page.goto(server.url);
-  await page.waitForSelector("html[data-ready=true]", { timeout: 60_000 });
-  const marks = await page.evaluate(() => {
-    const m = (n) => performance.getEntriesByName(n)[0]?.startTime ?? NaN;
-    return {
-      appStart: m("humiao:app-start"),
-      formBuilt: m("humiao:form-built"),
-      engineReady: m("humiao:engine-ready"),
-      policyLoaded: m("humiao:policy-loaded"),
-      firstDecision: m("humiao:first-decision"),
-      firstDecisionFrame: m("humiao:first-decision-frame"),
-    };
-  });
-  loads.push(marks);
-  await b.close();
+  try {
+    const page = await b.context.newPage();
+    await page.goto("about:blank");
+    await page.waitForTimeout(1500);
+    await page.goto(url);
+    await page.waitForSelector("html[data-ready=true]", { timeout: 60_000 });
+    return await page.evaluate(() => {
+      const m = (n) => performance.getEntriesByName(n)[0]?.startTime ?? NaN;
+      return {
+        appStart: m("humiao:app-start"),
+        formBuilt: m("humiao:form-built"),
+        engineReady: m("humiao:engine-ready"),
+        policyLoaded: m("humiao:policy-loaded"),
+        firstDecision: m("humiao:first-decision"),
+        firstDecisionFrame: m("humiao:first-decision-frame"),
+      };
+    });
+  } finally {
+    await b.close();
+  }
 }
+
+const server = await serve(site);
+const baselineServer = baselineSite ? await serve(baselineSite) : null;
+const loads = [];
+const baselineLoads = [];
+for (let i = 0; i < runs; i++) {
+  // Alternate which goes first, so neither always gets the quieter moment.
+  if (baselineServer && i % 2 === 1) baselineLoads.push(await coldLoad(baselineServer.url));
+  loads.push(await coldLoad(server.url));
+  if (baselineServer && i % 2 === 0) baselineLoads.push(await coldLoad(baselineServer.url));
+}
+await baselineServer?.close();
 
 // ---------------------------------------------------------------- re-evaluation on input
 const b = await launch();
@@ -127,6 +144,16 @@ const report = {
     formAndDecisionMedian: r1(median(loads.map((l) => l.firstDecision - l.policyLoaded))),
     budget: 150,
   },
+  ...(baselineSite && {
+    baseline: {
+      site: baselineSite,
+      median: r1(median(baselineLoads.map((l) => l.firstDecision))),
+      min: r1(Math.min(...baselineLoads.map((l) => l.firstDecision))),
+      max: r1(Math.max(...baselineLoads.map((l) => l.firstDecision))),
+      policyLoadMedian: r1(median(baselineLoads.map((l) => l.policyLoaded - l.engineReady))),
+      ratio: Math.round((median(first) / median(baselineLoads.map((l) => l.firstDecision))) * 1000) / 1000,
+    },
+  }),
   reevaluationMs: {
     inputs: inputs.length,
     median: r1(median(inputs)),
@@ -141,6 +168,10 @@ console.log(`machine: ${report.machine.cpu}, ${report.machine.cores} cores, ${re
 console.log(`wasm: ${size.raw} bytes, ${size.gzip9} bytes gzip -9 (${r1(size.gzip9 / 1024)} KiB; budget 400 KiB)`);
 const f = report.firstDecisionMs;
 console.log(`first decision: median ${f.median} ms (min ${f.min}, max ${f.max}; ${runs} cold loads; budget 150 ms) — page modules running at ${f.appStartMedian} ms, form laid out at ${f.formBuiltMedian} ms, engine ready at ${f.engineReadyMedian} ms, then policy load ${f.policyLoadMedian} ms, form and decision ${f.formAndDecisionMedian} ms`);
+if (report.baseline) {
+  const bl = report.baseline;
+  console.log(`baseline ${bl.site}, same run: median ${bl.median} ms (min ${bl.min}, max ${bl.max}), policy load ${bl.policyLoadMedian} ms; this site / baseline = ${bl.ratio}`);
+}
 const e = report.reevaluationMs;
 console.log(`re-evaluation on input: median ${e.median} ms, p95 ${e.p95} ms, max ${e.max} ms over ${e.inputs} inputs (budget 5 ms); engine alone ${e.engineOnlyMedian} ms`);
 if (jsonOut) {

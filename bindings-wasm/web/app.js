@@ -2,7 +2,7 @@
 // language switch and the tabs. Marks for the budgets: `humiao:first-decision` (ms since the
 // navigation started) and one `humiao:evaluate` measure per re-evaluation.
 import { init, Policy } from "./js/web.js";
-import { schema, sources } from "./bundled-rules.js";
+import { schema } from "./bundled-schema.js";
 import { getLang, setLang, t, translateStatic } from "./i18n.js";
 import { makeLabels } from "./labels.js";
 import { createDecisionView } from "./decision.js";
@@ -14,9 +14,15 @@ setLang(query.get("lang") ?? localStorage.getItem("humiao.lang") ?? "zh");
 translateStatic();
 
 const boot = document.getElementById("boot");
-// The engine compiles (off the main thread, as it downloads) while the form is laid out from the
-// schema baked in at build time.
-const engine = init();
+// index.html started the engine's download and compilation (off the main thread) and the
+// compiled set's download before any module loaded; the form is laid out from the schema baked
+// in at build time meanwhile. Without that head script, both are fetched from here.
+const started = window.humiaoBoot ?? {};
+const engine = Promise.resolve(started.engine).then((m) => init(m ?? new URL("pkg/web/humiao_wasm_bg.wasm", document.baseURI)));
+const compiled = started.policy ?? fetchCompiled();
+function fetchCompiled() {
+  return fetch("bundled-policy.bin").then((r) => (r.ok ? r.arrayBuffer() : Promise.reject(new Error(`bundled-policy.bin: ${r.status}`))));
+}
 const labels = makeLabels(schema);
 let intake = null;
 const decisionView = createDecisionView(document.getElementById("decision"), labels, {
@@ -28,7 +34,9 @@ let policy;
 try {
   await engine;
   performance.mark("humiao:engine-ready");
-  policy = Policy.fromSources(sources);
+  // The set compiled at build time: no parsing or checking here (the playground compiles the
+  // texts it edits).
+  policy = Policy.fromBytes(await compiled);
   performance.mark("humiao:policy-loaded");
 } catch (e) {
   boot.textContent = `${t("loadFailed")}: ${e.message ?? e}`;
@@ -42,6 +50,11 @@ document.getElementById("intake").hidden = false;
 performance.mark("humiao:first-decision");
 requestAnimationFrame(() => performance.mark("humiao:first-decision-frame"));
 
+/** The bundled set's texts, which only the playground needs (it compiles what it edits). */
+function bundledSources() {
+  return fetch("bundled-rules.json").then((r) => (r.ok ? r.json() : Promise.reject(new Error(`bundled-rules.json: ${r.status}`))));
+}
+
 let playground = null;
 async function showTab(name) {
   for (const b of document.querySelectorAll("[data-tab]")) b.setAttribute("aria-selected", String(b.dataset.tab === name));
@@ -49,8 +62,8 @@ async function showTab(name) {
   document.getElementById("playground").hidden = name !== "playground";
   // The playground (and its code) loads on first use, so it costs the first decision nothing.
   if (name === "playground" && playground === null) {
-    const { createPlayground } = await import("./playground.js");
-    playground = createPlayground({ root: document.getElementById("playground"), sources });
+    const [{ createPlayground }, sources] = await Promise.all([import("./playground.js"), bundledSources()]);
+    playground ??= createPlayground({ root: document.getElementById("playground"), sources });
   }
   if (location.hash !== `#${name}`) history.replaceState(null, "", `#${name}`);
 }

@@ -113,8 +113,9 @@ function groupKey(f) {
 
 const groupWords = { "": "groupRoot", reporter: "groupReporter", minor: "groupMinor", indicators: "groupIndicators", parents: "groupParents" };
 
-// `schema` is the set's schema view (baked into bundled-rules.js, so the form is laid out while
-// the engine loads); `attach(policy)` gives the compiled set that evaluates.
+// `schema` is the set's schema view (baked in at build time by tools/bundle-rules.mjs, so the
+// form is laid out while the engine loads); `attach(policy)` gives the compiled set that
+// evaluates.
 export function createIntake({ schema, root, decisionRoot }) {
   let policy = null;
   const labels = decisionRoot.labels;

@@ -50,6 +50,36 @@ test("plan() equals `humiao plan --format json`, byte for byte", () => {
   assert.throws(() => policy.plan("no-such-rotation", "2027-01"), (e) => e instanceof HumiaoError && e.kind === "plan");
 });
 
+test("fromBytes(toBytes()) is the same set: decisions, tests, diagnostics; the page's bytes are rules/'s", () => {
+  const bytes = policy.toBytes();
+  assert.ok(bytes instanceof Uint8Array && bytes.length > 0);
+  const again = Policy.fromBytes(bytes);
+  assert.deepEqual({ name: again.name, version: again.version, digest: again.digest }, { name: policy.name, version: policy.version, digest: policy.digest });
+  for (const options of [{}, { explain: true }]) {
+    assert.equal(again.evaluateJson(example, "2026-03-01", options), policy.evaluateJson(example, "2026-03-01", options));
+  }
+  assert.deepStrictEqual(again.check(), policy.check());
+  assert.deepStrictEqual(again.runTests(), policy.runTests());
+  assert.deepStrictEqual(again.schema(), policy.schema());
+  assert.deepStrictEqual(Policy.fromBytes(bytes.buffer).toBytes(), bytes);
+  // What the page loads for its first decision (written by build.sh) is this set's bytes.
+  const shipped = readFileSync(fileURLToPath(new URL("../../pkg/site/bundled-policy.bin", import.meta.url)));
+  assert.deepStrictEqual(new Uint8Array(shipped), bytes);
+});
+
+test("fromBytes refuses other bytes with an input error, in both languages", () => {
+  for (const bad of [new Uint8Array([1, 2, 3]), policy.toBytes().slice(0, 100)]) {
+    assert.throws(
+      () => Policy.fromBytes(bad),
+      (e) => e instanceof HumiaoError && e.kind === "input" && e.message.length > 0 && e.messageZh.length > 0,
+    );
+  }
+  const other = policy.toBytes();
+  other[8] += 1; // the format version, the first byte after the magic
+  assert.throws(() => Policy.fromBytes(other), (e) => e.kind === "input" && /compile it from its sources again/.test(e.message));
+  assert.throws(() => Policy.fromBytes("HUMIAO"), TypeError);
+});
+
 test("a set with errors throws a HumiaoError with every diagnostic at its line and column", () => {
   const broken = { ...sources };
   broken["reporting.humiao"] = sources["reporting.humiao"].replace("indicators.genital_private_injury", "indicators.genital_privte_injury");

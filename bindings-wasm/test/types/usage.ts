@@ -22,6 +22,9 @@ export async function example(sources: Record<string, string>): Promise<string> 
   const report: TestReport = policy.runTests();
   const plan: Plan = policy.plan("supervision", "2027-01", 3, { flags: { 洪桥街道: "red" }, history: [] });
   const schema: Schema = policy.schema();
+  const bytes: Uint8Array = policy.toBytes();
+  const again: YuexiuPolicy = Policy.fromBytes<YuexiuFacts, YuexiuConclusions>(bytes);
+  Policy.fromBytes<YuexiuFacts, YuexiuConclusions>(bytes.buffer as ArrayBuffer).evaluate(facts, "2026-03-01");
   try {
     Policy.fromSources({ "a.humiao": "rule" });
   } catch (e) {
@@ -35,7 +38,9 @@ export async function example(sources: Record<string, string>): Promise<string> 
   policy.evaluate({ minor: { sex: "f" } }, "2026-03-01");
   // @ts-expect-error: options are typed
   policy.evaluate(facts, "2026-03-01", { explian: true });
+  // @ts-expect-error: bytes, not text
+  Policy.fromBytes("HUMIAO");
   // @ts-expect-error: the constructor is private; use fromSources
   new Policy();
-  return [duty, due, missing.length, conditions.length, text.length, report.passed, plan.months.length, schema.facts.length].join();
+  return [duty, due, missing.length, conditions.length, text.length, report.passed, plan.months.length, schema.facts.length, again.digest].join();
 }
