@@ -71,6 +71,7 @@ fn _humiao(m: &Bound<'_, PyModule>) -> PyResult<()> {
     m.add_class::<plan::PyPlan>()?;
     m.add_function(wrap_pyfunction!(policy::check, m)?)?;
     m.add_function(wrap_pyfunction!(policy::_policy_from_state, m)?)?;
+    m.add_function(wrap_pyfunction!(policy::_policy_from_bytes, m)?)?;
     m.add_function(wrap_pyfunction!(decision::_decision_from_json, m)?)?;
     m.add_function(wrap_pyfunction!(columns::_decision_columns, m)?)?;
     m.add_function(wrap_pyfunction!(plan::_plan_from_json, m)?)?;

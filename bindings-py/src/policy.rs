@@ -28,8 +28,9 @@ use std::sync::Arc;
 #[pyclass(frozen, module = "humiao", name = "Policy")]
 pub struct PyPolicy {
     inner: Arc<Policy>,
-    /// The params as the caller gave them, for pickling.
-    params: Vec<(String, Value)>,
+    /// The params as the caller gave them, for pickling; `None` for a set read from its
+    /// compiled bytes, which pickles as those bytes.
+    params: Option<Vec<(String, Value)>>,
 }
 
 /// How failures of single cases are handled in a batch.
@@ -61,7 +62,7 @@ fn build(py: Python<'_>, sources: Vec<Source>, params: Vec<(String, Value)>) -> 
     match result {
         Ok(p) => Ok(PyPolicy {
             inner: Arc::new(p),
-            params,
+            params: Some(params),
         }),
         Err(e) => {
             let errors: Vec<_> = e
@@ -282,6 +283,33 @@ impl PyPolicy {
             let sources = sources_of(sources)?;
             let params = params_of(params)?;
             build(py, sources, params)
+        })
+    }
+
+    /// Reads a set compiled by :meth:`to_bytes`, without parsing or checking it again. The
+    /// bytes are read only by the humiao version that wrote them; bytes of another version, or
+    /// damaged ones, raise :class:`HumiaoError` saying so.
+    #[staticmethod]
+    fn from_bytes(py: Python<'_>, data: &[u8]) -> PyResult<PyPolicy> {
+        guard(py, || {
+            let p = py
+                .detach(|| Policy::from_bytes(data))
+                .map_err(|e| humiao_error(py, &e.to_string(), &e.message_zh()))?;
+            Ok(PyPolicy {
+                inner: Arc::new(p),
+                params: None,
+            })
+        })
+    }
+
+    /// The checked and compiled set as bytes, for :meth:`from_bytes`: compile once, load many
+    /// times (same humiao version).
+    fn to_bytes<'py>(&self, py: Python<'py>) -> PyResult<Bound<'py, PyBytes>> {
+        guard(py, || {
+            let bytes = py
+                .detach(|| self.inner.to_bytes())
+                .map_err(|e| internal_error(py, &e.to_string(), None))?;
+            Ok(PyBytes::new(py, &bytes))
         })
     }
 
@@ -580,17 +608,27 @@ impl PyPolicy {
     }
 
     /// Pickles by sources and params: unpickling checks and compiles the set again, so the
-    /// copy is equal, with the same digest.
+    /// copy is equal, with the same digest. A set read with :meth:`from_bytes` pickles as its
+    /// bytes.
     fn __reduce__<'py>(
         &self,
         py: Python<'py>,
     ) -> PyResult<(Bound<'py, PyAny>, Bound<'py, PyTuple>)> {
+        let Some(params) = &self.params else {
+            let f = py.import("humiao._humiao")?.getattr("_policy_from_bytes")?;
+            let bytes = self
+                .inner
+                .to_bytes()
+                .map_err(|e| internal_error(py, &e.to_string(), None))?;
+            let args = PyTuple::new(py, [PyBytes::new(py, &bytes).into_any()])?;
+            return Ok((f, args));
+        };
         let f = py.import("humiao._humiao")?.getattr("_policy_from_state")?;
         let sources = PyList::empty(py);
         for s in &self.inner.sources {
             sources.append((s.path.as_str(), s.text.as_str()))?;
         }
-        let params = serde_json::to_string(&self.params)
+        let params = serde_json::to_string(params)
             .map_err(|e| internal_error(py, &format!("cannot serialise params: {e}"), None))?;
         let args = PyTuple::new(
             py,
@@ -622,6 +660,12 @@ fn check_threads(py: Python<'_>, threads: Option<usize>) -> PyResult<()> {
         ));
     }
     Ok(())
+}
+
+/// Unpickles a set read from its compiled bytes.
+#[pyfunction]
+pub(crate) fn _policy_from_bytes(py: Python<'_>, data: &[u8]) -> PyResult<PyPolicy> {
+    PyPolicy::from_bytes(py, data)
 }
 
 /// A policy rebuilt from pickled state: `[(path, text)]` and the params as JSON.

@@ -337,6 +337,28 @@ def test_policy_pickles_by_sources_and_params(policy: humiao.Policy, school_girl
         assert q.evaluate(school_girl, "2026-03-01").to_json() == p.evaluate(school_girl, "2026-03-01").to_json()
 
 
+def test_from_bytes_is_the_same_set_and_pickles_as_bytes(policy: humiao.Policy, school_girl: Dict[str, Any]) -> None:
+    relaxed = humiao.Policy.load(RULES, params={"reporting.late_after": "48 hours"})
+    for p in (policy, relaxed):
+        data = p.to_bytes()
+        assert isinstance(data, bytes) and data.startswith(b"HUMIAO\0P")
+        q = humiao.Policy.from_bytes(data)
+        assert q == p and (q.name, q.version, q.digest) == (p.name, p.version, p.digest)
+        for explain in (False, True):
+            assert q.evaluate(school_girl, "2026-03-01", explain=explain).to_json() == p.evaluate(school_girl, "2026-03-01", explain=explain).to_json()
+        assert [x.key for x in q.params] == [x.key for x in p.params]
+        assert q.run_tests().passed == p.run_tests().passed
+        r = pickle.loads(pickle.dumps(q))
+        assert r == q and r.to_bytes() == data
+    with pytest.raises(humiao.HumiaoError) as e:
+        humiao.Policy.from_bytes(b"not a policy")
+    assert "not a compiled humiao policy set" in str(e.value) and e.value.message_zh
+    other = bytearray(policy.to_bytes())
+    other[8] += 1  # the format version, just after the magic
+    with pytest.raises(humiao.HumiaoError, match="compile it from its sources again"):
+        humiao.Policy.from_bytes(bytes(other))
+
+
 def test_decisions_plans_and_errors_pickle(policy: humiao.Policy, sample: humiao.Policy, school_girl: Dict[str, Any]) -> None:
     d = policy.evaluate(school_girl, "2026-03-01", explain=True)
     assert pickle.loads(pickle.dumps(d)) == d
