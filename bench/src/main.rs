@@ -440,11 +440,19 @@ fn peer_rows(a: &Args) -> Vec<Row> {
     c.args(["--rows", "--cases", &a.cases.to_string(), "--reps"])
         .arg(a.reps.to_string());
     match c.output() {
-        Ok(out) if out.status.success() => String::from_utf8_lossy(&out.stdout)
-            .lines()
-            .filter_map(Row::from_tsv)
-            .filter(|r| r.engine != table::TYPED_BASELINE)
-            .collect(),
+        Ok(out) if out.status.success() => {
+            // Each peer is held against the typed baseline timed alongside it, in its process.
+            let mut rows: Vec<Row> = String::from_utf8_lossy(&out.stdout)
+                .lines()
+                .filter_map(Row::from_tsv)
+                .collect();
+            table::set_ratios(&mut rows);
+            rows.retain(|r| r.engine != table::TYPED_BASELINE);
+            for r in &mut rows {
+                r.note = format!("{}; ratio to the typed baseline timed alongside", r.note);
+            }
+            rows
+        }
         Ok(out) => vec![Row::untimed(
             "peers",
             EVALUATE,

@@ -81,8 +81,9 @@ impl Row {
 /// The name of the baseline every ratio is taken against.
 pub const TYPED_BASELINE: &str = "hand-written Rust, typed structs";
 
-/// Sets each timed row's ratio to the typed baseline's row of the same mode. The CLI batch is
-/// held against the typed baseline's JSON line → decision.
+/// Sets each timed row's ratio to the typed baseline's row of the same mode, where it has none
+/// yet (the peers' rows come with the ratio to the baseline timed alongside them). The CLI
+/// batch is held against the typed baseline's JSON line → decision.
 pub fn set_ratios(rows: &mut [Row]) {
     let base = |mode: &str, rows: &[Row]| {
         rows.iter()
@@ -101,6 +102,9 @@ pub fn set_ratios(rows: &mut [Row]) {
         })
         .collect();
     for (r, b) in rows.iter_mut().zip(bases) {
+        if r.ratio.is_some() {
+            continue;
+        }
         r.ratio = match (r.ns_per_case, b) {
             (Some(n), Some(b)) if b > 0.0 => Some(n / b),
             _ => None,
