@@ -245,6 +245,44 @@ fn run() -> Result<(), Box<dyn Error>> {
         Row::timed(humiao_name, JSON_LINE, humiao_ns).note("load_facts_text + evaluate + to_json"),
     );
 
+    // Where humiao's JSON line → decision goes: reading the facts, evaluating, writing.
+    progress("JSON line → decision, in parts");
+    let ns = {
+        let prepare_lines = |r: Range<usize>| -> Vec<&String> { slice(&lines, r).iter().collect() };
+        let mut read_job = Job::new(prepare_lines, |l: &&String| {
+            black_box(humiao.prepare(black_box(l)).is_err());
+        });
+        let mut eval_job = Job::new(prepare_facts, |f: &Prepared| {
+            black_box(humiao.evaluate(black_box(f)).is_err());
+        });
+        let mut write_job = Job::new(
+            |r: Range<usize>| -> Vec<_> {
+                prepare_facts(r)
+                    .iter()
+                    .filter_map(|f| humiao.evaluate(f).ok())
+                    .collect()
+            },
+            |d| {
+                black_box(humiao.write(black_box(d)));
+            },
+        );
+        timing::measure(
+            n,
+            a.reps.min(3),
+            &mut [&mut read_job, &mut eval_job, &mut write_job],
+        )
+    };
+    let [read_ns, eval_ns, write_ns] = ns[..] else {
+        return Err("measure".into());
+    };
+    for (part, ns) in [
+        ("read the facts (load_facts_text)", read_ns),
+        ("evaluate", eval_ns),
+        ("write the decision (to_json)", write_ns),
+    ] {
+        rows.push(Row::timed(humiao_name, &format!("{JSON_LINE}: {part}"), ns));
+    }
+
     // Explain is slow: a tenth of the cases (at least 1,000), next to a plain evaluation of
     // the same cases.
     let ne = (n / 10).max(1_000).min(n);

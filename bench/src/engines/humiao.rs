@@ -106,6 +106,12 @@ impl Humiao {
             .map_err(|e| e.to_string())
     }
 
+    /// Writes a decision as JSON text (the last part of "JSON line → decision").
+    #[inline(never)]
+    pub fn write(&self, decision: &Decision) -> String {
+        decision.to_json()
+    }
+
     /// humiao's answers to the workload's questions, for the agreement check.
     pub fn answers(&self, facts: &Prepared) -> Result<Answers, String> {
         answers(&self.evaluate(facts)?)
