@@ -13,7 +13,7 @@ pub struct Cli {
     pub binary: PathBuf,
     /// A policy folder holding the workload's files (written by [`write_policy_dir`]).
     pub policy_dir: PathBuf,
-    /// `--jobs N`, once the CLI has it (issue 7); `None` runs it as it is today.
+    /// `--jobs N` of `humiao eval` (0: one thread per core); `None` leaves the CLI's default.
     pub jobs: Option<usize>,
 }
 

@@ -410,7 +410,7 @@ fn cli_rows(a: &Args, sources: &[(String, String)]) -> Result<Vec<Row>, Box<dyn 
         .parent()
         .map(|d| d.join("humiao"))
         .unwrap_or_default();
-    let name = "humiao CLI (before the fast path)";
+    let name = "humiao CLI";
     if !binary.exists() {
         return Ok(vec![Row::untimed(
             name,
@@ -433,7 +433,7 @@ fn cli_rows(a: &Args, sources: &[(String, String)]) -> Result<Vec<Row>, Box<dyn 
     let ns = time_runs(reps, || cli.batch(&file))?;
     let jobs = a
         .cli_jobs
-        .map_or(String::from("one process"), |j| format!("--jobs {j}"));
+        .map_or(String::from("one thread"), |j| format!("--jobs {j}"));
     let mut rows = vec![
         Row::timed(name, CLI_BATCH, ns / a.cases as f64).note(format!(
             "{} cases from a file, output to a null sink, {jobs}; target ≥ 500 k/s",
