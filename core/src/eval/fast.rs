@@ -928,45 +928,16 @@ impl Evaluator<'_> {
                     _ => Value::Unknown,
                 }
             }
-            N::Not(x) => match self.fx(fp, x)? {
-                Value::Bool(b) => Value::Bool(!b),
-                _ => Value::Unknown,
-            },
             N::Neg(x) => match self.fx(fp, x)? {
                 Value::Int(i) => i.checked_neg().map_or(Value::Unknown, Value::Int),
                 Value::Decimal(i) => i.checked_neg().map_or(Value::Unknown, Value::Decimal),
                 _ => Value::Unknown,
             },
-            N::And(s, n) => {
-                let mut unknown = false;
-                for &k in Self::fx_kids(fp, s, n) {
-                    match self.fx(fp, k)? {
-                        Value::Bool(false) => return Ok(Value::Bool(false)),
-                        Value::Bool(true) => {}
-                        _ => unknown = true,
-                    }
-                }
-                if unknown {
-                    Value::Unknown
-                } else {
-                    Value::Bool(true)
-                }
-            }
-            N::Or(s, n) => {
-                let mut unknown = false;
-                for &k in Self::fx_kids(fp, s, n) {
-                    match self.fx(fp, k)? {
-                        Value::Bool(true) => return Ok(Value::Bool(true)),
-                        Value::Bool(false) => {}
-                        _ => unknown = true,
-                    }
-                }
-                if unknown {
-                    Value::Unknown
-                } else {
-                    Value::Bool(false)
-                }
-            }
+            // The connectives have one definition in the fast path: `fb_inner`.
+            N::And(..) | N::Or(..) | N::Not(_) => match self.fb_inner(fp, id)? {
+                Some(b) => Value::Bool(b),
+                None => Value::Unknown,
+            },
             N::Cmp(op, a, b) => {
                 let a = self.fx(fp, a)?;
                 let b = self.fx(fp, b)?;
