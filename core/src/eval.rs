@@ -113,6 +113,39 @@ pub(crate) struct EvalState {
     fast_winners: Vec<Value>,
 }
 
+/// The running result of an aggregate over list items (see [`Evaluator::agg_add`]).
+pub(crate) struct AggState {
+    agg: Agg,
+    unknown: bool,
+    count: i64,
+    acc: Option<Value>,
+}
+
+impl AggState {
+    pub(crate) fn new(agg: Agg) -> AggState {
+        AggState {
+            agg,
+            unknown: false,
+            count: 0,
+            acc: None,
+        }
+    }
+
+    /// The result once every item is in.
+    pub(crate) fn finish(self) -> Value {
+        if self.unknown {
+            return Value::Unknown;
+        }
+        match self.agg {
+            Agg::Any => Value::Bool(false),
+            Agg::All => Value::Bool(true),
+            Agg::Count => Value::Int(self.count),
+            Agg::Sum => self.acc.unwrap_or(Value::Int(0)),
+            Agg::Min | Agg::Max => self.acc.unwrap_or(Value::Unknown),
+        }
+    }
+}
+
 /// An unknown fact an undecided result depended on: a fact slot, or a field of a list item.
 #[derive(Copy, Clone, Debug, PartialEq, Eq, PartialOrd, Ord)]
 pub(crate) struct FactRef {
@@ -773,61 +806,18 @@ impl<'p> Evaluator<'p> {
             Ex::Fact(s) => Some(*s),
             _ => None,
         };
-        let mut unknown = false;
-        let mut count = 0i64;
-        let mut acc: Option<Value> = None;
+        let mut st = AggState::new(agg);
         for (idx, item) in items.iter().enumerate() {
             let origin = source.map(|s| (s, u32::try_from(idx).unwrap_or(NO_ITEM - 1)));
             self.locals.push((Value::Record(item.clone()), origin));
             let r = self.quant_item(filter, body);
             self.locals.pop();
             let (f, b) = r?;
-            match f {
-                Some(false) => continue,
-                None => {
-                    unknown = true;
-                    continue;
-                }
-                Some(true) => {}
-            }
-            match agg {
-                Agg::Any => match b {
-                    Value::Bool(true) => return Ok(Value::Bool(true)),
-                    Value::Bool(false) => {}
-                    _ => unknown = true,
-                },
-                Agg::All => match b {
-                    Value::Bool(false) => return Ok(Value::Bool(false)),
-                    Value::Bool(true) => {}
-                    _ => unknown = true,
-                },
-                Agg::Count => match b {
-                    Value::Bool(true) => count += 1,
-                    Value::Bool(false) => {}
-                    _ => unknown = true,
-                },
-                Agg::Sum | Agg::Min | Agg::Max => {
-                    if !b.is_known() {
-                        unknown = true;
-                        continue;
-                    }
-                    acc = Some(match acc {
-                        None => b,
-                        Some(a) => self.fold(agg, a, b),
-                    });
-                }
+            if let Some(v) = self.agg_add(&mut st, f, b) {
+                return Ok(v);
             }
         }
-        if unknown {
-            return Ok(Value::Unknown);
-        }
-        Ok(match agg {
-            Agg::Any => Value::Bool(false),
-            Agg::All => Value::Bool(true),
-            Agg::Count => Value::Int(count),
-            Agg::Sum => acc.unwrap_or(Value::Int(0)),
-            Agg::Min | Agg::Max => acc.unwrap_or(Value::Unknown),
-        })
+        Ok(st.finish())
     }
 
     /// The filter's truth (None = unknown) and the body's value, for one list element.
@@ -851,6 +841,53 @@ impl<'p> Evaluator<'p> {
             None => Value::Bool(true),
         };
         Ok((f, b))
+    }
+
+    /// Adds one list item to an aggregate: its filter's truth (`None`: unknown) and its
+    /// body's value. `Some` when the result is settled before the end (`any`, `all`).
+    /// Shared by both evaluators.
+    pub(crate) fn agg_add(
+        &mut self,
+        st: &mut AggState,
+        f: Option<bool>,
+        b: Value,
+    ) -> Option<Value> {
+        match f {
+            Some(false) => return None,
+            None => {
+                st.unknown = true;
+                return None;
+            }
+            Some(true) => {}
+        }
+        match st.agg {
+            Agg::Any => match b {
+                Value::Bool(true) => return Some(Value::Bool(true)),
+                Value::Bool(false) => {}
+                _ => st.unknown = true,
+            },
+            Agg::All => match b {
+                Value::Bool(false) => return Some(Value::Bool(false)),
+                Value::Bool(true) => {}
+                _ => st.unknown = true,
+            },
+            Agg::Count => match b {
+                Value::Bool(true) => st.count += 1,
+                Value::Bool(false) => {}
+                _ => st.unknown = true,
+            },
+            Agg::Sum | Agg::Min | Agg::Max => {
+                if !b.is_known() {
+                    st.unknown = true;
+                    return None;
+                }
+                st.acc = Some(match st.acc.take() {
+                    None => b,
+                    Some(a) => self.fold(st.agg, a, b),
+                });
+            }
+        }
+        None
     }
 
     /// One step of `sum`, `min` or `max` over list items.

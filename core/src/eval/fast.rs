@@ -1077,61 +1077,18 @@ impl Evaluator<'_> {
             return Ok(Value::Unknown);
         };
         let source = (source != NONE).then_some(source);
-        let mut unknown = false;
-        let mut count = 0i64;
-        let mut acc: Option<Value> = None;
+        let mut st = AggState::new(agg);
         for (idx, item) in items.iter().enumerate() {
             let origin = source.map(|s| (s, u32::try_from(idx).unwrap_or(NO_ITEM - 1)));
             self.locals.push((Value::Record(item.clone()), origin));
             let r = self.fast_quant_item(fp, filter, body);
             self.locals.pop();
             let (f, b) = r?;
-            match f {
-                Some(false) => continue,
-                None => {
-                    unknown = true;
-                    continue;
-                }
-                Some(true) => {}
-            }
-            match agg {
-                Agg::Any => match b {
-                    Value::Bool(true) => return Ok(Value::Bool(true)),
-                    Value::Bool(false) => {}
-                    _ => unknown = true,
-                },
-                Agg::All => match b {
-                    Value::Bool(false) => return Ok(Value::Bool(false)),
-                    Value::Bool(true) => {}
-                    _ => unknown = true,
-                },
-                Agg::Count => match b {
-                    Value::Bool(true) => count += 1,
-                    Value::Bool(false) => {}
-                    _ => unknown = true,
-                },
-                Agg::Sum | Agg::Min | Agg::Max => {
-                    if !b.is_known() {
-                        unknown = true;
-                        continue;
-                    }
-                    acc = Some(match acc {
-                        None => b,
-                        Some(a) => self.fold(agg, a, b),
-                    });
-                }
+            if let Some(v) = self.agg_add(&mut st, f, b) {
+                return Ok(v);
             }
         }
-        if unknown {
-            return Ok(Value::Unknown);
-        }
-        Ok(match agg {
-            Agg::Any => Value::Bool(false),
-            Agg::All => Value::Bool(true),
-            Agg::Count => Value::Int(count),
-            Agg::Sum => acc.unwrap_or(Value::Int(0)),
-            Agg::Min | Agg::Max => acc.unwrap_or(Value::Unknown),
-        })
+        Ok(st.finish())
     }
 
     fn fast_quant_item(
