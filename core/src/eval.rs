@@ -90,6 +90,8 @@ pub(crate) struct Evaluator<'p> {
     /// Fast path: the values of shared nodes, once worked out, and whether unknown facts
     /// stand behind them.
     memo: Vec<Option<(Value, bool)>>,
+    /// Fast path: the same for shared truth-valued nodes, one byte each (see `fb_memo`).
+    bmemo: Vec<u8>,
     /// Fast path: a reusable buffer for the winning values of a conclusion.
     fast_winners: Vec<Value>,
 }
@@ -110,6 +112,7 @@ pub(crate) struct EvalState {
     notes_seen: std::collections::HashSet<String>,
     pub(crate) conflicts: Vec<Conflict>,
     memo: Vec<Option<(Value, bool)>>,
+    bmemo: Vec<u8>,
     fast_winners: Vec<Value>,
 }
 
@@ -209,6 +212,7 @@ impl<'p> Evaluator<'p> {
             conflicts: Vec::new(),
             open: 0,
             memo: Vec::new(),
+            bmemo: Vec::new(),
             fast_winners: Vec::new(),
         }
     }
@@ -276,6 +280,7 @@ impl<'p> Evaluator<'p> {
             conflicts,
             open: 0,
             memo: std::mem::take(&mut state.memo),
+            bmemo: std::mem::take(&mut state.bmemo),
             fast_winners: std::mem::take(&mut state.fast_winners),
         }
     }
@@ -295,6 +300,7 @@ impl<'p> Evaluator<'p> {
         state.notes_seen = self.notes_seen;
         state.conflicts = self.conflicts;
         state.memo = self.memo;
+        state.bmemo = self.bmemo;
         state.fast_winners = self.fast_winners;
     }
 

@@ -8,6 +8,11 @@
 //! - identical subexpressions are one node (the checker inlines `let`s, so `is_minor` appears
 //!   in every rule) and a shared node's value is computed once per case;
 //! - no list of unknown facts is kept, only whether one contributed (a counter);
+//! - truth-valued nodes are read without building a [`Value`]: the common leaves are
+//!   specialised when the program is lowered (a truth-valued fact, `fact == const`, an enum
+//!   fact in a set of values or in a set-valued param, an enum constant in a param or in a
+//!   set-valued conclusion), and shared truth-valued nodes (`is_minor`, `at_work`) are kept in
+//!   a one-byte memo;
 //! - it stops as soon as anything ends undecided or in conflict, or would add a note it cannot
 //!   reproduce, and the case is evaluated again by the reference evaluator.
 //!
@@ -64,6 +69,51 @@ enum N {
     },
 }
 
+/// How [`Evaluator::fb`] reads a node whose value is a truth value: the common leaves
+/// specialised (no [`Value`] built, no memo lookup), shared nodes through the truth-value memo.
+#[derive(Copy, Clone, Debug)]
+enum B {
+    /// Through [`Evaluator::fx`] (a `Value`), then read as a truth value.
+    General,
+    /// Through [`Evaluator::fb_inner`] (connectives and common leaves).
+    Direct,
+    /// Kept in the truth-value memo (slot `bmemo[id]`).
+    Memo,
+    /// A truth-valued fact read in place.
+    Fact(u32),
+    /// `fact == true` / `fact != false` and the like over a truth-valued fact: `neg` flips.
+    BoolEq { slot: u32, want: bool, neg: bool },
+    /// An enum fact tested against a set of values (`x in {a, b}`, `x == a`, `x != a`): `neg`
+    /// flips.
+    EnumIn { slot: u32, mask: u128, neg: bool },
+    /// An enum fact in a set-valued param (`reporter.org_type in some.param`): the param's
+    /// value is fixed when the policy is loaded; reading it still marks it used.
+    EnumInParam { slot: u32, param: u32, mask: u128 },
+    /// An enum constant in a set-valued param: a fixed answer; reading it marks the param used.
+    ConstInParam { hit: bool, param: u32 },
+    /// An enum constant in a conclusion holding a set (node `set`).
+    ConstInConclusion { bit: u128, set: u32 },
+}
+
+impl N {
+    /// Whether the node's value is always a truth value or unknown.
+    fn is_truth(&self) -> bool {
+        matches!(
+            self,
+            N::Not(_)
+                | N::And(..)
+                | N::Or(..)
+                | N::Cmp(..)
+                | N::InSet(..)
+                | N::InValues(..)
+                | N::Intersects(..)
+                | N::Subset(..)
+                | N::IsKnown(_)
+                | N::IsEmpty(_)
+        )
+    }
+}
+
 /// The bound on the reference evaluator's steps inside one quantifier.
 #[derive(Clone, Debug)]
 struct QuantBound {
@@ -78,8 +128,14 @@ struct QuantBound {
 #[derive(Clone, Debug, Default)]
 pub struct FastProgram {
     nodes: Vec<N>,
-    /// Per node: its memo slot, or `NONE` when its value is not kept.
+    /// Per node: its memo slot, or `NONE` when its value is not kept (or is kept in the
+    /// truth-value memo instead).
     memo: Vec<u32>,
+    /// Per node: its slot in the truth-value memo, or `NONE`.
+    bmemo: Vec<u32>,
+    n_bmemo: usize,
+    /// Per node: how `fb` reads it.
+    bk: Vec<B>,
     kids: Vec<u32>,
     consts: Vec<Value>,
     masks: Vec<u128>,
@@ -162,20 +218,146 @@ impl FastProgram {
             l.p.effects.push(eff);
         }
         let mut n_memo = 0usize;
-        let mut memo = vec![NONE; l.p.nodes.len()];
-        for (i, m) in memo.iter_mut().enumerate() {
+        let mut n_bmemo = 0usize;
+        let n = l.p.nodes.len();
+        let mut memo = vec![NONE; n];
+        let mut bmemo = vec![NONE; n];
+        for i in 0..n {
             let info = l.info.get(i).copied().unwrap_or_default();
             let uses = l.uses.get(i).copied().unwrap_or(0);
             if uses >= 2 && info.composite && !info.local && !info.conclusion {
-                *m = u32::try_from(n_memo).unwrap_or(NONE);
-                n_memo += 1;
+                // Nodes that always give a truth value (or unknown) are kept as one byte.
+                let (slot, count) = if l.p.nodes.get(i).is_some_and(N::is_truth) {
+                    (&mut bmemo, &mut n_bmemo)
+                } else {
+                    (&mut memo, &mut n_memo)
+                };
+                if let Some(m) = slot.get_mut(i) {
+                    *m = u32::try_from(*count).unwrap_or(NONE);
+                }
+                *count += 1;
             }
         }
+        l.p.bk = (0..n)
+            .map(|i| {
+                if bmemo.get(i).is_some_and(|&m| m != NONE) {
+                    B::Memo
+                } else if memo.get(i).is_some_and(|&m| m != NONE) {
+                    B::General
+                } else {
+                    l.p.truth_kind(i, prog)
+                }
+            })
+            .collect();
         l.p.memo = memo;
         l.p.n_memo = n_memo;
+        l.p.bmemo = bmemo;
+        l.p.n_bmemo = n_bmemo;
         l.p.base_steps = base;
         l.p.quants = quants;
         l.p
+    }
+
+    /// How `fb` reads a node that is not memoized.
+    fn truth_kind(&self, id: usize, prog: &Program) -> B {
+        let fact_const =
+            |a: u32, b: u32| match (self.nodes.get(a as usize), self.nodes.get(b as usize)) {
+                (Some(N::Fact(slot)), Some(N::Const(k))) => {
+                    Some((*slot, self.consts.get(*k as usize)))
+                }
+                _ => None,
+            };
+        match self.nodes.get(id) {
+            Some(N::Fact(s)) => B::Fact(*s),
+            Some(N::Cmp(op @ (Cmp::Eq | Cmp::Ne), a, b)) => {
+                let neg = *op == Cmp::Ne;
+                match fact_const(*a, *b) {
+                    Some((slot, Some(Value::Bool(want)))) => B::BoolEq {
+                        slot,
+                        want: *want,
+                        neg,
+                    },
+                    Some((slot, Some(Value::Enum(e)))) if *e < 128 => B::EnumIn {
+                        slot,
+                        mask: 1u128 << e,
+                        neg,
+                    },
+                    _ => B::Direct,
+                }
+            }
+            Some(N::InValues(x, s, n)) => {
+                let vals = self
+                    .consts
+                    .get(*s as usize..(*s as usize).saturating_add(*n as usize))
+                    .unwrap_or(&[]);
+                let mut mask = 0u128;
+                let all_enums = vals.iter().all(|v| match v {
+                    Value::Enum(e) if *e < 128 => {
+                        mask |= 1u128 << e;
+                        true
+                    }
+                    _ => false,
+                });
+                match self.nodes.get(*x as usize) {
+                    Some(N::Fact(slot)) if all_enums => B::EnumIn {
+                        slot: *slot,
+                        mask,
+                        neg: false,
+                    },
+                    _ => B::Direct,
+                }
+            }
+            Some(N::InSet(x, p)) => {
+                match (self.nodes.get(*x as usize), self.nodes.get(*p as usize)) {
+                    (Some(N::Const(k)), Some(set)) => {
+                        let Some(Value::Enum(e)) = self.consts.get(*k as usize) else {
+                            return B::General;
+                        };
+                        let bit = 1u128 << (e % 128);
+                        match set {
+                            N::Param(param) => {
+                                match prog.params.get(*param as usize).map(|d| &d.value) {
+                                    Some(Value::Set {
+                                        bits,
+                                        complete: true,
+                                    }) => B::ConstInParam {
+                                        hit: bits & bit != 0,
+                                        param: *param,
+                                    },
+                                    _ => B::General,
+                                }
+                            }
+                            N::Conclusion(_) => B::ConstInConclusion { bit, set: *p },
+                            _ => B::General,
+                        }
+                    }
+                    (Some(N::Fact(slot)), Some(N::Param(param))) => {
+                        match prog.params.get(*param as usize).map(|d| &d.value) {
+                            Some(Value::Set {
+                                bits,
+                                complete: true,
+                            }) => B::EnumInParam {
+                                slot: *slot,
+                                param: *param,
+                                mask: *bits,
+                            },
+                            _ => B::General,
+                        }
+                    }
+                    _ => B::General,
+                }
+            }
+            Some(
+                N::And(..)
+                | N::Or(..)
+                | N::Not(_)
+                | N::IsKnown(_)
+                | N::Cmp(..)
+                | N::IsEmpty(_)
+                | N::Intersects(..),
+            ) => B::Direct,
+            _ => B::General,
+        }
     }
 
     /// An upper bound on the reference evaluator's steps for these facts (rules, settling
@@ -483,6 +665,8 @@ impl Evaluator<'_> {
     pub(crate) fn run_fast(&mut self, fp: &FastProgram) -> Result<(), Bail> {
         self.memo.clear();
         self.memo.resize(fp.n_memo, None);
+        self.bmemo.clear();
+        self.bmemo.resize(fp.n_bmemo, 0);
         for step in &self.prog.steps {
             match *step {
                 Step::Rule(r) => self.fast_rule(fp, r as usize)?,
@@ -629,6 +813,30 @@ impl Evaluator<'_> {
     /// Evaluates a node as [`Evaluator::eval`] evaluates the expression it came from, keeping
     /// only a count of the unknown facts behind a result that is not definite.
     fn fx(&mut self, fp: &FastProgram, id: u32) -> Result<Value, Bail> {
+        match fp.nodes.get(id as usize) {
+            Some(N::Const(i)) => {
+                return Ok(fp.consts.get(*i as usize).cloned().unwrap_or_default())
+            }
+            Some(N::Fact(s)) => {
+                let v = self
+                    .facts
+                    .slots
+                    .get(*s as usize)
+                    .cloned()
+                    .unwrap_or_default();
+                if !v.is_known() {
+                    self.open += 1;
+                }
+                return Ok(v);
+            }
+            _ => {}
+        }
+        if matches!(fp.bk.get(id as usize), Some(B::Memo)) {
+            return Ok(match self.fb(fp, id)? {
+                Some(b) => Value::Bool(b),
+                None => Value::Unknown,
+            });
+        }
         let slot = fp.memo.get(id as usize).copied().unwrap_or(NONE);
         if slot != NONE {
             if let Some(Some((v, open))) = self.memo.get(slot as usize) {
@@ -655,15 +863,109 @@ impl Evaluator<'_> {
     /// Evaluates a node whose value is a truth value (or unknown), as [`Evaluator::fx`] does,
     /// without building a [`Value`] for the connectives and the common leaves.
     fn fb(&mut self, fp: &FastProgram, id: u32) -> Result<Option<bool>, Bail> {
-        let node = fp.nodes.get(id as usize);
-        let memoized = fp.memo.get(id as usize).is_some_and(|&m| m != NONE);
+        match fp.bk.get(id as usize).copied().unwrap_or(B::General) {
+            B::Fact(s) => Ok(match self.facts.slots.get(s as usize) {
+                Some(Value::Bool(b)) => Some(*b),
+                Some(Value::Unknown) | None => {
+                    self.open += 1;
+                    None
+                }
+                Some(_) => None,
+            }),
+            B::BoolEq { slot, want, neg } => match self.facts.slots.get(slot as usize) {
+                Some(Value::Bool(b)) => Ok(Some((*b == want) != neg)),
+                Some(Value::Unknown) | None => {
+                    self.open += 1;
+                    Ok(None)
+                }
+                Some(_) => self.fb_direct(fp, id),
+            },
+            B::EnumIn { slot, mask, neg } => match self.facts.slots.get(slot as usize) {
+                Some(Value::Enum(e)) => {
+                    let hit = *e < 128 && mask & (1u128 << e) != 0;
+                    Ok(Some(hit != neg))
+                }
+                Some(Value::Unknown) | None => {
+                    self.open += 1;
+                    Ok(None)
+                }
+                Some(_) => self.fb_direct(fp, id),
+            },
+            B::EnumInParam { slot, param, mask } => {
+                // As `fx_inner` does: the fact is read, then the param (marked used).
+                let r = match self.facts.slots.get(slot as usize) {
+                    Some(Value::Enum(e)) => Some(mask & (1u128 << (e % 128)) != 0),
+                    Some(Value::Unknown) | None => {
+                        self.open += 1;
+                        None
+                    }
+                    Some(_) => None,
+                };
+                if let Some(u) = self.params_used.get_mut(param as usize) {
+                    *u = true;
+                }
+                Ok(r)
+            }
+            B::ConstInParam { hit, param } => {
+                if let Some(u) = self.params_used.get_mut(param as usize) {
+                    *u = true;
+                }
+                Ok(Some(hit))
+            }
+            B::ConstInConclusion { bit, set } => match self.set_operand(fp, set)? {
+                Some((bits, complete)) => {
+                    let hit = bits & bit != 0;
+                    Ok((hit || complete).then_some(hit))
+                }
+                // Not a set (absent): as `fx_inner` reads it.
+                None => Ok(match self.fx(fp, id)? {
+                    Value::Bool(b) => Some(b),
+                    _ => None,
+                }),
+            },
+            B::Direct => self.fb_direct(fp, id),
+            B::Memo => self.fb_memo(fp, id),
+            B::General => Ok(match self.fx(fp, id)? {
+                Value::Bool(b) => Some(b),
+                _ => None,
+            }),
+        }
+    }
+
+    /// A node through [`Evaluator::fb_inner`], keeping the count of unknown facts only
+    /// behind a result that is not definite.
+    fn fb_direct(&mut self, fp: &FastProgram, id: u32) -> Result<Option<bool>, Bail> {
+        let mark = self.open;
+        let r = self.fb_inner(fp, id)?;
+        if r.is_some() {
+            self.open = mark;
+        }
+        Ok(r)
+    }
+
+    /// A shared truth-valued node: worked out once per case, then read from the memo (one
+    /// byte: worked out, its value, whether unknown facts stand behind it).
+    fn fb_memo(&mut self, fp: &FastProgram, id: u32) -> Result<Option<bool>, Bail> {
+        const DONE: u8 = 1;
+        const KNOWN: u8 = 2;
+        const TRUE: u8 = 4;
+        const OPEN: u8 = 8;
+        let slot = fp.bmemo.get(id as usize).copied().unwrap_or(NONE) as usize;
+        if let Some(&m) = self.bmemo.get(slot) {
+            if m & DONE != 0 {
+                if m & OPEN != 0 {
+                    self.open += 1;
+                }
+                return Ok((m & KNOWN != 0).then_some(m & TRUE != 0));
+            }
+        }
+        let mark = self.open;
         let direct = matches!(
-            node,
+            fp.nodes.get(id as usize),
             Some(
                 N::And(..)
                     | N::Or(..)
                     | N::Not(_)
-                    | N::Fact(_)
                     | N::IsKnown(_)
                     | N::Cmp(..)
                     | N::InValues(..)
@@ -671,16 +973,23 @@ impl Evaluator<'_> {
                     | N::Intersects(..)
             )
         );
-        if memoized || !direct {
-            return Ok(match self.fx(fp, id)? {
+        let r = if direct {
+            self.fb_inner(fp, id)?
+        } else {
+            match self.fx_inner(fp, id)? {
                 Value::Bool(b) => Some(b),
                 _ => None,
-            });
-        }
-        let mark = self.open;
-        let r = self.fb_inner(fp, id)?;
+            }
+        };
         if r.is_some() {
             self.open = mark;
+        }
+        let open = self.open > mark;
+        if let Some(m) = self.bmemo.get_mut(slot) {
+            *m = DONE
+                | if r.is_some() { KNOWN } else { 0 }
+                | if r == Some(true) { TRUE } else { 0 }
+                | if open { OPEN } else { 0 };
         }
         Ok(r)
     }

@@ -1,0 +1,61 @@
+//! A profiling aid for the evaluator: how many workload cases the fast path decides alone, and
+//! `evaluate_outcome` over them in a loop (nothing else), for `perf` or callgrind:
+//!
+//! ```text
+//! cargo build --release -p humiao-bench --example probe
+//! PROBE_SKIP_CHECK=1 valgrind --tool=callgrind target/release/examples/probe 2000 2
+//! ```
+//!
+//! Arguments: cases (20,000), passes (5). `PROBE_SKIP_CHECK` skips the fast-path count (so a
+//! profile holds only `evaluate_outcome`). Times printed are wall clock, for orientation only:
+//! `humiao-bench` is the figure of record.
+#![allow(clippy::expect_used)]
+
+use humiao_bench::policy;
+use humiao_bench::workload::{Case, Workload, AS_OF};
+use humiao_core::time::Date;
+use humiao_core::{EvalOptions, FactsOptions, LoadOptions, Outcome, Policy, Source};
+use std::time::Instant;
+
+fn main() {
+    let sources = policy::workload_sources(&policy::bundled_dir()).expect("sources");
+    let srcs: Vec<Source> = sources
+        .iter()
+        .map(|(p, t)| Source::new(p.clone(), t.clone()))
+        .collect();
+    let pol = Policy::from_sources(&srcs, &LoadOptions::default()).expect("policy");
+    let as_of = Date::parse(AS_OF).expect("date");
+    let arg = |i: usize, d: usize| {
+        std::env::args()
+            .nth(i)
+            .and_then(|s| s.parse().ok())
+            .unwrap_or(d)
+    };
+    let n = arg(1, 20_000);
+    let passes = arg(2, 5);
+    let opts = EvalOptions::default();
+    let facts: Vec<_> = Workload::cases(n)
+        .iter()
+        .map(|c| {
+            pol.load_facts_text(&Case::to_json_line(c), &FactsOptions::default())
+                .expect("facts")
+        })
+        .collect();
+    if std::env::var_os("PROBE_SKIP_CHECK").is_none() {
+        let fast = facts
+            .iter()
+            .filter(|f| pol.evaluate_fast(f, as_of, &opts).is_some())
+            .count();
+        println!("the fast path decides {fast} of {n} cases alone");
+    }
+    let mut out = Outcome::new();
+    for _ in 0..passes {
+        let t = Instant::now();
+        for f in &facts {
+            pol.evaluate_outcome(f, as_of, &opts, &mut out)
+                .expect("evaluate");
+        }
+        let ns = t.elapsed().as_nanos() as f64 / n.max(1) as f64;
+        println!("evaluate_outcome: {ns:.1} ns per case");
+    }
+}
