@@ -7,7 +7,8 @@
 //! ```
 //!
 //! Arguments: cases (20,000), passes (5). `PROBE_SKIP_CHECK` skips the fast-path count (so a
-//! profile holds only `evaluate_outcome`). Times printed are wall clock, for orientation only:
+//! profile holds only `evaluate_outcome`); `PROBE_EXPLAIN` times `evaluate` (a whole Decision)
+//! without and with `explain` instead. Times printed are wall clock, for orientation only:
 //! `humiao-bench` is the figure of record.
 #![allow(clippy::expect_used)]
 
@@ -47,6 +48,23 @@ fn main() {
             .filter(|f| pol.evaluate_fast(f, as_of, &opts).is_some())
             .count();
         println!("the fast path decides {fast} of {n} cases alone");
+    }
+    if std::env::var_os("PROBE_EXPLAIN").is_some() {
+        let explain = EvalOptions {
+            explain: true,
+            ..EvalOptions::default()
+        };
+        for (label, o) in [("evaluate", &opts), ("evaluate, explain", &explain)] {
+            for _ in 0..passes {
+                let t = Instant::now();
+                for f in &facts {
+                    std::hint::black_box(pol.evaluate(f, as_of, o).expect("evaluate"));
+                }
+                let ns = t.elapsed().as_nanos() as f64 / n.max(1) as f64;
+                println!("{label}: {ns:.1} ns per case");
+            }
+        }
+        return;
     }
     let mut out = Outcome::new();
     for _ in 0..passes {
