@@ -94,6 +94,9 @@ pub(crate) struct Evaluator<'p> {
     bmemo: Vec<u8>,
     /// Fast path: a reusable buffer for the winning values of a conclusion.
     fast_winners: Vec<Value>,
+    /// Per rule, per condition, the fact slots it reads, when worked out ahead (the fast
+    /// program's); otherwise the explanation finds them itself.
+    pub(crate) cond_facts: Option<&'p [Vec<Vec<u32>>]>,
 }
 
 /// The buffers of an evaluation, kept between cases (see [`crate::policy::Outcome`]).
@@ -214,6 +217,7 @@ impl<'p> Evaluator<'p> {
             memo: Vec::new(),
             bmemo: Vec::new(),
             fast_winners: Vec::new(),
+            cond_facts: None,
         }
     }
 
@@ -282,6 +286,7 @@ impl<'p> Evaluator<'p> {
             memo: std::mem::take(&mut state.memo),
             bmemo: std::mem::take(&mut state.bmemo),
             fast_winners: std::mem::take(&mut state.fast_winners),
+            cond_facts: None,
         }
     }
 
@@ -1283,7 +1288,8 @@ impl<'p> Evaluator<'p> {
 
     fn trace(&mut self, opts: &EvalOptions) -> Result<Vec<TraceRule>, EvalError> {
         let prog = self.prog;
-        let mut out = Vec::new();
+        let mut out = Vec::with_capacity(prog.rules.len());
+        let mut json: Vec<Option<serde_json::Value>> = vec![None; self.schema.facts.len()];
         for (ri, r) in prog.rules.iter().enumerate() {
             let state = self
                 .rule_state
@@ -1300,7 +1306,8 @@ impl<'p> Evaluator<'p> {
             };
             let mut conditions = Vec::new();
             if !matches!(state, RuleState::NotInForce | RuleState::NotApplicable) {
-                for c in &r.conditions {
+                let known = self.cond_facts.and_then(|c| c.get(ri));
+                for (ci, c) in r.conditions.iter().enumerate() {
                     let v = self.eval(&c.ex)?;
                     self.scratch.clear();
                     let value = match v {
@@ -1308,18 +1315,33 @@ impl<'p> Evaluator<'p> {
                         Value::Bool(false) => "false",
                         _ => "unknown",
                     };
-                    let mut slots = Vec::new();
-                    crate::compile::walk(&c.ex, &mut |x| {
-                        if let Ex::Fact(s) = x {
-                            slots.push(*s);
+                    let found;
+                    let slots: &[u32] = match known.and_then(|k| k.get(ci)) {
+                        Some(s) => s,
+                        None => {
+                            let mut slots = Vec::new();
+                            crate::compile::walk(&c.ex, &mut |x| {
+                                if let Ex::Fact(s) = x {
+                                    slots.push(*s);
+                                }
+                            });
+                            slots.sort_unstable();
+                            slots.dedup();
+                            found = slots;
+                            &found
                         }
-                    });
-                    slots.sort_unstable();
-                    slots.dedup();
+                    };
                     let facts = slots
-                        .into_iter()
-                        .filter_map(|s| {
+                        .iter()
+                        .filter_map(|&s| {
                             let def = self.schema.facts.get(s as usize)?;
+                            // A fact read by many conditions is turned into JSON once.
+                            if let Some(Some(j)) = json.get(s as usize) {
+                                return Some(TraceFact {
+                                    fact: def.path.clone(),
+                                    value: j.clone(),
+                                });
+                            }
                             let v = self
                                 .facts
                                 .slots
@@ -1335,6 +1357,9 @@ impl<'p> Evaluator<'p> {
                                 }
                                 j
                             };
+                            if let Some(slot) = json.get_mut(s as usize) {
+                                *slot = Some(value.clone());
+                            }
                             Some(TraceFact {
                                 fact: def.path.clone(),
                                 value,

@@ -468,10 +468,14 @@ impl Policy {
         if fast.usable(facts, opts) {
             let mut ev = Evaluator::new(&self.program, &self.schema, facts, as_of, opts.max_steps);
             if ev.run_fast(fast).is_ok() {
+                ev.cond_facts = Some(&fast.cond_facts);
                 return ev.decision(self.reference(), opts);
             }
         }
-        self.evaluate_reference(facts, as_of, opts)
+        let mut ev = Evaluator::new(&self.program, &self.schema, facts, as_of, opts.max_steps);
+        ev.run()?;
+        ev.cond_facts = Some(&fast.cond_facts);
+        ev.decision(self.reference(), opts)
     }
 
     /// Evaluates with the reference evaluator only (no fast path): for differential tests

@@ -136,6 +136,8 @@ pub struct FastProgram {
     n_bmemo: usize,
     /// Per node: how `fb` reads it.
     bk: Vec<B>,
+    /// Per rule, per condition: the fact slots it reads, sorted (for explanations).
+    pub(crate) cond_facts: Vec<Vec<Vec<u32>>>,
     kids: Vec<u32>,
     consts: Vec<Value>,
     masks: Vec<u128>,
@@ -183,6 +185,22 @@ impl FastProgram {
         let mut base: u64 = 0;
         let mut quants = Vec::new();
         for r in &prog.rules {
+            let per_condition = r
+                .conditions
+                .iter()
+                .map(|c| {
+                    let mut slots = Vec::new();
+                    crate::compile::walk(&c.ex, &mut |x| {
+                        if let Ex::Fact(s) = x {
+                            slots.push(*s);
+                        }
+                    });
+                    slots.sort_unstable();
+                    slots.dedup();
+                    slots
+                })
+                .collect();
+            l.p.cond_facts.push(per_condition);
             let w = l.lower(&r.when);
             l.used(w);
             l.p.rule_when.push(w);
