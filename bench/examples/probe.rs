@@ -8,7 +8,7 @@
 //!
 //! Arguments: cases (20,000), passes (5). `PROBE_SKIP_CHECK` skips the fast-path count (so a
 //! profile holds only `evaluate_outcome`); `PROBE_EXPLAIN` times `evaluate` (a whole Decision)
-//! without and with `explain` instead. Times printed are wall clock, for orientation only:
+//! without and with `explain` instead (`=plain` or `=explain`: only one of them). Times printed are wall clock, for orientation only:
 //! `humiao-bench` is the figure of record.
 #![allow(clippy::expect_used)]
 
@@ -49,12 +49,18 @@ fn main() {
             .count();
         println!("the fast path decides {fast} of {n} cases alone");
     }
-    if std::env::var_os("PROBE_EXPLAIN").is_some() {
+    if let Some(which) = std::env::var_os("PROBE_EXPLAIN") {
         let explain = EvalOptions {
             explain: true,
             ..EvalOptions::default()
         };
-        for (label, o) in [("evaluate", &opts), ("evaluate, explain", &explain)] {
+        let modes = [("evaluate", &opts), ("evaluate, explain", &explain)];
+        // `PROBE_EXPLAIN=plain` or `=explain` runs one of the two (for a profile of it).
+        for (label, o) in modes.into_iter().filter(|(l, _)| match which.to_str() {
+            Some("plain") => *l == "evaluate",
+            Some("explain") => *l != "evaluate",
+            _ => true,
+        }) {
             for _ in 0..passes {
                 let t = Instant::now();
                 for f in &facts {

@@ -2,6 +2,7 @@
 //! contract's; JSON is compact UTF-8.
 
 use serde::{Deserialize, Serialize};
+use std::sync::Arc;
 
 #[derive(Clone, Debug, PartialEq, Serialize, Deserialize)]
 pub struct PolicyRef {
@@ -97,27 +98,30 @@ impl Conclusions {
     }
 }
 
+// The texts of an explanation are shared (`Arc<str>`) with the policy, which works them out
+// once: every explained case repeats the same rule ids, titles, conditions and fact paths.
+
 #[derive(Clone, Debug, PartialEq, Serialize, Deserialize)]
 pub struct TraceFact {
-    pub fact: String,
+    pub fact: Arc<str>,
     pub value: serde_json::Value,
 }
 
 #[derive(Clone, Debug, PartialEq, Serialize, Deserialize)]
 pub struct TraceCondition {
-    pub condition: String,
+    pub condition: Arc<str>,
     /// `true`, `false` or `unknown`.
-    pub value: String,
+    pub value: Arc<str>,
     pub facts: Vec<TraceFact>,
 }
 
 #[derive(Clone, Debug, PartialEq, Serialize, Deserialize)]
 pub struct TraceRule {
-    pub rule: String,
-    pub title: Option<String>,
+    pub rule: Arc<str>,
+    pub title: Option<Arc<str>>,
     /// `fired`, `not_fired`, `undecided`, `overridden`, `not_applicable` (an optional section is
     /// absent) or `not_in_force` (outside its effective dates).
-    pub result: String,
+    pub result: Arc<str>,
     pub conditions: Vec<TraceCondition>,
 }
 

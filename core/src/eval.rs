@@ -10,6 +10,7 @@ use crate::facts::Facts;
 use crate::ir::*;
 use crate::model::*;
 use crate::time::{due_after, Date, DateTime, Duration};
+use std::sync::Arc;
 
 mod fast;
 pub use fast::FastProgram;
@@ -94,9 +95,9 @@ pub(crate) struct Evaluator<'p> {
     bmemo: Vec<u8>,
     /// Fast path: a reusable buffer for the winning values of a conclusion.
     fast_winners: Vec<Value>,
-    /// Per rule, per condition, the fact slots it reads, when worked out ahead (the fast
-    /// program's); otherwise the explanation finds them itself.
-    pub(crate) cond_facts: Option<&'p [Vec<Vec<u32>>]>,
+    /// What explanations need, when worked out ahead (the fast program's); otherwise the
+    /// explanation works it out itself.
+    pub(crate) ahead: Option<&'p fast::TraceAhead>,
 }
 
 /// The buffers of an evaluation, kept between cases (see [`crate::policy::Outcome`]).
@@ -217,7 +218,7 @@ impl<'p> Evaluator<'p> {
             memo: Vec::new(),
             bmemo: Vec::new(),
             fast_winners: Vec::new(),
-            cond_facts: None,
+            ahead: None,
         }
     }
 
@@ -286,7 +287,7 @@ impl<'p> Evaluator<'p> {
             memo: std::mem::take(&mut state.memo),
             bmemo: std::mem::take(&mut state.bmemo),
             fast_winners: std::mem::take(&mut state.fast_winners),
-            cond_facts: None,
+            ahead: None,
         }
     }
 
@@ -1290,6 +1291,7 @@ impl<'p> Evaluator<'p> {
         let prog = self.prog;
         let mut out = Vec::with_capacity(prog.rules.len());
         let mut json: Vec<Option<serde_json::Value>> = vec![None; self.schema.facts.len()];
+        let words = TraceWords::new();
         for (ri, r) in prog.rules.iter().enumerate() {
             let state = self
                 .rule_state
@@ -1306,7 +1308,8 @@ impl<'p> Evaluator<'p> {
             };
             let mut conditions = Vec::new();
             if !matches!(state, RuleState::NotInForce | RuleState::NotApplicable) {
-                let known = self.cond_facts.and_then(|c| c.get(ri));
+                let known = self.ahead.and_then(|a| a.cond_facts.get(ri));
+                let texts = self.ahead.and_then(|a| a.cond_texts.get(ri));
                 for (ci, c) in r.conditions.iter().enumerate() {
                     let v = self.eval(&c.ex)?;
                     self.scratch.clear();
@@ -1336,9 +1339,13 @@ impl<'p> Evaluator<'p> {
                         .filter_map(|&s| {
                             let def = self.schema.facts.get(s as usize)?;
                             // A fact read by many conditions is turned into JSON once.
+                            let fact = match self.ahead.and_then(|a| a.fact_paths.get(s as usize)) {
+                                Some(p) => p.clone(),
+                                None => Arc::from(def.path.as_str()),
+                            };
                             if let Some(Some(j)) = json.get(s as usize) {
                                 return Some(TraceFact {
-                                    fact: def.path.clone(),
+                                    fact,
                                     value: j.clone(),
                                 });
                             }
@@ -1360,27 +1367,67 @@ impl<'p> Evaluator<'p> {
                             if let Some(slot) = json.get_mut(s as usize) {
                                 *slot = Some(value.clone());
                             }
-                            Some(TraceFact {
-                                fact: def.path.clone(),
-                                value,
-                            })
+                            Some(TraceFact { fact, value })
                         })
                         .collect();
                     conditions.push(TraceCondition {
-                        condition: c.text.clone(),
-                        value: value.into(),
+                        condition: match texts.and_then(|t| t.get(ci)) {
+                            Some(t) => t.clone(),
+                            None => Arc::from(c.text.as_str()),
+                        },
+                        value: words.get(value),
                         facts,
                     });
                 }
             }
+            let (rule, title) = match self.ahead {
+                Some(a) => (
+                    a.rule_ids.get(ri).cloned(),
+                    a.titles.get(ri).cloned().flatten(),
+                ),
+                None => (None, None),
+            };
             out.push(TraceRule {
-                rule: r.id.clone(),
-                title: r.title.clone(),
-                result: result.into(),
+                rule: rule.unwrap_or_else(|| Arc::from(r.id.as_str())),
+                title: title.or_else(|| r.title.as_deref().map(Arc::from)),
+                result: words.get(result),
                 conditions,
             });
         }
         Ok(out)
+    }
+}
+
+/// The words of an explanation (`fired`, `true`…), made once per explained case and shared
+/// by every rule and condition of it.
+struct TraceWords {
+    words: Vec<(&'static str, Arc<str>)>,
+}
+
+impl TraceWords {
+    fn new() -> TraceWords {
+        let words = [
+            "true",
+            "false",
+            "unknown",
+            "not_in_force",
+            "not_applicable",
+            "fired",
+            "not_fired",
+            "undecided",
+            "overridden",
+        ]
+        .into_iter()
+        .map(|w| (w, Arc::from(w)))
+        .collect();
+        TraceWords { words }
+    }
+
+    fn get(&self, w: &'static str) -> Arc<str> {
+        self.words
+            .iter()
+            .find(|(k, _)| *k == w)
+            .map_or_else(|| Arc::from(w), |(_, a)| a.clone())
     }
 }
 

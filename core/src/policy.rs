@@ -468,13 +468,13 @@ impl Policy {
         if fast.usable(facts, opts) {
             let mut ev = Evaluator::new(&self.program, &self.schema, facts, as_of, opts.max_steps);
             if ev.run_fast(fast).is_ok() {
-                ev.cond_facts = Some(&fast.cond_facts);
+                ev.ahead = Some(&fast.trace);
                 return ev.decision(self.reference(), opts);
             }
         }
         let mut ev = Evaluator::new(&self.program, &self.schema, facts, as_of, opts.max_steps);
         ev.run()?;
-        ev.cond_facts = Some(&fast.cond_facts);
+        ev.ahead = Some(&fast.trace);
         ev.decision(self.reference(), opts)
     }
 
@@ -566,8 +566,9 @@ impl Policy {
 
     /// The program lowered for the fast path (built once, on first use).
     pub fn fast_program(&self) -> &crate::eval::FastProgram {
-        self.fast
-            .get_or_init(|| std::sync::Arc::new(crate::eval::FastProgram::build(&self.program)))
+        self.fast.get_or_init(|| {
+            std::sync::Arc::new(crate::eval::FastProgram::build(&self.program, &self.schema))
+        })
     }
 
     /// Reads JSON facts and evaluates them.

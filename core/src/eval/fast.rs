@@ -28,6 +28,7 @@
 
 use super::*;
 use std::collections::HashMap;
+use std::sync::Arc;
 
 const NONE: u32 = u32::MAX;
 
@@ -136,8 +137,8 @@ pub struct FastProgram {
     n_bmemo: usize,
     /// Per node: how `fb` reads it.
     bk: Vec<B>,
-    /// Per rule, per condition: the fact slots it reads, sorted (for explanations).
-    pub(crate) cond_facts: Vec<Vec<Vec<u32>>>,
+    /// What explanations need, worked out once.
+    pub(crate) trace: TraceAhead,
     kids: Vec<u32>,
     consts: Vec<Value>,
     masks: Vec<u128>,
@@ -151,6 +152,19 @@ pub struct FastProgram {
     /// False when a quantifier runs over anything but a list fact: the bound cannot be
     /// worked out cheaply, so the reference evaluator is always used.
     eligible: bool,
+}
+
+/// The parts of an explanation that are the same for every case: which facts each condition
+/// reads, and the texts, shared with every [`crate::decision::TraceRule`] built.
+#[derive(Clone, Debug, Default)]
+pub(crate) struct TraceAhead {
+    /// Per rule, per condition: the fact slots it reads, sorted.
+    pub(crate) cond_facts: Vec<Vec<Vec<u32>>>,
+    pub(crate) rule_ids: Vec<Arc<str>>,
+    pub(crate) titles: Vec<Option<Arc<str>>>,
+    pub(crate) cond_texts: Vec<Vec<Arc<str>>>,
+    /// Per fact slot: its path.
+    pub(crate) fact_paths: Vec<Arc<str>>,
 }
 
 /// What lowering knows about a node.
@@ -172,7 +186,7 @@ struct Lower {
 }
 
 impl FastProgram {
-    pub(crate) fn build(prog: &Program) -> FastProgram {
+    pub(crate) fn build(prog: &Program, schema: &Schema) -> FastProgram {
         let mut l = Lower {
             p: FastProgram {
                 eligible: true,
@@ -200,7 +214,15 @@ impl FastProgram {
                     slots
                 })
                 .collect();
-            l.p.cond_facts.push(per_condition);
+            l.p.trace.cond_facts.push(per_condition);
+            l.p.trace.rule_ids.push(Arc::from(r.id.as_str()));
+            l.p.trace.titles.push(r.title.as_deref().map(Arc::from));
+            l.p.trace.cond_texts.push(
+                r.conditions
+                    .iter()
+                    .map(|c| Arc::from(c.text.as_str()))
+                    .collect(),
+            );
             let w = l.lower(&r.when);
             l.used(w);
             l.p.rule_when.push(w);
@@ -266,6 +288,11 @@ impl FastProgram {
                     l.p.truth_kind(i, prog)
                 }
             })
+            .collect();
+        l.p.trace.fact_paths = schema
+            .facts
+            .iter()
+            .map(|f| Arc::from(f.path.as_str()))
             .collect();
         l.p.memo = memo;
         l.p.n_memo = n_memo;
