@@ -61,28 +61,40 @@ impl FactError {
     }
 }
 
-/// Fact paths as a tree, so nested JSON is walked once.
+/// What reading a case needs from the schema, built once per policy: the fact paths as a tree
+/// (for the two-pass reader of [`Loader`]) and the same tree compiled for the one-pass reader
+/// of [`PathTree::read_text`].
 #[derive(Debug, Default)]
 pub(crate) struct PathTree {
+    root: Tree,
+    fast: FastReader,
+}
+
+/// Fact paths as a tree, so nested JSON is walked once.
+#[derive(Debug, Default)]
+struct Tree {
     children: BTreeMap<String, Node>,
 }
 
 #[derive(Debug)]
 enum Node {
     Leaf(usize),
-    Branch(PathTree),
+    Branch(Tree),
 }
 
 impl PathTree {
     pub(crate) fn build(schema: &Schema) -> PathTree {
-        let mut root = PathTree::default();
+        let mut root = Tree::default();
         for (i, f) in schema.facts.iter().enumerate() {
             let segs: Vec<&str> = f.path.split('.').collect();
             root.insert(&segs, i);
         }
-        root
+        let fast = FastReader::build(schema, &root);
+        PathTree { root, fast }
     }
+}
 
+impl Tree {
     fn insert(&mut self, segs: &[&str], slot: usize) {
         match segs {
             [] => {}
@@ -93,7 +105,7 @@ impl PathTree {
                 let e = self
                     .children
                     .entry((*first).to_string())
-                    .or_insert_with(|| Node::Branch(PathTree::default()));
+                    .or_insert_with(|| Node::Branch(Tree::default()));
                 if let Node::Branch(t) = e {
                     t.insert(rest, slot);
                 }
@@ -246,7 +258,13 @@ impl Loader<'_> {
                 });
             }
         }
-        self.object(obj, self.tree, &mut String::new(), &mut facts, &mut errors);
+        self.object(
+            obj,
+            &self.tree.root,
+            &mut String::new(),
+            &mut facts,
+            &mut errors,
+        );
         if errors.is_empty() {
             Ok(facts)
         } else {
@@ -259,7 +277,7 @@ impl Loader<'_> {
     fn object(
         &self,
         obj: &serde_json::Map<String, serde_json::Value>,
-        tree: &PathTree,
+        tree: &Tree,
         prefix: &mut String,
         facts: &mut Facts,
         errors: &mut Vec<FactError>,
@@ -277,7 +295,7 @@ impl Loader<'_> {
         &self,
         k: &str,
         v: &serde_json::Value,
-        tree: &PathTree,
+        tree: &Tree,
         path: &mut String,
         facts: &mut Facts,
         errors: &mut Vec<FactError>,
@@ -914,6 +932,654 @@ impl<'de> serde::de::Visitor<'de> for PathVisitor<'_> {
             out.insert(key, value);
         }
         Ok(serde_json::Value::Object(out))
+    }
+}
+
+// ---------------------------------------------------------------------------------------------
+// Reading facts JSON text in one pass
+// ---------------------------------------------------------------------------------------------
+//
+// `Policy::load_facts_text` reads a case with `PathTree::read_text` first: one pass of
+// serde_json's parser driven by the schema (a `DeserializeSeed` for each object, list and
+// value the schema declares), each value written straight into its fact slot, keys looked up in
+// a table built per object, record and enum when the policy is loaded; no `serde_json::Value`
+// is built. It answers only for a case the two-pass reader (`read_json`, then `Loader::load`)
+// reads without a problem: at the first thing that would be one — a key the schema does not
+// declare (strict: an error; lenient: a note whose hint depends on the other problems), a
+// repeated key, a value of the wrong type or out of range, nesting past the limit, a list too
+// long, text that is not JSON — it gives up, and the two-pass reader reads the case again, so
+// every error and note, with its path and texts, is the two-pass reader's own. A case that reads
+// cleanly gets the two-pass reader's facts: the same parser (numbers, strings and escapes are
+// read by serde_json's `deserialize_any` either way), the same conversions (`Date::parse`,
+// `parse_decimal` on the number's text, the first enum value of a name), the same tree. The one
+// thing the second pass did in an order of its own is notes: it walks each object by sorted
+// key, so the notes of a case (times without an offset) are sorted by their paths at the end.
+
+/// Names to values (an object's keys to its entries, a record's fields and an enum's values
+/// to their index): open addressing on a hash of the name's bytes, at most half full; each
+/// slot keeps part of the hash, so most misses compare no text.
+#[derive(Debug, Default)]
+struct KeyTable {
+    names: Vec<(Box<str>, usize)>,
+    /// `(hash tag, position in names + 1)`; 0 is an empty slot.
+    slots: Vec<(u32, u32)>,
+}
+
+const HASH_K: u64 = 0x9E37_79B9_7F4A_7C15;
+
+/// A hash of a key's bytes, eight at a time.
+#[inline]
+fn key_hash(key: &[u8]) -> u64 {
+    let mut h = (key.len() as u64).wrapping_mul(HASH_K);
+    let mut chunks = key.chunks_exact(8);
+    for c in &mut chunks {
+        let mut w = [0u8; 8];
+        w.copy_from_slice(c);
+        h = (h.rotate_left(23) ^ u64::from_le_bytes(w)).wrapping_mul(HASH_K);
+    }
+    let rest = chunks.remainder();
+    let mut w = [0u8; 8];
+    if let Some(to) = w.get_mut(..rest.len()) {
+        to.copy_from_slice(rest);
+    }
+    h = (h.rotate_left(23) ^ u64::from_le_bytes(w)).wrapping_mul(HASH_K);
+    h ^ (h >> 32)
+}
+
+impl KeyTable {
+    /// A table of names and their values; a name given twice keeps its first value.
+    fn new<'a>(names: impl IntoIterator<Item = (&'a str, usize)>) -> KeyTable {
+        let mut t = KeyTable::default();
+        let names: Vec<(&str, usize)> = names.into_iter().collect();
+        let size = (names.len() * 2).next_power_of_two().max(4);
+        t.slots = vec![(0, 0); size];
+        let mask = size - 1;
+        for (name, value) in names {
+            if t.get(name.as_bytes()).is_some() {
+                continue;
+            }
+            let h = key_hash(name.as_bytes());
+            let mut at = h as usize & mask;
+            while let Some(slot) = t.slots.get_mut(at) {
+                if slot.1 == 0 {
+                    *slot = ((h >> 32) as u32, (t.names.len() + 1) as u32);
+                    t.names.push((Box::from(name), value));
+                    break;
+                }
+                at = (at + 1) & mask;
+            }
+        }
+        t
+    }
+
+    /// The name and value of a key.
+    #[inline]
+    fn get(&self, key: &[u8]) -> Option<(&str, usize)> {
+        let mask = self.slots.len().wrapping_sub(1);
+        let h = key_hash(key);
+        let tag = (h >> 32) as u32;
+        let mut at = h as usize & mask;
+        loop {
+            let &(t, i) = self.slots.get(at)?;
+            let (name, value) = self.names.get((i as usize).checked_sub(1)?)?;
+            if t == tag && name.as_bytes() == key {
+                return Some((name, *value));
+            }
+            at = (at + 1) & mask;
+        }
+    }
+}
+
+/// The schema compiled for the one-pass reader.
+#[derive(Debug, Default)]
+struct FastReader {
+    /// The objects of the fact tree; the first is the case itself.
+    objects: Vec<FastObject>,
+    /// Each record's fields, by record id.
+    records: Vec<KeyTable>,
+    /// Each enum's values, by enum id.
+    enums: Vec<KeyTable>,
+    /// Every slot's value when the case does not give it.
+    defaults: Vec<Value>,
+    sections: usize,
+    /// `case.id` is `@sensitive`: the case's id is `<redacted>` unless asked.
+    case_id_sensitive: bool,
+}
+
+/// An object of the fact tree: its keys, each to an entry.
+#[derive(Debug, Default)]
+struct FastObject {
+    keys: KeyTable,
+    entries: Vec<Entry>,
+}
+
+#[derive(Debug)]
+enum Entry {
+    /// A fact's slot; `case_id`: this is `case.id`, whose text is the case's id.
+    Leaf { slot: usize, case_id: bool },
+    /// A nested object (`objects[object]`), an optional section or not.
+    Branch {
+        object: usize,
+        section: Option<usize>,
+    },
+}
+
+impl FastReader {
+    fn build(schema: &Schema, root: &Tree) -> FastReader {
+        let mut r = FastReader {
+            objects: Vec::new(),
+            records: schema
+                .records
+                .iter()
+                .map(|rec| KeyTable::new(rec.index.iter().map(|(k, i)| (k.as_str(), *i))))
+                .collect(),
+            enums: schema
+                .enums
+                .iter()
+                .map(|e| KeyTable::new(e.variants.iter().map(String::as_str).zip(0..)))
+                .collect(),
+            defaults: schema
+                .facts
+                .iter()
+                .map(|f| f.default.clone().unwrap_or(Value::Unknown))
+                .collect(),
+            sections: schema.sections.len(),
+            case_id_sensitive: schema
+                .facts
+                .iter()
+                .any(|f| f.path == "case.id" && f.sensitive),
+        };
+        r.add_object(schema, root, &mut String::new(), false);
+        r
+    }
+
+    /// Adds an object and those below it; `prefix` is its path, as the two-pass reader builds
+    /// it (a section is found by that path).
+    fn add_object(
+        &mut self,
+        schema: &Schema,
+        tree: &Tree,
+        prefix: &mut String,
+        is_case: bool,
+    ) -> usize {
+        let at = self.objects.len();
+        self.objects.push(FastObject::default());
+        let mut entries = Vec::with_capacity(tree.children.len());
+        for (k, node) in &tree.children {
+            let len = prefix.len();
+            push_key(prefix, k);
+            entries.push(match node {
+                Node::Leaf(slot) => Entry::Leaf {
+                    slot: *slot,
+                    case_id: is_case && k == "id",
+                },
+                Node::Branch(sub) => {
+                    let section = schema.sections.iter().position(|s| s.name == *prefix);
+                    let object = self.add_object(schema, sub, prefix, at == 0 && k == "case");
+                    Entry::Branch { object, section }
+                }
+            });
+            prefix.truncate(len);
+        }
+        if let Some(o) = self.objects.get_mut(at) {
+            *o = FastObject {
+                keys: KeyTable::new(tree.children.keys().map(String::as_str).zip(0..)),
+                entries,
+            };
+        }
+        at
+    }
+}
+
+impl PathTree {
+    /// Reads a case's facts from JSON text in one pass (see above): `Some` with the facts
+    /// when the two-pass reader would read the text without a problem, `None` otherwise.
+    pub(crate) fn read_text(
+        &self,
+        schema: &Schema,
+        text: &str,
+        limits: JsonLimits,
+        max_list_len: usize,
+        reveal_sensitive: bool,
+    ) -> Option<Facts> {
+        use serde::Deserializer as _;
+        let r = &self.fast;
+        if text.len() > limits.max_bytes || r.defaults.len() != schema.facts.len() {
+            return None;
+        }
+        let mut pass = Pass {
+            reader: r,
+            schema,
+            max_depth: limits.max_depth.min(JSON_DEPTH_CEILING),
+            max_list_len,
+            case_id_hidden: r.case_id_sensitive && !reveal_sensitive,
+            slots: r.defaults.clone(),
+            sections: vec![false; r.sections],
+            case_id: None,
+            notes: Vec::new(),
+            path: Vec::new(),
+        };
+        let root = r.objects.first()?;
+        let mut de = serde_json::Deserializer::from_str(text);
+        de.deserialize_map(ObjectVisitor {
+            pass: &mut pass,
+            object: root,
+            depth: 0,
+            section: None,
+        })
+        .ok()?;
+        de.end().ok()?;
+        let mut notes = pass.notes;
+        if notes.len() > 1 {
+            notes.sort_by(|a, b| a.0.cmp(&b.0));
+        }
+        Some(Facts {
+            slots: pass.slots,
+            sections: pass.sections,
+            case_id: pass.case_id,
+            notes: notes.into_iter().map(|(_, n)| n).collect(),
+        })
+    }
+}
+
+/// One segment of a path: a key or a list index. Sorting paths by their segments orders
+/// them as the two-pass reader walks a case (keys by their text, items by index).
+#[derive(Clone, Copy, Debug, PartialEq, Eq, PartialOrd, Ord)]
+enum Seg<'r> {
+    Key(&'r str),
+    Index(usize),
+}
+
+/// A path as the two-pass reader writes it (`minor.age`, `parents[1].since`).
+fn path_text(path: &[Seg]) -> String {
+    use std::fmt::Write;
+    let mut s = String::new();
+    for seg in path {
+        match seg {
+            Seg::Key(k) => push_key(&mut s, k),
+            Seg::Index(i) => {
+                let _ = write!(s, "[{i}]");
+            }
+        }
+    }
+    s
+}
+
+/// The state of one pass over a case.
+struct Pass<'r> {
+    reader: &'r FastReader,
+    schema: &'r Schema,
+    max_depth: usize,
+    max_list_len: usize,
+    case_id_hidden: bool,
+    slots: Vec<Value>,
+    sections: Vec<bool>,
+    case_id: Option<String>,
+    /// Notes, each with the path of its value (they are sorted by it at the end).
+    notes: Vec<(Vec<Seg<'r>>, String)>,
+    /// The path of the value being read, for notes.
+    path: Vec<Seg<'r>>,
+}
+
+/// Ends the pass: the two-pass reader reads the case again and says what is wrong.
+fn give_up<E: serde::de::Error>() -> E {
+    E::custom("the one-pass reader gives up")
+}
+
+/// The keys of an object met so far, to catch a repeated one.
+struct Seen {
+    small: u128,
+    big: Vec<bool>,
+}
+
+impl Seen {
+    fn new(n: usize) -> Seen {
+        Seen {
+            small: 0,
+            big: if n > 128 { vec![false; n] } else { Vec::new() },
+        }
+    }
+
+    /// Whether the key is new.
+    #[inline]
+    fn insert(&mut self, i: usize) -> bool {
+        if self.big.is_empty() {
+            let bit = 1u128.checked_shl(i as u32).unwrap_or(0);
+            let new = bit != 0 && self.small & bit == 0;
+            self.small |= bit;
+            new
+        } else {
+            match self.big.get_mut(i) {
+                Some(b) => !std::mem::replace(b, true),
+                None => false,
+            }
+        }
+    }
+}
+
+/// A key of an object, record or enum: its name and value in the table; any other gives up.
+struct KeySeed<'r>(&'r KeyTable);
+
+impl<'de, 'r> serde::de::DeserializeSeed<'de> for KeySeed<'r> {
+    type Value = (&'r str, usize);
+    fn deserialize<D: serde::Deserializer<'de>>(self, d: D) -> Result<(&'r str, usize), D::Error> {
+        d.deserialize_str(self)
+    }
+}
+
+impl<'de, 'r> serde::de::Visitor<'de> for KeySeed<'r> {
+    type Value = (&'r str, usize);
+    fn expecting(&self, f: &mut std::fmt::Formatter) -> std::fmt::Result {
+        f.write_str("a declared name")
+    }
+    fn visit_str<E: serde::de::Error>(self, v: &str) -> Result<(&'r str, usize), E> {
+        self.0.get(v.as_bytes()).ok_or_else(give_up)
+    }
+}
+
+/// An object of the fact tree (`null` is an absent one, when `section` says so too).
+struct ObjectVisitor<'p, 'r> {
+    pass: &'p mut Pass<'r>,
+    object: &'r FastObject,
+    /// Lists and objects around it.
+    depth: usize,
+    section: Option<usize>,
+}
+
+impl<'de> serde::de::DeserializeSeed<'de> for ObjectVisitor<'_, '_> {
+    type Value = ();
+    fn deserialize<D: serde::Deserializer<'de>>(self, d: D) -> Result<(), D::Error> {
+        d.deserialize_any(self)
+    }
+}
+
+impl<'de> serde::de::Visitor<'de> for ObjectVisitor<'_, '_> {
+    type Value = ();
+
+    fn expecting(&self, f: &mut std::fmt::Formatter) -> std::fmt::Result {
+        f.write_str("an object")
+    }
+
+    fn visit_unit<E>(self) -> Result<(), E> {
+        Ok(())
+    }
+
+    fn visit_map<A: serde::de::MapAccess<'de>>(self, mut map: A) -> Result<(), A::Error> {
+        let ObjectVisitor {
+            pass,
+            object,
+            depth,
+            section,
+        } = self;
+        let level = depth + 1;
+        if level > pass.max_depth {
+            return Err(give_up());
+        }
+        if let Some(s) = section.and_then(|s| pass.sections.get_mut(s)) {
+            *s = true;
+        }
+        let (schema, reader) = (pass.schema, pass.reader);
+        let mut seen = Seen::new(object.entries.len());
+        while let Some((name, i)) = map.next_key_seed(KeySeed(&object.keys))? {
+            if !seen.insert(i) {
+                return Err(give_up());
+            }
+            pass.path.push(Seg::Key(name));
+            match object.entries.get(i) {
+                Some(Entry::Leaf { slot, case_id }) => {
+                    let def = schema.facts.get(*slot).ok_or_else(give_up)?;
+                    let v = map.next_value_seed(ValueSeed {
+                        pass: &mut *pass,
+                        ty: &def.ty,
+                        range: def.range,
+                        depth: level,
+                        case_id: *case_id,
+                    })?;
+                    if let (Some(v), Some(s)) = (v, pass.slots.get_mut(*slot)) {
+                        *s = v;
+                    }
+                }
+                Some(Entry::Branch { object, section }) => {
+                    let sub = reader.objects.get(*object).ok_or_else(give_up)?;
+                    map.next_value_seed(ObjectVisitor {
+                        pass: &mut *pass,
+                        object: sub,
+                        depth: level,
+                        section: *section,
+                    })?;
+                }
+                None => return Err(give_up()),
+            }
+            pass.path.pop();
+        }
+        Ok(())
+    }
+}
+
+/// A fact's or a record field's value: `None` for `null` (absent).
+struct ValueSeed<'p, 'r> {
+    pass: &'p mut Pass<'r>,
+    ty: &'r Type,
+    range: Option<(i64, i64)>,
+    /// Lists and objects around it.
+    depth: usize,
+    /// This is `case.id`: its text is the case's id.
+    case_id: bool,
+}
+
+impl<'de> serde::de::DeserializeSeed<'de> for ValueSeed<'_, '_> {
+    type Value = Option<Value>;
+    fn deserialize<D: serde::Deserializer<'de>>(self, d: D) -> Result<Option<Value>, D::Error> {
+        d.deserialize_any(self)
+    }
+}
+
+impl ValueSeed<'_, '_> {
+    /// A JSON number; `int` is it as an `i64` when it is a whole number that fits.
+    fn number<E: serde::de::Error>(
+        self,
+        n: impl FnOnce() -> serde_json::Number,
+        int: Option<i64>,
+    ) -> Result<Option<Value>, E> {
+        match self.ty {
+            Type::Int => {
+                let i = int.ok_or_else(give_up)?;
+                match self.range {
+                    Some((lo, hi)) if i < lo || i > hi => Err(give_up()),
+                    _ => Ok(Some(Value::Int(i))),
+                }
+            }
+            // `parse_decimal` of the number's text, as the two-pass reader does; of a whole
+            // number that text is its digits, and the digits' value times the scale.
+            Type::Decimal => match int {
+                Some(i) => i.checked_mul(DECIMAL_SCALE),
+                None => parse_decimal(&n().to_string()),
+            }
+            .map(|d| Some(Value::Decimal(d)))
+            .ok_or_else(give_up),
+            _ => Err(give_up()),
+        }
+    }
+}
+
+impl<'de> serde::de::Visitor<'de> for ValueSeed<'_, '_> {
+    type Value = Option<Value>;
+
+    fn expecting(&self, f: &mut std::fmt::Formatter) -> std::fmt::Result {
+        f.write_str("a fact's value")
+    }
+
+    fn visit_unit<E>(self) -> Result<Option<Value>, E> {
+        Ok(None)
+    }
+
+    fn visit_bool<E: serde::de::Error>(self, b: bool) -> Result<Option<Value>, E> {
+        match self.ty {
+            Type::Bool => Ok(Some(Value::Bool(b))),
+            _ => Err(give_up()),
+        }
+    }
+
+    fn visit_i64<E: serde::de::Error>(self, v: i64) -> Result<Option<Value>, E> {
+        self.number(|| serde_json::Number::from(v), Some(v))
+    }
+
+    fn visit_u64<E: serde::de::Error>(self, v: u64) -> Result<Option<Value>, E> {
+        self.number(|| serde_json::Number::from(v), i64::try_from(v).ok())
+    }
+
+    fn visit_f64<E: serde::de::Error>(self, v: f64) -> Result<Option<Value>, E> {
+        // The two-pass reader's value is `null` when the number is not finite.
+        match serde_json::Number::from_f64(v) {
+            Some(n) => self.number(|| n, None),
+            None => Ok(None),
+        }
+    }
+
+    fn visit_str<E: serde::de::Error>(self, s: &str) -> Result<Option<Value>, E> {
+        let ValueSeed {
+            pass, ty, case_id, ..
+        } = self;
+        if case_id {
+            pass.case_id = Some(if pass.case_id_hidden {
+                REDACTED.to_string()
+            } else {
+                s.to_string()
+            });
+        }
+        let v = match ty {
+            Type::Text => Value::Text(Arc::from(s)),
+            Type::Date => Value::Date(Date::parse(s).map_err(|_| give_up())?),
+            Type::DateTime => {
+                let (d, had_offset) = DateTime::parse(s).map_err(|_| give_up())?;
+                if !had_offset {
+                    let path = path_text(&pass.path);
+                    pass.notes.push((
+                        pass.path.clone(),
+                        format!("{path} had no offset; read as +08:00 / {path} 未注明时区，按北京时间（+08:00）处理"),
+                    ));
+                }
+                Value::DateTime(d)
+            }
+            Type::Duration => Value::Duration(Duration::parse(s).map_err(|_| give_up())?),
+            Type::Enum(id) => {
+                let e = pass
+                    .reader
+                    .enums
+                    .get(usize::from(*id))
+                    .ok_or_else(give_up)?;
+                let (_, i) = e.get(s.as_bytes()).ok_or_else(give_up)?;
+                Value::Enum(u16::try_from(i).map_err(|_| give_up())?)
+            }
+            _ => return Err(give_up()),
+        };
+        Ok(Some(v))
+    }
+
+    fn visit_seq<A: serde::de::SeqAccess<'de>>(
+        self,
+        mut seq: A,
+    ) -> Result<Option<Value>, A::Error> {
+        let ValueSeed {
+            pass, ty, depth, ..
+        } = self;
+        let level = depth + 1;
+        if level > pass.max_depth {
+            return Err(give_up());
+        }
+        let (schema, reader) = (pass.schema, pass.reader);
+        match ty {
+            Type::Set(id) => {
+                let e = reader.enums.get(usize::from(*id)).ok_or_else(give_up)?;
+                let mut bits = 0u128;
+                while let Some((_, i)) = seq.next_element_seed(KeySeed(e))? {
+                    bits |= 1u128 << (i % 128);
+                }
+                Ok(Some(Value::Set {
+                    bits,
+                    complete: true,
+                }))
+            }
+            Type::List(rid) => {
+                let rec = schema.record_def(*rid).ok_or_else(give_up)?;
+                let keys = reader.records.get(usize::from(*rid)).ok_or_else(give_up)?;
+                let mut out = Vec::new();
+                loop {
+                    pass.path.push(Seg::Index(out.len()));
+                    let item = seq.next_element_seed(RecordSeed {
+                        pass: &mut *pass,
+                        rec,
+                        keys,
+                        depth: level,
+                    })?;
+                    pass.path.pop();
+                    match item {
+                        Some(_) if out.len() >= pass.max_list_len => return Err(give_up()),
+                        Some(fields) => out.push(fields),
+                        None => break,
+                    }
+                }
+                Ok(Some(Value::List(Arc::new(out))))
+            }
+            _ => Err(give_up()),
+        }
+    }
+}
+
+/// An item of a list of records: an object of the record's fields.
+struct RecordSeed<'p, 'r> {
+    pass: &'p mut Pass<'r>,
+    rec: &'r RecordDef,
+    keys: &'r KeyTable,
+    depth: usize,
+}
+
+impl<'de> serde::de::DeserializeSeed<'de> for RecordSeed<'_, '_> {
+    type Value = Arc<[Value]>;
+    fn deserialize<D: serde::Deserializer<'de>>(self, d: D) -> Result<Arc<[Value]>, D::Error> {
+        d.deserialize_map(self)
+    }
+}
+
+impl<'de> serde::de::Visitor<'de> for RecordSeed<'_, '_> {
+    type Value = Arc<[Value]>;
+
+    fn expecting(&self, f: &mut std::fmt::Formatter) -> std::fmt::Result {
+        f.write_str("an object")
+    }
+
+    fn visit_map<A: serde::de::MapAccess<'de>>(self, mut map: A) -> Result<Arc<[Value]>, A::Error> {
+        let RecordSeed {
+            pass,
+            rec,
+            keys,
+            depth,
+        } = self;
+        let level = depth + 1;
+        if level > pass.max_depth {
+            return Err(give_up());
+        }
+        let mut fields = vec![Value::Unknown; rec.fields.len()];
+        let mut seen = Seen::new(rec.fields.len());
+        while let Some((name, i)) = map.next_key_seed(KeySeed(keys))? {
+            if !seen.insert(i) {
+                return Err(give_up());
+            }
+            let fd = rec.fields.get(i).ok_or_else(give_up)?;
+            pass.path.push(Seg::Key(name));
+            let v = map.next_value_seed(ValueSeed {
+                pass: &mut *pass,
+                ty: &fd.ty,
+                range: fd.range,
+                depth: level,
+                case_id: false,
+            })?;
+            pass.path.pop();
+            if let (Some(v), Some(f)) = (v, fields.get_mut(i)) {
+                *f = v;
+            }
+        }
+        Ok(Arc::from(fields))
     }
 }
 

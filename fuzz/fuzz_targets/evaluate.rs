@@ -1,11 +1,14 @@
 //! Stage 3: arbitrary bytes as a case's JSON facts against the bundled policy set (`rules/`,
 //! loaded once). Never a panic; a decision is deterministic, its JSON round-trips through
 //! serde, the explained decision agrees with the plain one, and the fast path agrees with
-//! the reference evaluator (decision bytes, and the conclusions of `evaluate_outcome`).
+//! the reference evaluator (decision bytes, and the conclusions of `evaluate_outcome`); the
+//! one-pass facts reader agrees with the two-pass reader (facts, notes, errors).
 #![no_main]
 
 use humiao_core::time::Date;
-use humiao_core::{Decision, EvalOptions, EvaluateError, FactsOptions, Outcome, Strictness};
+use humiao_core::{
+    Decision, EvalOptions, EvaluateError, Facts, FactsOptions, Outcome, Strictness,
+};
 use libfuzzer_sys::fuzz_target;
 
 fuzz_target!(|data: &[u8]| {
@@ -16,6 +19,30 @@ fuzz_target!(|data: &[u8]| {
     let Some(as_of) = Date::from_ymd(2026, 3, 1) else {
         return;
     };
+    // The one-pass facts reader against the two-pass reader: it answers only where the
+    // two-pass reader finds no problem, with the same facts; `load_facts_text` gives the
+    // two-pass reader's facts or errors, byte for byte.
+    for strictness in [Strictness::Strict, Strictness::Lenient] {
+        let o = FactsOptions {
+            strictness,
+            ..FactsOptions::default()
+        };
+        let two = policy.load_facts_text_two_pass(text, &o);
+        let same = |a: &Facts, b: &Facts| {
+            assert_eq!(a.slots, b.slots, "one pass vs two: slots");
+            assert_eq!(a.sections, b.sections, "one pass vs two: sections");
+            assert_eq!(a.case_id, b.case_id, "one pass vs two: case id");
+            assert_eq!(a.notes, b.notes, "one pass vs two: notes");
+        };
+        if let Some(one) = policy.load_facts_text_one_pass(text, &o) {
+            same(two.as_ref().expect("one pass accepts only what two passes accept"), &one);
+        }
+        match (two, policy.load_facts_text(text, &o)) {
+            (Ok(a), Ok(b)) => same(&a, &b),
+            (Err(a), Err(b)) => assert_eq!(a, b, "one pass vs two: errors"),
+            (a, b) => panic!("one pass vs two: {:?} vs {:?}", a.is_ok(), b.is_ok()),
+        }
+    }
     let mut fopts = FactsOptions::default();
     // Unknown fields only: read again leniently (they become notes).
     if let Err(EvaluateError::Facts(e)) =

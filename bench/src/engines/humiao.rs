@@ -44,6 +44,14 @@ impl Humiao {
             .map_err(|e| format!("facts: {e:?}"))
     }
 
+    /// Loads a case's JSON text with the two-pass reader alone (a `serde_json::Value`, then a
+    /// walk against the schema): what `load_facts_text` did before the one-pass reader.
+    pub fn prepare_two_pass(&self, line: &str) -> Result<Prepared, String> {
+        self.policy
+            .load_facts_text_two_pass(line, &self.facts)
+            .map_err(|e| format!("facts: {e:?}"))
+    }
+
     /// Evaluate only: loaded facts → `Decision`.
     #[inline(never)]
     pub fn evaluate(&self, facts: &Prepared) -> Result<Decision, String> {

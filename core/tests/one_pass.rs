@@ -1,0 +1,703 @@
+//! The one-pass facts reader (`Policy::load_facts_text`) against the two-pass reader it
+//! replaced (`Policy::load_facts_text_two_pass`): on valid and invalid texts alike, the same
+//! facts (slots, sections, case id, notes in order) or the same errors, byte for byte. The
+//! one-pass reader must answer only where the two-pass reader finds no problem, and must
+//! answer for every valid case it is given here, so the test cannot pass by always handing
+//! the case over.
+//!
+//! Cases are generated for three schemas — the bundled set, the sample set of `tests/sample`,
+//! and one below with every type (lists of records, sets, decimals, durations, dates and times
+//! in records and nested objects, a `@sensitive` case id, non-ASCII names) — written with keys
+//! in any order, any whitespace and escapes, then broken in the ways a case goes wrong: wrong
+//! types, values out of range, unknown, dotted, empty and repeated keys, nesting, long lists,
+//! numbers past 64 bits, bytes cut or inserted; and read with strict and lenient options,
+//! revealed sensitive values, tight limits.
+#![allow(
+    clippy::unwrap_used,
+    clippy::expect_used,
+    clippy::panic,
+    clippy::indexing_slicing
+)]
+
+use humiao_core::model::{Schema, Type};
+use humiao_core::{Facts, FactsOptions, LoadOptions, Policy, Source, Strictness};
+use proptest::prelude::*;
+use std::path::Path;
+use std::sync::OnceLock;
+
+fn from_dir(dir: &Path) -> Policy {
+    let mut sources = Vec::new();
+    for e in std::fs::read_dir(dir).unwrap() {
+        let name = e.unwrap().file_name().to_string_lossy().to_string();
+        if name.ends_with(".humiao") || name.ends_with(".toml") || name.ends_with(".csv") {
+            let text = std::fs::read_to_string(dir.join(&name)).unwrap();
+            sources.push(Source::new(name, text));
+        }
+    }
+    Policy::from_sources(&sources, &LoadOptions::default())
+        .unwrap_or_else(|e| panic!("{:#?}", e.diagnostics))
+}
+
+const ALL_TYPES: &str = r#"
+policy t "t"
+  source "t" 2024-01-01
+
+enum Color { red, green, blue, 红 }
+
+record Item "item" {
+  name: Text
+  at: DateTime?
+  on: Date?
+  n: Int? @range(-5, 5)
+  d: Decimal?
+  colors: Set<Color>
+  dur: Duration?
+  secret: Text? @sensitive
+}
+
+facts {
+  discovered_at: DateTime
+  reported_at: DateTime?
+  items: List<Item>?
+  n: Int?
+  d: Decimal default 1.5
+  c: Color?
+}
+
+facts case optional "case" {
+  id: Text? @sensitive
+  at: DateTime?
+  n: Int? @range(0, 100)
+}
+
+facts a "a" {
+  b: Bool default false
+  s: Set<Color> default {}
+  at: DateTime?
+  deep.x: Int?
+  deep.at: DateTime?
+  deep.more.y: Bool?
+  名字: Text?
+  dur: Duration?
+  d: Decimal?
+}
+
+facts extra optional {
+  on: Date?
+  items: List<Item>?
+}
+"#;
+
+fn policies() -> &'static [Policy; 3] {
+    static P: OnceLock<[Policy; 3]> = OnceLock::new();
+    P.get_or_init(|| {
+        let root = Path::new(env!("CARGO_MANIFEST_DIR")).join("..");
+        let all = Policy::from_sources(
+            &[Source::new("t.humiao", ALL_TYPES)],
+            &LoadOptions::default(),
+        )
+        .unwrap_or_else(|e| panic!("{:#?}", e.diagnostics));
+        [
+            from_dir(&root.join("rules")),
+            from_dir(&root.join("tests/sample")),
+            all,
+        ]
+    })
+}
+
+fn same_facts(a: &Facts, b: &Facts, text: &str) {
+    assert_eq!(a.slots, b.slots, "slots of {text}");
+    assert_eq!(a.sections, b.sections, "sections of {text}");
+    assert_eq!(a.case_id, b.case_id, "case id of {text}");
+    assert_eq!(a.notes, b.notes, "notes of {text}");
+}
+
+/// Both readers on one text; whether the one-pass reader answered.
+fn check(p: &Policy, text: &str, opts: &FactsOptions) -> bool {
+    let two = p.load_facts_text_two_pass(text, opts);
+    let one = p.load_facts_text_one_pass(text, opts);
+    match (&two, &one) {
+        (Ok(t), Some(o)) => same_facts(t, o, text),
+        (Err(e), Some(_)) => {
+            panic!("the one-pass reader accepted what the two-pass reader refuses: {text}\n{e:#?}")
+        }
+        (_, None) => {}
+    }
+    match (&two, p.load_facts_text(text, opts)) {
+        (Ok(t), Ok(o)) => same_facts(t, &o, text),
+        (Err(a), Err(b)) => assert_eq!(a, &b, "errors of {text}"),
+        (a, b) => panic!(
+            "{text}: two-pass {:?}, load_facts_text {:?}",
+            a.is_ok(),
+            b.is_ok()
+        ),
+    }
+    one.is_some()
+}
+
+// ------------------------------------------------------------------ JSON, written by hand
+
+/// JSON with numbers as their text and keys in a given order (repeats allowed), so the
+/// generator can write what serde_json's own types cannot.
+#[derive(Clone, Debug)]
+enum J {
+    Null,
+    Bool(bool),
+    Num(String),
+    Str(String),
+    Arr(Vec<J>),
+    Obj(Vec<(String, J)>),
+}
+
+/// SplitMix64: the generator's only source of choices, seeded by proptest.
+struct Rng(u64);
+
+impl Rng {
+    fn next(&mut self) -> u64 {
+        self.0 = self.0.wrapping_add(0x9E37_79B9_7F4A_7C15);
+        let mut z = self.0;
+        z = (z ^ (z >> 30)).wrapping_mul(0xBF58_476D_1CE4_E5B9);
+        z = (z ^ (z >> 27)).wrapping_mul(0x94D0_49BB_1331_11EB);
+        z ^ (z >> 31)
+    }
+    fn below(&mut self, n: usize) -> usize {
+        (self.next() % (n.max(1) as u64)) as usize
+    }
+    fn chance(&mut self, num: usize, den: usize) -> bool {
+        self.below(den) < num
+    }
+    fn pick<'a, T>(&mut self, xs: &'a [T]) -> &'a T {
+        &xs[self.below(xs.len())]
+    }
+}
+
+fn ws(r: &mut Rng, out: &mut String) {
+    if r.chance(1, 4) {
+        out.push_str(r.pick::<&str>(&[" ", "\n", "\t", "\r\n  ", "  "]));
+    }
+}
+
+/// A string literal, some characters escaped (`\u` escapes, surrogate pairs included).
+fn write_str(s: &str, r: &mut Rng, out: &mut String) {
+    out.push('"');
+    let escape = r.chance(1, 5);
+    for c in s.chars() {
+        match c {
+            '"' => out.push_str("\\\""),
+            '\\' => out.push_str("\\\\"),
+            '\n' => out.push_str("\\n"),
+            c if (c as u32) < 0x20 => out.push_str(&format!("\\u{:04x}", c as u32)),
+            c if escape && r.chance(1, 3) => {
+                let mut buf = [0u16; 2];
+                for u in c.encode_utf16(&mut buf) {
+                    out.push_str(&format!("\\u{u:04X}"));
+                }
+            }
+            c => out.push(c),
+        }
+    }
+    out.push('"');
+}
+
+fn write(j: &J, r: &mut Rng, out: &mut String) {
+    ws(r, out);
+    match j {
+        J::Null => out.push_str("null"),
+        J::Bool(b) => out.push_str(if *b { "true" } else { "false" }),
+        J::Num(n) => out.push_str(n),
+        J::Str(s) => write_str(s, r, out),
+        J::Arr(items) => {
+            out.push('[');
+            for (i, it) in items.iter().enumerate() {
+                if i > 0 {
+                    out.push(',');
+                }
+                write(it, r, out);
+            }
+            ws(r, out);
+            out.push(']');
+        }
+        J::Obj(pairs) => {
+            out.push('{');
+            for (i, (k, v)) in pairs.iter().enumerate() {
+                if i > 0 {
+                    out.push(',');
+                }
+                ws(r, out);
+                write_str(k, r, out);
+                ws(r, out);
+                out.push(':');
+                write(v, r, out);
+            }
+            ws(r, out);
+            out.push('}');
+        }
+    }
+    ws(r, out);
+}
+
+// ------------------------------------------------------------------ valid cases
+
+fn datetime(r: &mut Rng) -> String {
+    let zone = *r.pick(&["+08:00", "Z", "-05:30", "", ""]);
+    let secs = if r.chance(1, 2) { ":00" } else { "" };
+    format!(
+        "202{}-{:02}-{:02}T{:02}:{:02}{secs}{zone}",
+        r.below(7),
+        1 + r.below(12),
+        1 + r.below(28),
+        r.below(24),
+        r.below(60)
+    )
+}
+
+fn decimal(r: &mut Rng) -> String {
+    r.pick(&[
+        "0",
+        "1",
+        "-2",
+        "1.5",
+        "0.25",
+        "-0.125",
+        "12.000001",
+        "100000",
+        "2.50",
+        "1e2",
+        "1.5E1",
+        "3e-2",
+        "9007199254740993",
+        "-9223372036854",
+        "0.0",
+    ])
+    .to_string()
+}
+
+fn value(schema: &Schema, ty: &Type, range: Option<(i64, i64)>, r: &mut Rng) -> J {
+    match ty {
+        Type::Bool => J::Bool(r.chance(1, 2)),
+        Type::Int => J::Num(match range {
+            Some((lo, hi)) if r.chance(1, 3) => r.pick(&[lo, hi]).to_string(),
+            Some((lo, hi)) => (lo + r.below((hi - lo + 1).min(40) as usize) as i64).to_string(),
+            None => r
+                .pick(&[
+                    "0",
+                    "7",
+                    "-3",
+                    "150",
+                    "9223372036854775807",
+                    "-9223372036854775808",
+                ])
+                .to_string(),
+        }),
+        Type::Decimal => J::Num(decimal(r)),
+        Type::Text => J::Str(
+            r.pick(&[
+                "t1",
+                "",
+                "a \"quoted\" name",
+                "中文",
+                "line\nbreak",
+                "😀",
+                "\u{1}",
+            ])
+            .to_string(),
+        ),
+        Type::Date => J::Str(format!(
+            "{}-{:02}-{:02}",
+            2004 + r.below(23),
+            1 + r.below(12),
+            1 + r.below(28)
+        )),
+        Type::DateTime => J::Str(datetime(r)),
+        Type::Duration => {
+            let unit = r.pick(&["hours", "days", "working days", "months", "years"]);
+            J::Str(format!("{} {unit}", 1 + r.below(48)))
+        }
+        Type::Enum(id) => {
+            let e = schema.enum_def(*id).unwrap();
+            J::Str(r.pick(&e.variants).clone())
+        }
+        Type::Set(id) => {
+            let e = schema.enum_def(*id).unwrap();
+            let mut picked: Vec<J> = e
+                .variants
+                .iter()
+                .filter(|_| r.chance(1, 3))
+                .map(|v| J::Str(v.clone()))
+                .collect();
+            if r.chance(1, 6) {
+                if let Some(first) = picked.first().cloned() {
+                    picked.push(first);
+                }
+            }
+            J::Arr(picked)
+        }
+        Type::List(rid) | Type::Record(rid) => {
+            let rec = schema.record_def(*rid).unwrap();
+            let item = |r: &mut Rng| {
+                let mut pairs = Vec::new();
+                for f in &rec.fields {
+                    if r.chance(5, 6) {
+                        let v = if r.chance(1, 12) {
+                            J::Null
+                        } else {
+                            value(schema, &f.ty, f.range, r)
+                        };
+                        pairs.push((f.name.clone(), v));
+                    }
+                }
+                shuffle(&mut pairs, r);
+                J::Obj(pairs)
+            };
+            if matches!(ty, Type::Record(_)) {
+                item(r)
+            } else {
+                let n = r.below(4);
+                J::Arr((0..n).map(|_| item(r)).collect())
+            }
+        }
+        Type::ValueSet(_) => J::Null,
+    }
+}
+
+fn shuffle<T>(xs: &mut [T], r: &mut Rng) {
+    for i in (1..xs.len()).rev() {
+        let j = r.below(i + 1);
+        xs.swap(i, j);
+    }
+}
+
+fn obj_entry<'a>(pairs: &'a mut Vec<(String, J)>, key: &str) -> &'a mut J {
+    let at = match pairs.iter().position(|(k, _)| k == key) {
+        Some(i) => i,
+        None => {
+            pairs.push((key.to_string(), J::Obj(Vec::new())));
+            pairs.len() - 1
+        }
+    };
+    &mut pairs[at].1
+}
+
+fn insert(root: &mut Vec<(String, J)>, path: &str, v: J) {
+    let mut segs: Vec<&str> = path.split('.').collect();
+    let last = segs.pop().unwrap();
+    let mut cur = root;
+    for s in segs {
+        match obj_entry(cur, s) {
+            J::Obj(pairs) => cur = pairs,
+            _ => return,
+        }
+    }
+    cur.push((last.to_string(), v));
+}
+
+fn shuffle_all(j: &mut J, r: &mut Rng) {
+    match j {
+        J::Obj(pairs) => {
+            shuffle(pairs, r);
+            for (_, v) in pairs {
+                shuffle_all(v, r);
+            }
+        }
+        J::Arr(items) => items.iter_mut().for_each(|v| shuffle_all(v, r)),
+        _ => {}
+    }
+}
+
+/// A case every fact of which is valid: each optional section present or `null` or absent,
+/// each fact given (or `null`) by chance.
+fn generate(schema: &Schema, r: &mut Rng) -> J {
+    let present: Vec<usize> = schema.sections.iter().map(|_| r.below(3)).collect();
+    let mut root = Vec::new();
+    for f in &schema.facts {
+        if f.section.is_some_and(|s| present[s] != 0) {
+            continue;
+        }
+        if f.path == "discovered_at" || r.chance(3, 4) {
+            let v = if r.chance(1, 16) {
+                J::Null
+            } else {
+                value(schema, &f.ty, f.range, r)
+            };
+            insert(&mut root, &f.path, v);
+        }
+    }
+    for (s, how) in schema.sections.iter().zip(&present) {
+        match how {
+            1 => insert(&mut root, &s.name, J::Null),
+            _ if !root.iter().any(|(k, _)| *k == s.name) && r.chance(1, 2) => {
+                insert(&mut root, &s.name, J::Obj(Vec::new()))
+            }
+            _ => {}
+        }
+    }
+    let mut j = J::Obj(root);
+    shuffle_all(&mut j, r);
+    j
+}
+
+// ------------------------------------------------------------------ broken cases
+
+fn junk(r: &mut Rng) -> J {
+    let deep = (0..r.below(40)).fold(J::Num("1".into()), |j, _| J::Arr(vec![j]));
+    let choices = [
+        J::Null,
+        J::Bool(true),
+        J::Num("1".into()),
+        J::Num("-1".into()),
+        J::Num("1.5".into()),
+        J::Num("-0".into()),
+        J::Num("1e400".into()),
+        J::Num("18446744073709551616".into()),
+        J::Num("18446744073709551615".into()),
+        J::Num("200".into()),
+        // Just past the ranges of the three schemas: 0–150, 0–100, -5–5, 1–4.
+        J::Num(
+            r.pick(&["151", "101", "-6", "6", "5", "0", "-1", "150"])
+                .to_string(),
+        ),
+        J::Str("x".into()),
+        J::Str("2026-02-30".into()),
+        J::Str("2026-03-01T10:00".into()),
+        J::Str("red".into()),
+        J::Str("\u{7f}".into()),
+        J::Arr(Vec::new()),
+        J::Arr(vec![J::Str("red".into()), J::Num("1".into())]),
+        J::Arr(vec![J::Obj(Vec::new()), J::Null]),
+        J::Obj(Vec::new()),
+        J::Obj(vec![("x".into(), J::Num("1".into()))]),
+        deep,
+    ];
+    r.pick(&choices).clone()
+}
+
+/// Every node of a value, as a path of child positions.
+fn nodes(j: &J, at: &mut Vec<usize>, out: &mut Vec<Vec<usize>>) {
+    out.push(at.clone());
+    let kids: Vec<&J> = match j {
+        J::Obj(pairs) => pairs.iter().map(|(_, v)| v).collect(),
+        J::Arr(items) => items.iter().collect(),
+        _ => Vec::new(),
+    };
+    for (i, k) in kids.into_iter().enumerate() {
+        at.push(i);
+        nodes(k, at, out);
+        at.pop();
+    }
+}
+
+fn node_mut<'a>(j: &'a mut J, at: &[usize]) -> &'a mut J {
+    match at.split_first() {
+        None => j,
+        Some((i, rest)) => match j {
+            J::Obj(pairs) => node_mut(&mut pairs[*i].1, rest),
+            J::Arr(items) => node_mut(&mut items[*i], rest),
+            _ => j,
+        },
+    }
+}
+
+/// Whole numbers one up or down (past the end of a range, or not).
+fn nudge(j: &mut J, r: &mut Rng) {
+    match j {
+        J::Num(n) => {
+            if let (Ok(i), true) = (n.parse::<i64>(), r.chance(1, 2)) {
+                *n = i.saturating_add(*r.pick(&[1, -1])).to_string();
+            }
+        }
+        J::Arr(items) => items.iter_mut().for_each(|v| nudge(v, r)),
+        J::Obj(pairs) => pairs.iter_mut().for_each(|(_, v)| nudge(v, r)),
+        _ => {}
+    }
+}
+
+fn break_case(j: &mut J, r: &mut Rng) {
+    if r.chance(1, 5) {
+        return nudge(j, r);
+    }
+    let mut all = Vec::new();
+    nodes(j, &mut Vec::new(), &mut all);
+    let at = r.pick(&all).clone();
+    let node = node_mut(j, &at);
+    match r.below(6) {
+        // Another value where this one was.
+        0 | 1 => *node = junk(r),
+        // A key given twice, or a key the schema does not have.
+        2 | 3 => {
+            if let J::Obj(pairs) = node {
+                if !pairs.is_empty() && r.chance(1, 2) {
+                    let (k, _) = pairs[r.below(pairs.len())].clone();
+                    let v = junk(r);
+                    pairs.insert(r.below(pairs.len() + 1), (k, v));
+                } else {
+                    let k = r.pick(&["agee", "", "a b", "a.b", "x\u{1b}", "名", "Age", "idd"]);
+                    pairs.insert(r.below(pairs.len() + 1), (k.to_string(), junk(r)));
+                }
+            } else {
+                *node = junk(r);
+            }
+        }
+        // Renamed keys: a typo of each.
+        4 => {
+            if let J::Obj(pairs) = node {
+                for (k, _) in pairs.iter_mut() {
+                    if r.chance(1, 2) {
+                        k.push('s');
+                    }
+                }
+            }
+        }
+        // Wrapped in lists.
+        _ => {
+            let v = std::mem::replace(node, J::Null);
+            *node = (0..1 + r.below(4)).fold(v, |j, _| J::Arr(vec![j]));
+        }
+    }
+}
+
+/// Cuts, inserts or replaces a few bytes of the text (at character boundaries).
+fn break_text(text: &str, r: &mut Rng) -> String {
+    let mut chars: Vec<char> = text.chars().collect();
+    for _ in 0..1 + r.below(3) {
+        let at = r.below(chars.len() + 1);
+        let c = *r.pick(&[
+            '{', '}', '[', ']', '"', ',', ':', '\\', '1', '.', 'e', '-', ' ', 'n', '\u{0}', '中',
+        ]);
+        match r.below(3) {
+            0 if at < chars.len() => {
+                chars.remove(at);
+            }
+            1 if at < chars.len() => chars[at] = c,
+            _ => chars.insert(at, c),
+        }
+    }
+    if r.chance(1, 8) {
+        chars.truncate(r.below(chars.len() + 1));
+    }
+    chars.into_iter().collect()
+}
+
+fn options(r: &mut Rng) -> FactsOptions {
+    FactsOptions {
+        strictness: if r.chance(1, 3) {
+            Strictness::Lenient
+        } else {
+            Strictness::Strict
+        },
+        max_list_len: *r.pick(&[10_000, 0, 1, 2]),
+        max_bytes: *r.pick(&[4 * 1024 * 1024, 4 * 1024 * 1024, 200, 0]),
+        max_json_depth: *r.pick(&[32, 32, 0, 1, 2, 3, 4, 1000]),
+        reveal_sensitive: r.chance(1, 3),
+    }
+}
+
+/// One generated case of one schema: valid, broken as JSON, broken as text; with the default
+/// options (where the one-pass reader must answer every valid case) and with others.
+fn round(seed: u64) {
+    let mut r = Rng(seed);
+    let p = &policies()[r.below(3)];
+    let mut j = generate(&p.schema, &mut r);
+    let mut text = String::new();
+    write(&j, &mut r, &mut text);
+    let defaults = FactsOptions::default();
+    let answered = check(p, &text, &defaults);
+    if p.load_facts_text_two_pass(&text, &defaults).is_ok() {
+        assert!(
+            answered,
+            "the one-pass reader handed over a valid case: {text}"
+        );
+    }
+    check(p, &text, &options(&mut r));
+    for _ in 0..1 + r.below(3) {
+        break_case(&mut j, &mut r);
+    }
+    let mut broken = String::new();
+    write(&j, &mut r, &mut broken);
+    check(p, &broken, &defaults);
+    check(p, &broken, &options(&mut r));
+    let cut = break_text(&text, &mut r);
+    check(p, &cut, &defaults);
+    check(p, &cut, &options(&mut r));
+}
+
+#[test]
+fn generated_cases_read_alike() {
+    for seed in 0..1500 {
+        round(seed);
+    }
+}
+
+proptest! {
+    #![proptest_config(ProptestConfig::with_cases(500))]
+
+    #[test]
+    fn both_readers_agree(seed in any::<u64>()) {
+        round(seed);
+    }
+}
+
+/// The conformance corpus, each case's facts as compact and as pretty text.
+#[test]
+fn the_corpus_reads_alike() {
+    let p = &policies()[0];
+    let dir = Path::new(env!("CARGO_MANIFEST_DIR")).join("../tests/conformance");
+    let mut n = 0;
+    for e in std::fs::read_dir(dir).unwrap() {
+        let path = e.unwrap().path();
+        if path.extension().is_none_or(|x| x != "json") {
+            continue;
+        }
+        let case: serde_json::Value =
+            serde_json::from_str(&std::fs::read_to_string(&path).unwrap()).unwrap();
+        let facts = &case["facts"];
+        for text in [
+            serde_json::to_string(facts).unwrap(),
+            serde_json::to_string_pretty(facts).unwrap(),
+        ] {
+            assert!(
+                check(p, &text, &FactsOptions::default()),
+                "{}: the one-pass reader handed over a corpus case",
+                path.display()
+            );
+            n += 1;
+        }
+    }
+    assert!(n >= 200, "{n}");
+}
+
+/// Notes come in the two-pass reader's order (by path), whatever order the keys are in.
+#[test]
+fn notes_are_in_path_order() {
+    let p = &policies()[2];
+    let text = r#"{"reported_at": "2026-03-01T10:00", "a": {"deep": {"at": "2026-03-01T10:00"},
+        "at": "2026-03-01T11:00"}, "items": [{"name": "x", "colors": [], "at": "2026-03-01T09:00"},
+        {"at": "2026-03-01T08:00", "name": "y", "colors": ["红"]}],
+        "discovered_at": "2026-03-01T10:00", "case": {"at": "2026-03-01T10:00", "id": "c-1"}}"#;
+    assert!(check(p, text, &FactsOptions::default()));
+    let facts = p.load_facts_text(text, &FactsOptions::default()).unwrap();
+    let paths: Vec<&str> = facts
+        .notes
+        .iter()
+        .map(|n| n.split(' ').next().unwrap())
+        .collect();
+    assert_eq!(
+        paths,
+        [
+            "a.at",
+            "a.deep.at",
+            "case.at",
+            "discovered_at",
+            "items[0].at",
+            "items[1].at",
+            "reported_at"
+        ]
+    );
+    assert_eq!(facts.case_id.as_deref(), Some("<redacted>"));
+    let reveal = FactsOptions {
+        reveal_sensitive: true,
+        ..FactsOptions::default()
+    };
+    assert!(check(p, text, &reveal));
+    let facts = p.load_facts_text(text, &reveal).unwrap();
+    assert_eq!(facts.case_id.as_deref(), Some("c-1"));
+}
