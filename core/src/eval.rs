@@ -13,7 +13,10 @@ use crate::time::{due_after, Date, DateTime, Duration};
 use std::sync::Arc;
 
 mod fast;
+mod write;
 pub use fast::FastProgram;
+pub use write::DecisionBuffers;
+pub(crate) use write::{DecisionJson, Written};
 
 /// Evaluation options.
 #[derive(Clone, Debug)]
@@ -169,6 +172,30 @@ impl FactRef {
             slot,
             item: NO_ITEM,
             field: 0,
+        }
+    }
+}
+
+/// A fired obligation's `deadline` text, as the contract writes it.
+#[derive(Copy, Clone, Debug)]
+pub(crate) enum DeadlineText {
+    Immediately,
+    Within(Duration),
+    /// `within` a param that is not a duration.
+    Unknown,
+    /// `by` a date that is not known.
+    ByADate,
+    By(DateTime),
+}
+
+impl std::fmt::Display for DeadlineText {
+    fn fmt(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
+        match self {
+            DeadlineText::Immediately => f.write_str("immediately"),
+            DeadlineText::Within(d) => write!(f, "{d}"),
+            DeadlineText::Unknown => f.write_str("unknown"),
+            DeadlineText::ByADate => f.write_str("by a date"),
+            DeadlineText::By(d) => write!(f, "by {d}"),
         }
     }
 }
@@ -1228,6 +1255,16 @@ impl<'p> Evaluator<'p> {
         o: &Obligation,
         default_trigger: Option<&Ex>,
     ) -> Result<(Option<String>, String), EvalError> {
+        let (due, text) = self.due_at(o, default_trigger)?;
+        Ok((due.map(|d| d.to_string()), text.to_string()))
+    }
+
+    /// [`Evaluator::due`] before anything is a string (the JSON writer prints them itself).
+    pub(crate) fn due_at(
+        &mut self,
+        o: &Obligation,
+        default_trigger: Option<&Ex>,
+    ) -> Result<(Option<DateTime>, DeadlineText), EvalError> {
         let trigger = match o.from.as_ref().or(default_trigger) {
             Some(t) => match self.eval(t)? {
                 Value::DateTime(d) => Some(d),
@@ -1240,15 +1277,15 @@ impl<'p> Evaluator<'p> {
             )),
         };
         let (dur, text) = match &o.deadline {
-            Deadline::Immediately => (None, "immediately".to_string()),
-            Deadline::Within(d) => (Some(*d), d.to_string()),
+            Deadline::Immediately => (None, DeadlineText::Immediately),
+            Deadline::Within(d) => (Some(*d), DeadlineText::Within(*d)),
             Deadline::WithinParam(p) => {
                 if let Some(u) = self.params_used.get_mut(*p as usize) {
                     *u = true;
                 }
                 match self.prog.params.get(*p as usize).map(|x| &x.value) {
-                    Some(Value::Duration(d)) => (Some(*d), d.to_string()),
-                    _ => (None, "unknown".to_string()),
+                    Some(Value::Duration(d)) => (Some(*d), DeadlineText::Within(*d)),
+                    _ => (None, DeadlineText::Unknown),
                 }
             }
             Deadline::By(e) => {
@@ -1260,8 +1297,8 @@ impl<'p> Evaluator<'p> {
                     }
                     _ => None,
                 };
-                let text = due.map_or_else(|| "by a date".to_string(), |d| format!("by {d}"));
-                return Ok((due.map(|d| d.to_string()), text));
+                let text = due.map_or(DeadlineText::ByADate, DeadlineText::By);
+                return Ok((due, text));
             }
         };
         let Some(trigger) = trigger else {
@@ -1284,7 +1321,7 @@ impl<'p> Evaluator<'p> {
                 None => None,
             },
         };
-        Ok((due.map(|d| d.to_string()), text))
+        Ok((due, text))
     }
 
     fn trace(&mut self, opts: &EvalOptions) -> Result<Vec<TraceRule>, EvalError> {

@@ -18,7 +18,7 @@ pub mod time;
 
 pub use decision::{Decision, Status};
 pub use diag::{render, Diagnostic, Lang, Severity};
-pub use eval::{EvalError, EvalOptions};
+pub use eval::{DecisionBuffers, EvalError, EvalOptions};
 pub use facts::{FactError, Facts, Strictness};
 pub use policy::{
     BytesError, EvaluateError, FactsOptions, LoadOptions, Outcome, Policy, PolicyError, Source,

@@ -4,7 +4,7 @@ use crate::compile::{compile, PolicyInfo, Unit};
 pub use crate::compiled::BytesError;
 use crate::decision::{Decision, PolicyRef};
 use crate::diag::{resolve, Diagnostic, Finding, Severity, SourceFile};
-use crate::eval::{EvalError, EvalOptions, Evaluator};
+use crate::eval::{DecisionBuffers, DecisionJson, EvalError, EvalOptions, Evaluator, Written};
 use crate::facts::{FactError, Facts, Loader, PathTree, Strictness};
 use crate::ir::{CompiledTest, ParamDef, Program};
 use crate::model::Schema;
@@ -136,6 +136,8 @@ pub struct Policy {
     tree: std::sync::Arc<PathTree>,
     /// The program lowered for the fast path, built on first evaluation.
     fast: std::sync::OnceLock<std::sync::Arc<crate::eval::FastProgram>>,
+    /// The constant parts of the decision JSON, built on first use.
+    json: std::sync::OnceLock<std::sync::Arc<crate::eval::DecisionJson>>,
 }
 
 impl Policy {
@@ -342,6 +344,7 @@ impl Policy {
             digest,
             tree: std::sync::Arc::new(PathTree::build(&c.schema)),
             fast: std::sync::OnceLock::new(),
+            json: std::sync::OnceLock::new(),
             schema: c.schema,
             program: c.program,
             policies: c.policies,
@@ -373,6 +376,7 @@ impl Policy {
             digest: p.digest,
             tree: std::sync::Arc::new(PathTree::build(&p.schema)),
             fast: std::sync::OnceLock::new(),
+            json: std::sync::OnceLock::new(),
             schema: p.schema,
             program: p.program,
             policies: p.policies,
@@ -591,6 +595,78 @@ impl Policy {
         r
     }
 
+    /// Evaluates a case and appends its decision's JSON to `out`: the bytes of
+    /// [`Decision::to_json`] of [`Policy::evaluate`] (with the notes of `bufs` added), without
+    /// building the [`Decision`] when it is determined. The constant parts of the text are
+    /// serialised once per policy; `bufs` keeps the evaluator's buffers between cases. On an
+    /// error `out` is as it was.
+    pub fn evaluate_json_into(
+        &self,
+        facts: &Facts,
+        as_of: Date,
+        opts: &EvalOptions,
+        bufs: &mut DecisionBuffers,
+        out: &mut Vec<u8>,
+    ) -> Result<(), EvalError> {
+        let dj = self.json.get_or_init(|| {
+            std::sync::Arc::new(DecisionJson::build(
+                &self.reference(),
+                &self.program,
+                &self.schema,
+            ))
+        });
+        let fast = self.fast_program();
+        if fast.usable(facts, opts) {
+            let mut ev = Evaluator::reuse(
+                &self.program,
+                &self.schema,
+                facts,
+                as_of,
+                opts.max_steps,
+                &mut bufs.state,
+            );
+            if ev.run_fast(fast).is_ok() {
+                let r = self.finish_json(&mut ev, dj, opts, &bufs.notes, out);
+                ev.stash(&mut bufs.state);
+                return r;
+            }
+            ev.stash(&mut bufs.state);
+        }
+        let mut ev = Evaluator::reuse(
+            &self.program,
+            &self.schema,
+            facts,
+            as_of,
+            opts.max_steps,
+            &mut bufs.state,
+        );
+        let r = ev
+            .run()
+            .and_then(|()| self.finish_json(&mut ev, dj, opts, &bufs.notes, out));
+        ev.stash(&mut bufs.state);
+        r
+    }
+
+    /// The JSON of a finished run: written directly when determined, else through the
+    /// [`Decision`] (see [`Written`]).
+    fn finish_json(
+        &self,
+        ev: &mut Evaluator<'_>,
+        dj: &DecisionJson,
+        opts: &EvalOptions,
+        notes: &[String],
+        out: &mut Vec<u8>,
+    ) -> Result<(), EvalError> {
+        let mut d = match ev.write_json(dj, opts, notes, out)? {
+            Written::Done => return Ok(()),
+            Written::NotDetermined => ev.decision(self.reference(), opts)?,
+            Written::Again => self.evaluate(ev.facts, ev.as_of, opts)?,
+        };
+        d.notes.extend(notes.iter().cloned());
+        out.extend_from_slice(d.to_json().as_bytes());
+        Ok(())
+    }
+
     /// The index of a conclusion (`reporting.duty`), for [`Outcome::conclusion`].
     pub fn conclusion_index(&self, key: &str) -> Option<usize> {
         self.program.conclusions.iter().position(|c| c.key == key)
@@ -623,6 +699,8 @@ impl Policy {
     /// A copy of this policy with some params set to other values (used by tests).
     pub(crate) fn with_param_values(&self, values: &[(u32, crate::model::Value)]) -> Policy {
         let mut p = self.clone();
+        // The assumptions written in the decision JSON quote the params' values.
+        p.json = std::sync::OnceLock::new();
         for (i, v) in values {
             if let Some(def) = p.program.params.get_mut(*i as usize) {
                 def.value = v.clone();

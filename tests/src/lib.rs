@@ -2,6 +2,8 @@
 //! Python and browser suites alike. This crate loads the cases and checks a decision against
 //! a case's expectations; the Python and wasm suites compare their bytes with the CLI's.
 
+pub mod generate;
+
 use humiao_core::decision::Decision;
 use serde_json::Value;
 use std::path::{Path, PathBuf};
