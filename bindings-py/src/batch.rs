@@ -65,7 +65,9 @@ impl Run<'_> {
     }
 }
 
-/// What became of one case evaluated for its conclusions only.
+/// What became of one case evaluated for its conclusions only. (A failure is rare and larger
+/// than a result; results live briefly in one vector, as [`Outcome`]s do.)
+#[allow(clippy::large_enum_variant)]
 pub(crate) enum Concluded {
     /// Whether every conclusion settled, and the asked conclusions' values as the decision's
     /// `conclusions` would give them (`null` where a conclusion has no value or is undecided).
