@@ -19,16 +19,23 @@ fi
 
 # Size matters more than speed here: opt-level z, fat LTO, one codegen unit, no debug info.
 # Set for this build only, so the workspace's release profile (and its cache) stays as it is.
-echo "building the wasm32 library (release, size-optimised)"
-(cd "$root" && CARGO_PROFILE_RELEASE_OPT_LEVEL=z CARGO_PROFILE_RELEASE_LTO=true \
-  CARGO_PROFILE_RELEASE_CODEGEN_UNITS=1 CARGO_PROFILE_RELEASE_DEBUG=0 \
-  cargo build --locked -p humiao-wasm --target wasm32-unknown-unknown --release)
+build() {
+  (cd "$root" && CARGO_PROFILE_RELEASE_OPT_LEVEL=z CARGO_PROFILE_RELEASE_LTO=true \
+    CARGO_PROFILE_RELEASE_CODEGEN_UNITS=1 CARGO_PROFILE_RELEASE_DEBUG=0 \
+    cargo build --locked -p humiao-wasm --target wasm32-unknown-unknown --release "$@")
+}
 wasm="$target_dir/wasm32-unknown-unknown/release/humiao_wasm.wasm"
 
+# Node gets the `batch` feature (loadCases / evaluateOutcomes); the web build, whose size is
+# budgeted (docs/web.md), does without it.
+echo "building the wasm32 library for Node (release, size-optimised, feature batch)"
+build --features batch
 rm -rf pkg/node pkg/web.tmp
 wasm-bindgen --target nodejs --out-dir pkg/node "$wasm"
 # The nodejs target writes CommonJS with a .js name; this package is "type": "module".
 echo '{"type": "commonjs"}' >pkg/node/package.json
+echo "building the wasm32 library for the web (release, size-optimised)"
+build
 wasm-bindgen --target web --out-dir pkg/web.tmp "$wasm"
 
 # wasm-opt takes ~40 s in its JS build; skip it when the input has not changed.

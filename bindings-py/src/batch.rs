@@ -65,6 +65,69 @@ impl Run<'_> {
     }
 }
 
+/// What became of one case evaluated for its conclusions only. (A failure is rare and larger
+/// than a result; results live briefly in one vector, as [`Outcome`]s do.)
+#[allow(clippy::large_enum_variant)]
+pub(crate) enum Concluded {
+    /// Whether every conclusion settled, and the asked conclusions' values as the decision's
+    /// `conclusions` would give them (`null` where a conclusion has no value or is undecided).
+    Done(bool, Vec<Value>),
+    Failed(Outcome),
+}
+
+impl Run<'_> {
+    /// Evaluate only: loads the facts and evaluates them into `out` (buffers reused from case
+    /// to case); no `Decision` is built. `keys` are conclusion indexes.
+    pub(crate) fn conclude_json(
+        &self,
+        json: &Value,
+        keys: &[usize],
+        out: &mut humiao_core::Outcome,
+    ) -> Concluded {
+        let result = catch_unwind(AssertUnwindSafe(|| {
+            let facts = match self.policy.load_facts(json, &self.facts) {
+                Ok(f) => f,
+                Err(errs) => return Concluded::Failed(Outcome::Facts(errs)),
+            };
+            if let Err(e) = self
+                .policy
+                .evaluate_outcome(&facts, self.as_of, &self.eval, out)
+            {
+                return Concluded::Failed(Outcome::Eval(e));
+            }
+            let conclusions = &self.policy.program.conclusions;
+            let values = keys
+                .iter()
+                .map(|&i| match (out.conclusion(i), conclusions.get(i)) {
+                    (Some(v), Some(c)) if v.is_known() => self.policy.schema.to_json(&c.ty, v),
+                    _ => Value::Null,
+                })
+                .collect();
+            Concluded::Done(out.settled(), values)
+        }));
+        result.unwrap_or_else(|payload| {
+            *out = humiao_core::Outcome::new();
+            Concluded::Failed(Outcome::Internal(panic_message(payload.as_ref())))
+        })
+    }
+
+    pub(crate) fn conclude_input(
+        &self,
+        input: &CaseInput,
+        keys: &[usize],
+        out: &mut humiao_core::Outcome,
+    ) -> Concluded {
+        match input {
+            CaseInput::Json(v) => self.conclude_json(v, keys, out),
+            CaseInput::Text(t) => match serde_json::from_str::<Value>(t) {
+                Ok(v) => self.conclude_json(&v, keys, out),
+                Err(e) => Concluded::Failed(Outcome::Facts(vec![not_json(&e)])),
+            },
+            CaseInput::Unreadable(e) => Concluded::Failed(Outcome::Facts(vec![e.clone()])),
+        }
+    }
+}
+
 /// The facts problem for text that is not JSON, with the code the CLI uses for such a line.
 pub(crate) fn not_json(e: &serde_json::Error) -> FactError {
     FactError {
@@ -126,12 +189,31 @@ pub(crate) fn par_map<T: Sync, R: Send>(
     threads: usize,
     f: impl Fn(usize, &T) -> R + Sync,
 ) -> Option<Vec<R>> {
+    par_map_with(items, threads, || (), |(), i, x| f(i, x))
+}
+
+/// [`par_map`] with a state per worker thread, made by `init` (e.g. buffers reused from one
+/// case to the next).
+pub(crate) fn par_map_with<T: Sync, R: Send, S>(
+    items: &[T],
+    threads: usize,
+    init: impl Fn() -> S + Sync,
+    f: impl Fn(&mut S, usize, &T) -> R + Sync,
+) -> Option<Vec<R>> {
     if threads <= 1 {
-        return Some(items.iter().enumerate().map(|(i, x)| f(i, x)).collect());
+        let mut state = init();
+        return Some(
+            items
+                .iter()
+                .enumerate()
+                .map(|(i, x)| f(&mut state, i, x))
+                .collect(),
+        );
     }
     let blocks = items.len().div_ceil(BLOCK);
     let next = AtomicUsize::new(0);
     let work = || {
+        let mut state = init();
         let mut done: Vec<(usize, Vec<R>)> = Vec::new();
         loop {
             let b = next.fetch_add(1, Ordering::Relaxed);
@@ -146,7 +228,7 @@ pub(crate) fn par_map<T: Sync, R: Send>(
                 chunk
                     .iter()
                     .enumerate()
-                    .map(|(i, x)| f(lo + i, x))
+                    .map(|(i, x)| f(&mut state, lo + i, x))
                     .collect(),
             ));
         }

@@ -2,9 +2,10 @@
 //! evaluates cases one at a time, in batches on all cores, or as columns of a table.
 
 use crate::batch::{
-    case_input, par_map, row_facts, thread_count, CaseInput, Cell, Column, Outcome, Run,
+    case_input, par_map, par_map_with, row_facts, thread_count, CaseInput, Cell, Column, Concluded,
+    Outcome, Run,
 };
-use crate::convert::{as_of_date, fspath, params_of, py_to_json, types_class};
+use crate::convert::{as_of_date, fspath, json_to_py, params_of, py_to_json, types_class};
 use crate::decision::PyDecision;
 use crate::errors::{
     diagnostics_list, evaluation_error, facts_error, guard, humiao_error, internal_error,
@@ -215,6 +216,74 @@ fn cell(py: Python<'_>, v: &Bound<'_, PyAny>, ty: Option<&Type>) -> PyResult<Cel
 }
 
 impl PyPolicy {
+    /// The columns of a table as fact paths and cells, and the number of rows.
+    fn read_columns(
+        &self,
+        py: Python<'_>,
+        columns: &Bound<'_, PyAny>,
+    ) -> PyResult<(Vec<Column>, usize)> {
+        let items = columns.call_method0(intern!(py, "items")).map_err(|_| {
+            PyTypeError::new_err("columns must be a mapping of fact path to a sequence of values")
+        })?;
+        let mut cols: Vec<Column> = Vec::new();
+        let mut rows: Option<usize> = None;
+        for item in items.try_iter()? {
+            let (k, v): (Bound<'_, PyAny>, Bound<'_, PyAny>) = item?.extract()?;
+            let name: String = k
+                .extract()
+                .map_err(|_| PyTypeError::new_err("column names must be strings (fact paths)"))?;
+            let ty = self
+                .inner
+                .schema
+                .fact(&name)
+                .and_then(|i| self.inner.schema.facts.get(i))
+                .map(|f| f.ty.clone());
+            let mut cells = Vec::new();
+            for x in v.try_iter()? {
+                cells.push(cell(py, &x?, ty.as_ref())?);
+            }
+            match rows {
+                None => rows = Some(cells.len()),
+                Some(n) if n != cells.len() => {
+                    return Err(PyValueError::new_err(format!(
+                        "column `{name}` has {} values, the others {n}",
+                        cells.len()
+                    )))
+                }
+                Some(_) => {}
+            }
+            let segments = name.split('.').map(str::to_string).collect();
+            cols.push(Column {
+                name,
+                segments,
+                cells,
+            });
+        }
+        Ok((cols, rows.unwrap_or(0)))
+    }
+
+    /// Conclusion keys by name (default: every conclusion, in declaration order) and index.
+    fn conclusion_indexes(
+        &self,
+        py: Python<'_>,
+        keys: Option<Vec<String>>,
+    ) -> PyResult<(Vec<String>, Vec<usize>)> {
+        let all = &self.inner.program.conclusions;
+        let names = keys.unwrap_or_else(|| all.iter().map(|c| c.key.clone()).collect());
+        let mut indexes = Vec::with_capacity(names.len());
+        for k in &names {
+            let i = self.inner.conclusion_index(k).ok_or_else(|| {
+                humiao_error(
+                    py,
+                    &format!("the policy set has no conclusion `{k}`"),
+                    &format!("政策集没有结论 `{k}`"),
+                )
+            })?;
+            indexes.push(i);
+        }
+        Ok((names, indexes))
+    }
+
     pub(crate) fn run(
         &self,
         py: Python<'_>,
@@ -475,46 +544,7 @@ impl PyPolicy {
             let on_error = on_error_of(py, on_error)?;
             let run = self.run(py, as_of, explain, reveal_sensitive, lenient)?;
             check_threads(py, threads)?;
-            let items = columns.call_method0(intern!(py, "items")).map_err(|_| {
-                PyTypeError::new_err(
-                    "columns must be a mapping of fact path to a sequence of values",
-                )
-            })?;
-            let mut cols: Vec<Column> = Vec::new();
-            let mut rows: Option<usize> = None;
-            for item in items.try_iter()? {
-                let (k, v): (Bound<'_, PyAny>, Bound<'_, PyAny>) = item?.extract()?;
-                let name: String = k.extract().map_err(|_| {
-                    PyTypeError::new_err("column names must be strings (fact paths)")
-                })?;
-                let ty = self
-                    .inner
-                    .schema
-                    .fact(&name)
-                    .and_then(|i| self.inner.schema.facts.get(i))
-                    .map(|f| f.ty.clone());
-                let mut cells = Vec::new();
-                for x in v.try_iter()? {
-                    cells.push(cell(py, &x?, ty.as_ref())?);
-                }
-                match rows {
-                    None => rows = Some(cells.len()),
-                    Some(n) if n != cells.len() => {
-                        return Err(PyValueError::new_err(format!(
-                            "column `{name}` has {} values, the others {n}",
-                            cells.len()
-                        )))
-                    }
-                    Some(_) => {}
-                }
-                let segments = name.split('.').map(str::to_string).collect();
-                cols.push(Column {
-                    name,
-                    segments,
-                    cells,
-                });
-            }
-            let rows = rows.unwrap_or(0);
+            let (cols, rows) = self.read_columns(py, columns)?;
             let indexes: Vec<usize> = (0..rows).collect();
             let n = thread_count(threads, rows);
             let outcomes = py.detach(|| {
@@ -557,6 +587,119 @@ impl PyPolicy {
             kwargs.set_item("on_error", on_error)?;
             py.import("humiao._table")?
                 .getattr("evaluate_table")?
+                .call((slf, table, as_of), Some(&kwargs))
+        })
+    }
+
+    /// Evaluate only: the conclusions of many cases, without building their decisions.
+    ///
+    /// ``cases`` as in :meth:`evaluate_many` (dicts or JSON text). Returns columns, one list
+    /// per name, in input order: ``settled`` (every conclusion settled: no fact it needs is
+    /// missing and no rules conflict) and one per conclusion key in ``keys`` (default: every
+    /// conclusion of the set), with the value the decision's ``conclusions`` would give
+    /// (``None`` where it has none or is undecided); with ``on_error="return"`` also ``error`` (the exception
+    /// of a failed case, whose other cells are ``None``). Obligations, due times, citations,
+    /// assumptions and the decision's JSON are not made: for reading a few conclusions of
+    /// many cases, this is the fast path.
+    #[pyo3(signature = (cases, as_of, keys=None, threads=None, *, lenient=false, on_error="raise"))]
+    #[allow(clippy::too_many_arguments)]
+    fn evaluate_outcomes<'py>(
+        &self,
+        py: Python<'py>,
+        cases: &Bound<'py, PyAny>,
+        as_of: &Bound<'py, PyAny>,
+        keys: Option<Vec<String>>,
+        threads: Option<usize>,
+        lenient: bool,
+        on_error: &str,
+    ) -> PyResult<Bound<'py, PyDict>> {
+        guard(py, || {
+            let on_error = on_error_of(py, on_error)?;
+            let run = self.run(py, as_of, false, false, lenient)?;
+            check_threads(py, threads)?;
+            let (names, indexes) = self.conclusion_indexes(py, keys)?;
+            if cases.is_instance_of::<PyDict>() || cases.is_instance_of::<PyString>() {
+                return Err(PyTypeError::new_err(
+                    "evaluate_outcomes takes an iterable of cases (dicts or JSON texts); for a table use outcome_table",
+                ));
+            }
+            let mut inputs: Vec<CaseInput> = Vec::new();
+            for item in cases.try_iter()? {
+                inputs.push(case_input(&item?)?);
+            }
+            let n = thread_count(threads, inputs.len());
+            let results = py.detach(|| {
+                par_map_with(&inputs, n, humiao_core::Outcome::new, |out, _, c| {
+                    run.conclude_input(c, &indexes, out)
+                })
+            });
+            let results =
+                results.ok_or_else(|| internal_error(py, "a worker thread was lost", None))?;
+            concluded_columns(py, &names, results, on_error)
+        })
+    }
+
+    /// :meth:`evaluate_outcomes` over a table given as columns (``{fact path: sequence}``,
+    /// read as in :meth:`evaluate_columns`): the conclusions as columns, without decisions.
+    #[pyo3(signature = (columns, as_of, keys=None, threads=None, *, lenient=false, on_error="raise"))]
+    #[allow(clippy::too_many_arguments)]
+    fn outcome_columns<'py>(
+        &self,
+        py: Python<'py>,
+        columns: &Bound<'py, PyAny>,
+        as_of: &Bound<'py, PyAny>,
+        keys: Option<Vec<String>>,
+        threads: Option<usize>,
+        lenient: bool,
+        on_error: &str,
+    ) -> PyResult<Bound<'py, PyDict>> {
+        guard(py, || {
+            let on_error = on_error_of(py, on_error)?;
+            let run = self.run(py, as_of, false, false, lenient)?;
+            check_threads(py, threads)?;
+            let (names, indexes) = self.conclusion_indexes(py, keys)?;
+            let (cols, rows) = self.read_columns(py, columns)?;
+            let rows_index: Vec<usize> = (0..rows).collect();
+            let n = thread_count(threads, rows);
+            let results =
+                py.detach(|| {
+                    par_map_with(&rows_index, n, humiao_core::Outcome::new, |out, _, &r| {
+                        match row_facts(&cols, r) {
+                            Ok(json) => run.conclude_json(&json, &indexes, out),
+                            Err(e) => Concluded::Failed(Outcome::Facts(vec![e])),
+                        }
+                    })
+                });
+            let results =
+                results.ok_or_else(|| internal_error(py, "a worker thread was lost", None))?;
+            concluded_columns(py, &names, results, on_error)
+        })
+    }
+
+    /// Evaluate only over a pandas ``DataFrame`` or a pyarrow ``Table`` (columns are fact
+    /// paths, as in :meth:`evaluate_table`): a table of the same kind, one row per case, with
+    /// the columns of :meth:`evaluate_outcomes` (``settled``, one per conclusion in ``keys``,
+    /// and ``error`` with ``on_error="return"``). A pandas result keeps the input's index.
+    #[pyo3(signature = (table, as_of, keys=None, threads=None, *, lenient=false, on_error="raise"))]
+    #[allow(clippy::too_many_arguments)]
+    fn outcome_table<'py>(
+        slf: &Bound<'py, Self>,
+        table: &Bound<'py, PyAny>,
+        as_of: &Bound<'py, PyAny>,
+        keys: Option<Vec<String>>,
+        threads: Option<usize>,
+        lenient: bool,
+        on_error: &str,
+    ) -> PyResult<Bound<'py, PyAny>> {
+        let py = slf.py();
+        guard(py, || {
+            let kwargs = PyDict::new(py);
+            kwargs.set_item("keys", keys)?;
+            kwargs.set_item("threads", threads)?;
+            kwargs.set_item("lenient", lenient)?;
+            kwargs.set_item("on_error", on_error)?;
+            py.import("humiao._table")?
+                .getattr("outcome_table")?
                 .call((slf, table, as_of), Some(&kwargs))
         })
     }
@@ -649,6 +792,55 @@ impl PyPolicy {
         self.inner.digest.hash(&mut h);
         h.finish()
     }
+}
+
+/// The columns of `evaluate_outcomes`: `settled`, one per conclusion key, and `error` with
+/// `on_error="return"` (with `"raise"`, the first failure is raised, its `index` saying which).
+fn concluded_columns<'py>(
+    py: Python<'py>,
+    names: &[String],
+    results: Vec<Concluded>,
+    on_error: OnError,
+) -> PyResult<Bound<'py, PyDict>> {
+    let settled = PyList::empty(py);
+    let columns: Vec<Bound<'py, PyList>> = names.iter().map(|_| PyList::empty(py)).collect();
+    let errors = PyList::empty(py);
+    for (i, r) in results.into_iter().enumerate() {
+        match r {
+            Concluded::Done(s, values) => {
+                settled.append(s)?;
+                for (col, v) in columns.iter().zip(&values) {
+                    col.append(json_to_py(py, v)?)?;
+                }
+                errors.append(py.None())?;
+            }
+            Concluded::Failed(o) => {
+                let err = match o {
+                    Outcome::Facts(errs) => facts_error(py, &errs, Some(i)),
+                    Outcome::Eval(e) => evaluation_error(py, &e, Some(i)),
+                    Outcome::Internal(m) => internal_error(py, &m, Some(i)),
+                    Outcome::Decided(_) => {
+                        internal_error(py, "a decision where none was asked", Some(i))
+                    }
+                };
+                let err = failure(py, err, on_error)?;
+                settled.append(py.None())?;
+                for col in &columns {
+                    col.append(py.None())?;
+                }
+                errors.append(err)?;
+            }
+        }
+    }
+    let out = PyDict::new(py);
+    out.set_item("settled", settled)?;
+    for (k, col) in names.iter().zip(columns) {
+        out.set_item(k, col)?;
+    }
+    if on_error == OnError::Return {
+        out.set_item("error", errors)?;
+    }
+    Ok(out)
 }
 
 fn check_threads(py: Python<'_>, threads: Option<usize>) -> PyResult<()> {

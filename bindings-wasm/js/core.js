@@ -72,6 +72,46 @@ function optionsJson(options) {
 
 const constructing = Symbol("humiao.Policy");
 
+// The wasm handle of each Cases, for Policy.evaluateOutcomes (not reachable from outside).
+const casesHandles = new WeakMap();
+
+/** Cases whose facts are loaded into wasm memory ahead of evaluation (`Policy.loadCases`). */
+export class Cases {
+  constructor(token, handle) {
+    if (token !== constructing) {
+      throw new TypeError("humiao: use policy.loadCases(...) / 请使用 policy.loadCases(...)");
+    }
+    casesHandles.set(this, handle);
+  }
+
+  /** The number of cases. */
+  get length() {
+    return handleOfCases(this).length;
+  }
+
+  /** Releases the wasm memory now instead of at garbage collection. */
+  free() {
+    handleOfCases(this).free();
+    casesHandles.delete(this);
+  }
+}
+
+function handleOfCases(cases) {
+  const h = casesHandles.get(cases);
+  if (h === undefined) {
+    throw new TypeError("humiao: not a Cases of policy.loadCases, or already freed / 不是 policy.loadCases 的结果，或已释放");
+  }
+  return h;
+}
+
+// One case as one line of JSON Lines: objects are stringified; text is kept unless it spans
+// lines (then re-written on one); blank text becomes `null`, so it fails at its own place.
+function caseLine(c) {
+  if (typeof c !== "string") return JSON.stringify(c);
+  if (c.trim() === "") return "null";
+  return /[\r\n]/.test(c) ? JSON.stringify(JSON.parse(c)) : c;
+}
+
 /** A checked and compiled policy set. */
 export class Policy {
   #handle;
@@ -132,6 +172,42 @@ export class Policy {
   /** The decision for a case's facts as of a date (YYYY-MM-DD; default today in +08:00). */
   evaluate(facts, asOf, options) {
     return JSON.parse(this.evaluateJson(facts, asOf, options));
+  }
+
+  /**
+   * Loads cases ahead of evaluation: an array of facts (objects or JSON text) or JSON Lines
+   * text. Throws a HumiaoError (kind `facts`, the case's place in the message) at the first
+   * invalid case. In the Node build and builds with the `batch` feature; the page's web build
+   * leaves it out (kind `input`).
+   */
+  loadCases(cases, options) {
+    let text;
+    if (typeof cases === "string") text = cases;
+    else if (Array.isArray(cases)) text = cases.map(caseLine).join("\n");
+    else throw new TypeError("humiao: cases must be an array or JSON Lines text / cases 应为数组或 JSON Lines 文本");
+    const o = options?.lenient !== undefined ? { lenient: options.lenient } : {};
+    if (typeof this.#handle.loadCases !== "function") {
+      throw new HumiaoError({
+        kind: "input",
+        message: "this build of humiao has no loadCases/evaluateOutcomes: the page's web build leaves them out for its size; use the Node build, or build with the `batch` feature",
+        message_zh: "此 humiao 构建不含 loadCases/evaluateOutcomes（网页构建为控制体积而省略）；请使用 Node 构建，或以 `batch` 特性构建",
+      });
+    }
+    const handle = guarded(() => this.#handle.loadCases(text, JSON.stringify(o)));
+    return new Cases(constructing, handle);
+  }
+
+  /**
+   * Evaluate only: the conclusions of every case of `cases` as of `asOf`, without building
+   * decisions. `{settled, conclusions}`: how many cases had every conclusion settled, and for
+   * each key asked the values per case (`null` where a case's conclusion has none or is undecided).
+   */
+  evaluateOutcomes(cases, asOf, keys = []) {
+    if (typeof asOf !== "string") {
+      throw new TypeError("humiao: asOf must be a date YYYY-MM-DD / asOf 应为 YYYY-MM-DD 日期");
+    }
+    const h = handleOfCases(cases);
+    return JSON.parse(guarded(() => this.#handle.evaluateOutcomes(h, asOf, JSON.stringify(keys))));
   }
 
   /** The names of the rotations the set declares. */

@@ -236,6 +236,20 @@ export interface EvaluateOptions {
   maxSteps?: number;
 }
 
+/** Options of `Policy.loadCases`. */
+export interface LoadCasesOptions {
+  /** Unknown fields are accepted instead of being errors (`--lenient`). */
+  lenient?: boolean;
+}
+
+/** What `Policy.evaluateOutcomes` returns: conclusions only, no decisions. */
+export interface Outcomes<C, K extends keyof C & string> {
+  /** How many cases had every conclusion settled (no missing fact, no conflict). */
+  settled: number;
+  /** For each key asked, the conclusion's value per case, `null` where it has none or is undecided. */
+  conclusions: { [P in K]: (Exclude<C[P], undefined> | null)[] };
+}
+
 // ---------------------------------------------------------------- diagnostics and errors
 
 export type Severity = "error" | "warning" | "info";
@@ -446,6 +460,18 @@ export class Policy<F extends object = Facts, C extends { [key: string]: Json | 
   evaluate(facts: F | string, asOf?: DateString, options?: EvaluateOptions): Decision<C>;
   /** The same decision as text, byte for byte the CLI's (without its newline). */
   evaluateJson(facts: F | string, asOf?: DateString, options?: EvaluateOptions): string;
+  /**
+   * Loads cases ahead of evaluation (an array of facts, or JSON Lines text, blank lines
+   * skipped); throws a HumiaoError (kind `facts`) at the first invalid case. In the Node build
+   * (and builds with the `batch` feature); the page's web build leaves it out for its size and
+   * throws a HumiaoError of kind `input`.
+   */
+  loadCases(cases: (F | string)[] | string, options?: LoadCasesOptions): Cases;
+  /**
+   * Evaluate only: every case's conclusions as of `asOf`, without building decisions — the
+   * values of the keys asked (none by default), and how many cases settled.
+   */
+  evaluateOutcomes<K extends keyof C & string = never>(cases: Cases, asOf: DateString, keys?: K[]): Outcomes<C, K>;
   /** Plans `months` months of a rotation from `start` (`YYYY-MM`). */
   plan(rotation: string, start: string, months?: number, options?: PlanOptions): Plan;
   /** The plan as text, byte for byte `humiao plan --format json` (without its newline). */
@@ -458,6 +484,15 @@ export class Policy<F extends object = Facts, C extends { [key: string]: Json | 
   schema(): Schema;
   /** The checked and compiled set as bytes, for `Policy.fromBytes` (same engine version). */
   toBytes(): Uint8Array;
+  /** Frees the WebAssembly memory now rather than at garbage collection. */
+  free(): void;
+}
+
+/** Cases loaded into WebAssembly memory ahead of evaluation, by `Policy.loadCases`. */
+export class Cases {
+  private constructor();
+  /** The number of cases. */
+  readonly length: number;
   /** Frees the WebAssembly memory now rather than at garbage collection. */
   free(): void;
 }

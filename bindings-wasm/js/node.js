@@ -5,7 +5,7 @@ import { setBackend } from "./core.js";
 const require = createRequire(import.meta.url);
 setBackend(require("../pkg/node/humiao_wasm.js"));
 
-export { Policy, HumiaoError, engineVersion } from "./core.js";
+export { Policy, Cases, HumiaoError, engineVersion } from "./core.js";
 
 /** Nothing to wait for in Node; kept so code runs unchanged in the browser and in Node. */
 export async function init() {}

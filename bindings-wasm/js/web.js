@@ -3,7 +3,7 @@
 import initWasm, * as raw from "../pkg/web/humiao_wasm.js";
 import { setBackend } from "./core.js";
 
-export { Policy, HumiaoError, engineVersion } from "./core.js";
+export { Policy, Cases, HumiaoError, engineVersion } from "./core.js";
 
 let loading = null;
 

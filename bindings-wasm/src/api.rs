@@ -4,8 +4,8 @@
 
 use humiao_core::time::{Date, DateTime};
 use humiao_core::{
-    Diagnostic, EvalOptions, EvaluateError, FactError, FactsOptions, LoadOptions, Policy, Severity,
-    Source, Strictness,
+    Diagnostic, EvalOptions, EvaluateError, FactError, Facts, FactsOptions, LoadOptions, Policy,
+    Severity, Source, Strictness,
 };
 use serde::{Deserialize, Serialize};
 
@@ -223,6 +223,117 @@ pub fn evaluate(
     }
 }
 
+/// Options of `loadCases`.
+#[derive(Debug, Default, Deserialize)]
+#[serde(default, rename_all = "camelCase", deny_unknown_fields)]
+pub struct LoadCasesOptions {
+    pub lenient: bool,
+}
+
+/// Reads cases given as JSON Lines (one facts object per line; blank lines are skipped) into
+/// loaded facts, for [`evaluate_outcomes`]. (Exported to JavaScript only with the `batch`
+/// feature, as `loadCases`.) The first case whose facts are invalid fails the
+/// whole call, its place in the message.
+pub fn load_cases(
+    policy: &Policy,
+    cases_jsonl: &str,
+    options_json: &str,
+) -> Result<Vec<Facts>, Failure> {
+    let options: LoadCasesOptions = if options_json.trim().is_empty() {
+        LoadCasesOptions::default()
+    } else {
+        parse_json("options", options_json)?
+    };
+    let fopts = FactsOptions {
+        strictness: if options.lenient {
+            Strictness::Lenient
+        } else {
+            Strictness::Strict
+        },
+        ..FactsOptions::default()
+    };
+    let mut out = Vec::new();
+    for line in cases_jsonl.lines().filter(|l| !l.trim().is_empty()) {
+        let index = out.len();
+        let facts: serde_json::Value = parse_json(&format!("case {index}"), line)?;
+        match policy.load_facts(&facts, &fopts) {
+            Ok(f) => out.push(f),
+            Err(errs) => {
+                return Err(Failure {
+                    kind: "facts",
+                    message: format!("case {index}: the facts have {} problem(s)", errs.len()),
+                    message_zh: format!("第 {index} 个案件：案件事实有 {} 处问题", errs.len()),
+                    diagnostics: Vec::new(),
+                    facts: errs,
+                })
+            }
+        }
+    }
+    Ok(out)
+}
+
+/// Evaluate only: every case of `cases` to its conclusions, into one reused
+/// [`humiao_core::Outcome`], no decision built — the wasm counterpart of the core's
+/// `Policy::evaluate_outcome` in a loop. Returns `{"settled": N, "conclusions": {key: [value
+/// per case]}}`: how many cases had every conclusion settled, and the values of the conclusion
+/// keys asked (`null` where a case's conclusion has none or is undecided); no keys, no values.
+pub fn evaluate_outcomes(
+    policy: &Policy,
+    cases: &[Facts],
+    as_of: &str,
+    keys_json: &str,
+) -> Result<String, Failure> {
+    let as_of = Date::parse(as_of)
+        .map_err(|e| Failure::input(format!("asOf: {e}"), format!("asOf：{}", e.message_zh())))?;
+    let keys: Vec<String> = if keys_json.trim().is_empty() {
+        Vec::new()
+    } else {
+        parse_json("keys", keys_json)?
+    };
+    let mut indexes = Vec::with_capacity(keys.len());
+    for k in &keys {
+        indexes.push(policy.conclusion_index(k).ok_or_else(|| {
+            Failure::input(
+                format!("keys: the policy set has no conclusion `{k}`"),
+                format!("keys：政策集没有结论 `{k}`"),
+            )
+        })?);
+    }
+    let mut columns: Vec<Vec<serde_json::Value>> = indexes
+        .iter()
+        .map(|_| Vec::with_capacity(cases.len()))
+        .collect();
+    let opts = EvalOptions::default();
+    let mut out = humiao_core::Outcome::new();
+    let mut settled = 0usize;
+    for (index, facts) in cases.iter().enumerate() {
+        policy
+            .evaluate_outcome(facts, as_of, &opts, &mut out)
+            .map_err(|e| Failure {
+                kind: "evaluation",
+                message: format!("case {index}: {e}"),
+                message_zh: format!("第 {index} 个案件：{}", e.message_zh()),
+                diagnostics: Vec::new(),
+                facts: Vec::new(),
+            })?;
+        settled += usize::from(out.settled());
+        for (col, &i) in columns.iter_mut().zip(&indexes) {
+            col.push(
+                match (out.conclusion(i), policy.program.conclusions.get(i)) {
+                    (Some(v), Some(c)) if v.is_known() => policy.schema.to_json(&c.ty, v),
+                    _ => serde_json::Value::Null,
+                },
+            );
+        }
+    }
+    let conclusions: serde_json::Map<String, serde_json::Value> = keys
+        .into_iter()
+        .zip(columns)
+        .map(|(k, col)| (k, serde_json::Value::Array(col)))
+        .collect();
+    Ok(serde_json::json!({"settled": settled, "conclusions": conclusions}).to_string())
+}
+
 /// The manifest `humiao.toml` read by the core's own type: `name`, `version`, `files`, `data`.
 /// Tools use it to gather a set's files the way the CLI does.
 pub fn manifest(text: &str) -> Result<String, Failure> {
@@ -361,6 +472,50 @@ mod tests {
 
     fn decision(text: Result<String, Failure>) -> serde_json::Value {
         serde_json::from_str(&text.map_err(|f| f.to_json()).unwrap()).unwrap()
+    }
+
+    #[test]
+    fn evaluate_only_gives_the_decisions_conclusions() {
+        let p = policy();
+        let lines = concat!(
+            r#"{"discovered_at":"2026-03-01T10:00:00+08:00","minor":{"age":9}}"#,
+            "\n\n",
+            r#"{"discovered_at":"2026-03-01T10:00:00+08:00","minor":{"age":15}}"#,
+            "\n",
+            r#"{"discovered_at":"2026-03-01T10:00:00+08:00"}"#,
+        );
+        let cases = load_cases(&p, lines, "").map_err(|f| f.to_json()).unwrap();
+        assert_eq!(cases.len(), 3);
+        let out = decision(evaluate_outcomes(
+            &p,
+            &cases,
+            "2026-03-01",
+            r#"["a.young"]"#,
+        ));
+        // The third case lacks minor.age: undecided, no value, not settled.
+        assert_eq!(
+            out,
+            serde_json::json!({"settled": 2, "conclusions": {"a.young": [true, null, null]}})
+        );
+        let first = decision(evaluate(
+            &p,
+            lines.lines().next().unwrap(),
+            Some("2026-03-01"),
+            0,
+            "",
+        ));
+        assert_eq!(first["conclusions"]["a.young"], true);
+        let bare = decision(evaluate_outcomes(&p, &cases, "2026-03-01", ""));
+        assert_eq!(bare, serde_json::json!({"settled": 2, "conclusions": {}}));
+        let e = evaluate_outcomes(&p, &cases, "2026-03-01", r#"["a.old"]"#).unwrap_err();
+        assert_eq!(e.kind, "input");
+        let e = evaluate_outcomes(&p, &cases, "2026-3-1", "").unwrap_err();
+        assert_eq!(e.kind, "input");
+        let e = load_cases(&p, "{}\n{\"minor\":{\"age\":\"nine\"}}", "").unwrap_err();
+        assert_eq!((e.kind, e.message.starts_with("case 1:")), ("facts", true));
+        assert!(!e.facts.is_empty());
+        let e = load_cases(&p, "{}", r#"{"strict":true}"#).unwrap_err();
+        assert_eq!(e.kind, "input");
     }
 
     #[test]

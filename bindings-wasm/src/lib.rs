@@ -78,6 +78,29 @@ impl PolicyHandle {
         .map_err(|f| f.to_json())
     }
 
+    /// Cases given as JSON Lines, their facts loaded ahead for `evaluateOutcomes`; throws
+    /// the failure's JSON text at the first invalid case.
+    #[cfg(feature = "batch")]
+    #[wasm_bindgen(js_name = loadCases)]
+    pub fn load_cases(&self, cases_jsonl: &str, options_json: &str) -> Result<CasesHandle, String> {
+        api::load_cases(&self.inner, cases_jsonl, options_json)
+            .map(|facts| CasesHandle { facts })
+            .map_err(|f| f.to_json())
+    }
+
+    /// Evaluate only, no decision built: `{"settled": N, "conclusions": {key: [...]}}` for
+    /// the keys asked (a JSON array).
+    #[cfg(feature = "batch")]
+    #[wasm_bindgen(js_name = evaluateOutcomes)]
+    pub fn evaluate_outcomes(
+        &self,
+        cases: &CasesHandle,
+        as_of: &str,
+        keys_json: &str,
+    ) -> Result<String, String> {
+        api::evaluate_outcomes(&self.inner, &cases.facts, as_of, keys_json).map_err(|f| f.to_json())
+    }
+
     /// Warnings and notes from checking, as a JSON array of diagnostics.
     #[wasm_bindgen(js_name = diagnosticsJson)]
     pub fn diagnostics_json(&self) -> String {
@@ -106,6 +129,24 @@ impl PolicyHandle {
     #[wasm_bindgen(js_name = schemaJson)]
     pub fn schema_json(&self) -> String {
         schema::schema_json(&self.inner).to_string()
+    }
+}
+
+/// Cases whose facts are loaded into wasm memory ahead of evaluation; `js/core.js` wraps it as
+/// `Cases`. Only with the `batch` feature.
+#[cfg(feature = "batch")]
+#[wasm_bindgen]
+pub struct CasesHandle {
+    facts: Vec<humiao_core::Facts>,
+}
+
+#[cfg(feature = "batch")]
+#[wasm_bindgen]
+impl CasesHandle {
+    /// The number of cases.
+    #[wasm_bindgen(getter)]
+    pub fn length(&self) -> usize {
+        self.facts.len()
     }
 }
 

@@ -197,6 +197,36 @@ class Policy:
         lenient: bool = False,
         on_error: OnError = "raise",
     ) -> Any: ...
+    def evaluate_outcomes(
+        self,
+        cases: Iterable[Union[Mapping[str, Any], str, bytes]],
+        as_of: AsOf,
+        keys: Optional[Sequence[str]] = None,
+        threads: Optional[int] = None,
+        *,
+        lenient: bool = False,
+        on_error: OnError = "raise",
+    ) -> Dict[str, List[Any]]: ...
+    def outcome_columns(
+        self,
+        columns: Mapping[str, Sequence[Any]],
+        as_of: AsOf,
+        keys: Optional[Sequence[str]] = None,
+        threads: Optional[int] = None,
+        *,
+        lenient: bool = False,
+        on_error: OnError = "raise",
+    ) -> Dict[str, List[Any]]: ...
+    def outcome_table(
+        self,
+        table: Any,
+        as_of: AsOf,
+        keys: Optional[Sequence[str]] = None,
+        threads: Optional[int] = None,
+        *,
+        lenient: bool = False,
+        on_error: OnError = "raise",
+    ) -> Any: ...
     def __eq__(self, other: object) -> bool: ...
     def __hash__(self) -> int: ...
     def __reduce__(self) -> Tuple[Any, ...]: ...

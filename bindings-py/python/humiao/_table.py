@@ -14,7 +14,7 @@ from typing import TYPE_CHECKING, Any, Dict, List
 if TYPE_CHECKING:
     from . import Policy
 
-__all__ = ["columns_of", "evaluate_table"]
+__all__ = ["columns_of", "evaluate_table", "outcome_table"]
 
 
 def _is_pandas(table: Any) -> bool:
@@ -51,6 +51,23 @@ def evaluate_table(policy: "Policy", table: Any, as_of: Any, **options: Any) -> 
     from ._humiao import _decision_columns
 
     out = _decision_columns(decisions, on_error == "return")
+    if _is_pandas(table):
+        import pandas as pd
+
+        return pd.DataFrame(out, index=table.index)
+    if _is_arrow(table):
+        import pyarrow as pa
+
+        return pa.table(out)
+    return out
+
+
+def outcome_table(policy: "Policy", table: Any, as_of: Any, **options: Any) -> Any:
+    """See :meth:`humiao.Policy.outcome_table`."""
+    out = policy.outcome_columns(columns_of(table), as_of, **options)
+    if "error" in out:
+        # As evaluate_table: the failure's message, so the column holds text.
+        out["error"] = [None if e is None else str(e) for e in out["error"]]
     if _is_pandas(table):
         import pandas as pd
 

@@ -2,12 +2,13 @@
 // plans, the schema view and the types.
 import { test } from "node:test";
 import assert from "node:assert/strict";
-import { readFileSync } from "node:fs";
+import { readFileSync, readdirSync } from "node:fs";
+import { join } from "node:path";
 import { spawnSync } from "node:child_process";
 import { fileURLToPath } from "node:url";
-import { Policy, HumiaoError, engineVersion, init } from "../../js/node.js";
+import { Cases, Policy, HumiaoError, engineVersion, init } from "../../js/node.js";
 import { readPolicyDir } from "../../tools/rules.mjs";
-import { cli, repo, rulesDir } from "../helpers/cli.mjs";
+import { cli, corpusDir, repo, rulesDir } from "../helpers/cli.mjs";
 
 const sources = readPolicyDir(rulesDir);
 const policy = Policy.fromSources(sources);
@@ -123,6 +124,61 @@ test("without asOf the decision is for today in +08:00 and says so", () => {
   const today = new Date(Date.now() + 8 * 3600e3).toISOString().slice(0, 10);
   assert.equal(d.as_of, today);
   assert.ok(d.notes.some((n) => n.includes("as_of not given")));
+});
+
+test("evaluateOutcomes gives every case's conclusions as its decision does, without building it", () => {
+  const files = readdirSync(corpusDir).filter((f) => f.endsWith(".json")).sort();
+  const cases = files
+    .map((f) => JSON.parse(readFileSync(join(corpusDir, f), "utf8")))
+    .filter((c) => !(c.params && Object.keys(c.params).length) && c.as_of === "2026-03-01" && c.expect?.status !== "error");
+  const facts = [];
+  for (const c of cases) {
+    try {
+      policy.evaluate(c.facts, c.as_of);
+      facts.push(c.facts);
+    } catch {
+      // invalid facts: the corpus also holds error cases
+    }
+  }
+  assert.ok(facts.length >= 5, `only ${facts.length} corpus cases as of 2026-03-01`);
+  // Objects, JSON text on one line and pretty-printed text are all read.
+  const mixed = facts.map((f, i) => (i % 3 === 0 ? f : i % 3 === 1 ? JSON.stringify(f) : JSON.stringify(f, null, 2)));
+  const loaded = policy.loadCases(mixed);
+  assert.ok(loaded instanceof Cases);
+  assert.equal(loaded.length, facts.length);
+  const keys = policy.schema().conclusions.map((c) => c.key);
+  const out = policy.evaluateOutcomes(loaded, "2026-03-01", keys);
+  let settled = 0;
+  facts.forEach((f, i) => {
+    const d = policy.evaluate(f, "2026-03-01");
+    if (!d.undecided?.length && !d.conflicts?.length) settled += 1;
+    for (const k of keys) {
+      // An undecided conclusion has no value here (the decision lists a set's members known so far).
+      if (out.conclusions[k][i] === null && d.undecided?.length) continue;
+      assert.deepStrictEqual(out.conclusions[k][i], d.conclusions[k] ?? null, `case ${i} ${k}`);
+    }
+  });
+  // A decision with nothing undecided and no conflict has every conclusion settled (its
+  // undecided list may also name rules that only carry obligations).
+  assert.ok(out.settled <= facts.length && out.settled >= settled && settled > 0, `${out.settled} / ${settled}`);
+  // No keys: only the count, the same count.
+  assert.deepStrictEqual(policy.evaluateOutcomes(loaded, "2026-03-01"), { settled: out.settled, conclusions: {} });
+  // JSON Lines text gives the same cases.
+  const again = policy.loadCases(facts.map((f) => JSON.stringify(f)).join("\n") + "\n\n");
+  assert.deepStrictEqual(policy.evaluateOutcomes(again, "2026-03-01", keys), out);
+  again.free();
+  assert.throws(() => policy.evaluateOutcomes(again, "2026-03-01"), TypeError);
+  assert.throws(() => policy.evaluateOutcomes(loaded, "2026-03-01", ["no.such_key"]), (e) => e instanceof HumiaoError && e.kind === "input");
+  assert.throws(() => policy.evaluateOutcomes(loaded, "2026-3-1"), (e) => e instanceof HumiaoError && e.kind === "input");
+  assert.throws(() => policy.evaluateOutcomes(loaded), TypeError);
+  assert.throws(
+    () => policy.loadCases([facts[0], { minor: { age: "nine" } }]),
+    (e) => e instanceof HumiaoError && e.kind === "facts" && e.message.startsWith("case 1:") && e.facts.length > 0,
+  );
+  assert.throws(() => policy.loadCases([facts[0], ""]), (e) => e instanceof HumiaoError && e.message.startsWith("case 1"));
+  assert.throws(() => policy.loadCases({}), TypeError);
+  assert.throws(() => new Cases(), TypeError);
+  loaded.free();
 });
 
 test("malformed arguments are input errors, not crashes", () => {

@@ -1,6 +1,6 @@
 // Compiled by the Node tests with `tsc --noEmit`: the declarations must accept real use and
 // reject misuse (each @ts-expect-error line must be an error).
-import { HumiaoError, Policy, init } from "../../js/humiao";
+import { Cases, HumiaoError, Policy, init } from "../../js/humiao";
 import type { Decision, Diagnostic, Plan, Schema, TestReport, YuexiuFacts, YuexiuConclusions, YuexiuPolicy } from "../../js/humiao";
 
 export async function example(sources: Record<string, string>): Promise<string> {
@@ -38,9 +38,16 @@ export async function example(sources: Record<string, string>): Promise<string> 
   policy.evaluate({ minor: { sex: "f" } }, "2026-03-01");
   // @ts-expect-error: options are typed
   policy.evaluate(facts, "2026-03-01", { explian: true });
+  const cases: Cases = policy.loadCases([facts, JSON.stringify(facts)], { lenient: false });
+  const outcomes = policy.evaluateOutcomes(cases, "2026-03-01", ["reporting.duty", "consultation.required"]);
+  const duties: ("mandatory" | "voluntary" | "review" | "none" | null)[] = outcomes.conclusions["reporting.duty"];
+  const settled: number = policy.evaluateOutcomes(cases, "2026-03-01").settled + cases.length + duties.length;
+  cases.free();
+  // @ts-expect-error: a Cases, not an array of facts
+  policy.evaluateOutcomes([facts], "2026-03-01");
   // @ts-expect-error: bytes, not text
   Policy.fromBytes("HUMIAO");
   // @ts-expect-error: the constructor is private; use fromSources
   new Policy();
-  return [duty, due, missing.length, conditions.length, text.length, report.passed, plan.months.length, schema.facts.length, again.digest].join();
+  return [settled, duty, due, missing.length, conditions.length, text.length, report.passed, plan.months.length, schema.facts.length, again.digest].join();
 }
