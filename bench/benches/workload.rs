@@ -75,10 +75,22 @@ fn workload(c: &mut Criterion) {
             }
         })
     });
+    let mut buffers = humiao_bench::engines::humiao::JsonBuffers::default();
     g.bench_function("humiao", |b| {
         b.iter(|| {
             for l in &lines {
-                black_box(humiao.json_line_to_decision(black_box(l)).unwrap());
+                black_box(
+                    humiao
+                        .json_line_to_decision(black_box(l), &mut buffers)
+                        .unwrap(),
+                );
+            }
+        })
+    });
+    g.bench_function("humiao through the Decision", |b| {
+        b.iter(|| {
+            for l in &lines {
+                black_box(humiao.json_line_via_decision(black_box(l)).unwrap());
             }
         })
     });

@@ -69,6 +69,7 @@ pub fn check_answers(humiao: &Humiao, cases: &[Case]) -> Result<usize, Disagreem
 }
 
 fn check_with(humiao: &Humiao, cases: &[Case], json_path: bool) -> Result<usize, Disagreement> {
+    let mut buffers = crate::engines::humiao::JsonBuffers::default();
     for (n, case) in cases.iter().enumerate() {
         let line = case.to_json_line();
         let facts = humiao.prepare(&line);
@@ -101,7 +102,10 @@ fn check_with(humiao: &Humiao, cases: &[Case], json_path: bool) -> Result<usize,
                 differences: vec![e],
             });
         }
-        if json_path && humiao.json_line_to_decision(&line) != Ok(decision.to_json()) {
+        if json_path
+            && humiao.json_line_to_decision(&line, &mut buffers)
+                != Ok(decision.to_json().as_bytes())
+        {
             return Err(Disagreement {
                 case: n,
                 line,

@@ -8,8 +8,8 @@ use humiao_cli::{human, load};
 use clap::{Parser, Subcommand, ValueEnum};
 use humiao_core::time::{Date, DateTime};
 use humiao_core::{
-    render, Diagnostic, EvalOptions, FactsOptions, Lang, LoadOptions, Policy, PolicyError,
-    Severity, Strictness,
+    render, DecisionBuffers, Diagnostic, EvalOptions, FactsOptions, Lang, LoadOptions, Policy,
+    PolicyError, Severity, Strictness,
 };
 use std::io::{BufRead, Write};
 use std::path::PathBuf;
@@ -570,6 +570,14 @@ const CHUNK_LINES: usize = 512;
 /// … and this many bytes, so memory stays flat whatever the input.
 const CHUNK_BYTES: usize = 16 << 20;
 
+/// What one thread of a batch keeps between chunks: the evaluator's buffers, and the decision
+/// texts of its lines in one buffer with, per line, where its text ends or its error.
+struct Worker {
+    bufs: DecisionBuffers,
+    text: Vec<u8>,
+    results: Vec<Result<usize, serde_json::Value>>,
+}
+
 /// JSON Lines: exactly one output line per input line, a decision or an error record. With
 /// `jobs > 1` a chunk of lines is split between threads and written back in input order, so
 /// the output is the same bytes as with one thread.
@@ -592,8 +600,14 @@ fn batch(
     let mut errors = 0usize;
     let mut n = 0usize;
     let mut lines: Vec<Line> = Vec::new();
-    let mut results: Vec<Result<String, serde_json::Value>> = Vec::new();
     let mut spare: Vec<Vec<u8>> = Vec::new();
+    let mut workers: Vec<Worker> = (0..jobs)
+        .map(|_| Worker {
+            bufs: DecisionBuffers::with_notes(as_of_note.iter().cloned().collect()),
+            text: Vec::new(),
+            results: Vec::new(),
+        })
+        .collect();
     'chunks: loop {
         // Read a chunk.
         let mut bytes = 0usize;
@@ -611,42 +625,53 @@ fn batch(
             break;
         }
         // Evaluate it.
-        results.clear();
-        let one = |l: &Line| line_record(policy, l, as_of, as_of_note.as_deref(), opts, fopts);
+        let one = |w: &mut Worker, part: &[Line]| {
+            for l in part {
+                let r = line_record(policy, l, as_of, opts, fopts, &mut w.bufs, &mut w.text);
+                w.results.push(r.map(|()| w.text.len()));
+            }
+        };
         if jobs == 1 || lines.len() < 2 {
-            results.extend(lines.iter().map(one));
+            if let Some(w) = workers.first_mut() {
+                one(w, &lines);
+            }
         } else {
             let per = lines.len().div_ceil(jobs);
-            let parts: Vec<Vec<Result<String, serde_json::Value>>> = std::thread::scope(|s| {
+            std::thread::scope(|s| {
                 let handles: Vec<_> = lines
                     .chunks(per)
-                    .map(|part| s.spawn(move || part.iter().map(one).collect::<Vec<_>>()))
+                    .zip(workers.iter_mut())
+                    .map(|(part, w)| s.spawn(move || one(w, part)))
                     .collect();
-                handles
-                    .into_iter()
-                    .map(|h| h.join().unwrap_or_else(|p| std::panic::resume_unwind(p)))
-                    .collect()
+                for h in handles {
+                    h.join().unwrap_or_else(|p| std::panic::resume_unwind(p));
+                }
             });
-            for p in parts {
-                results.extend(p);
-            }
         }
         // Write it, in order.
-        for r in results.drain(..) {
-            n += 1;
-            match r {
-                Ok(s) => writeln!(out, "{s}")?,
-                Err(err) => {
-                    errors += 1;
-                    writeln!(out, "{}", serde_json::json!({"line": n, "error": err}))?;
-                    if on_error == OnError::Stop {
-                        break 'chunks;
+        for w in &mut workers {
+            let mut start = 0;
+            for r in w.results.drain(..) {
+                n += 1;
+                match r {
+                    Ok(end) => {
+                        out.write_all(w.text.get(start..end).unwrap_or_default())?;
+                        out.write_all(b"\n")?;
+                        start = end;
+                    }
+                    Err(err) => {
+                        errors += 1;
+                        writeln!(out, "{}", serde_json::json!({"line": n, "error": err}))?;
+                        if on_error == OnError::Stop {
+                            break 'chunks;
+                        }
                     }
                 }
+                if progress && n.is_multiple_of(10_000) {
+                    eprint!("\r{n} cases / 件");
+                }
             }
-            if progress && n.is_multiple_of(10_000) {
-                eprint!("\r{n} cases / 件");
-            }
+            w.text.clear();
         }
         spare.extend(lines.drain(..).map(|l| l.bytes));
     }
@@ -660,15 +685,17 @@ fn batch(
     })
 }
 
-/// The output of one line of a batch: a decision's JSON, or the error record's `error`.
+/// One line of a batch: its decision's JSON appended to `out` (with the buffers' notes), or
+/// the error record's `error`.
 fn line_record(
     policy: &Policy,
     line: &Line,
     as_of: Date,
-    as_of_note: Option<&str>,
     opts: &EvalOptions,
     fopts: &FactsOptions,
-) -> Result<String, serde_json::Value> {
+    bufs: &mut DecisionBuffers,
+    out: &mut Vec<u8>,
+) -> Result<(), serde_json::Value> {
     let len = line.len;
     if len > fopts.max_bytes {
         return Err(serde_json::json!({
@@ -690,20 +717,18 @@ fn line_record(
         Ok(text) if text.trim().is_empty() => {
             Err(serde_json::json!({"code": "F0110", "message": "empty line", "message_zh": "空行"}))
         }
-        Ok(text) => match policy.evaluate_text(text, as_of, opts, fopts) {
-            Ok(mut d) => {
-                if let Some(note) = as_of_note {
-                    d.notes.push(note.to_string());
-                }
-                Ok(d.to_json())
-            }
-            Err(humiao_core::EvaluateError::Facts(errs)) => Err(facts_record(errs)),
-            Err(humiao_core::EvaluateError::Eval(e)) => Err(serde_json::json!({
-                "code": "E0901",
-                "message": format!("{e} (--max-steps)"),
-                "message_zh": format!("{}（--max-steps）", e.message_zh()),
-            })),
-        },
+        Ok(text) => {
+            let facts = policy.load_facts_text(text, fopts).map_err(facts_record)?;
+            policy
+                .evaluate_json_into(&facts, as_of, opts, bufs, out)
+                .map_err(|e| {
+                    serde_json::json!({
+                        "code": "E0901",
+                        "message": format!("{e} (--max-steps)"),
+                        "message_zh": format!("{}（--max-steps）", e.message_zh()),
+                    })
+                })
+        }
     }
 }
 

@@ -400,6 +400,46 @@ fn jsonl_run(input: &[u8], extra: &[&str]) -> (Option<i32>, Vec<u8>) {
 }
 
 #[test]
+fn jsonl_gives_the_bytes_of_json_for_each_case() {
+    // A determined case, one waiting for facts, one whose due time is open, with and without
+    // --as-of (whose note the decision then carries) and --explain, on one and two threads.
+    let cases = [
+        r#"{"discovered_at":"2026-03-01T10:00:00+08:00","reporter":{"org_type":"school","in_course_of_work":true},"minor":{"age":9,"sex":"female"},"indicators":{"sexual_assault":true},"case":{"id":"A-1 \"x\""}}"#,
+        r#"{"discovered_at":"2026-03-01T10:00:00","minor":{"age":12}}"#,
+        r#"{"reporter":{"org_type":"school","in_course_of_work":true},"minor":{"age":9,"sex":"female"},"indicators":{"sexual_assault":true}}"#,
+    ];
+    let d = temp_dir("jsonl-json");
+    let mut batch = String::new();
+    for (i, c) in cases.iter().enumerate() {
+        std::fs::write(d.join(format!("{i}.json")), c).unwrap();
+        batch.push_str(c);
+        batch.push('\n');
+    }
+    std::fs::write(d.join("all.jsonl"), &batch).unwrap();
+    for extra in [&["--as-of", "2026-03-01"][..], &[], &["--explain"]] {
+        let mut want = String::new();
+        for i in 0..cases.len() {
+            let f = d.join(format!("{i}.json"));
+            let mut args = vec!["eval", "rules", "--facts", f.to_str().unwrap()];
+            args.extend_from_slice(&["--format", "json"]);
+            args.extend_from_slice(extra);
+            let (code, out, err) = run(&args);
+            assert_eq!(code, 0, "{err}");
+            want.push_str(&out);
+        }
+        for jobs in ["1", "2"] {
+            let f = d.join("all.jsonl");
+            let mut args = vec!["eval", "rules", "--facts", f.to_str().unwrap()];
+            args.extend_from_slice(&["--format", "jsonl", "--jobs", jobs]);
+            args.extend_from_slice(extra);
+            let (code, out, err) = run(&args);
+            assert_eq!(code, 0, "{err}");
+            assert_eq!(out, want, "{extra:?} --jobs {jobs}");
+        }
+    }
+}
+
+#[test]
 fn jobs_give_the_same_bytes_in_the_same_order() {
     // 3,000 lines (more than one chunk per thread), every 97th broken in a different way.
     let cases = [

@@ -271,9 +271,47 @@ impl Date {
 impl fmt::Display for Date {
     /// `YYYY-MM-DD`, the form `Date::parse` reads back.
     fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
+        if let Some(text) = self.text_bytes() {
+            if let Ok(s) = std::str::from_utf8(&text) {
+                return f.write_str(s);
+            }
+        }
         let (y, m, d) = self.ymd();
         write!(f, "{y:04}-{m:02}-{d:02}")
     }
+}
+
+/// Two ASCII digits of `n % 100`.
+fn two_digits(n: u32) -> [u8; 2] {
+    // Both below 10, so the casts cannot truncate.
+    [b'0' + (n / 10 % 10) as u8, b'0' + (n % 10) as u8]
+}
+
+impl Date {
+    /// The `Display` text without the formatting machinery, for years 0–9999 (every date
+    /// this module makes); `None` outside them.
+    fn text_bytes(self) -> Option<[u8; 10]> {
+        let (y, m, d) = self.ymd();
+        let y = u32::try_from(y).ok().filter(|y| *y <= 9999)?;
+        let ([y0, y1], [y2, y3]) = (two_digits(y / 100), two_digits(y));
+        let ([m0, m1], [d0, d1]) = (two_digits(m), two_digits(d));
+        Some([y0, y1, y2, y3, b'-', m0, m1, b'-', d0, d1])
+    }
+
+    /// Appends the `Display` text to `out` (the decision JSON writer prints many dates).
+    pub fn push_text(self, out: &mut Vec<u8>) {
+        match self.text_bytes() {
+            Some(text) => out.extend_from_slice(&text),
+            None => push_display(out, self),
+        }
+    }
+}
+
+/// Appends a `Display` text to a byte buffer, through the formatting machinery.
+fn push_display(out: &mut Vec<u8>, x: impl fmt::Display) {
+    use std::io::Write;
+    // Writing to a Vec cannot fail.
+    let _ = write!(out, "{x}");
 }
 
 impl std::str::FromStr for Date {
@@ -506,10 +544,49 @@ impl Ord for DateTime {
     }
 }
 
+impl DateTime {
+    /// The `Display` text without the formatting machinery, for dates in years 0–9999;
+    /// `None` outside them.
+    fn text_bytes(self) -> Option<[u8; 25]> {
+        let [y0, y1, y2, y3, _, m0, m1, _, d0, d1] = self.local_date().text_bytes()?;
+        let secs = self.local_seconds().rem_euclid(SECS_PER_DAY);
+        // Within a day, so each part fits in a u32.
+        let secs = u32::try_from(secs).ok()?;
+        let ([h0, h1], [i0, i1], [s0, s1]) = (
+            two_digits(secs / 3600),
+            two_digits(secs / 60 % 60),
+            two_digits(secs % 60),
+        );
+        let sign = if self.offset_min < 0 { b'-' } else { b'+' };
+        let off = self.offset_min.unsigned_abs();
+        if off / 60 > 99 {
+            return None;
+        }
+        let ([o0, o1], [p0, p1]) = (two_digits(off / 60), two_digits(off % 60));
+        Some([
+            y0, y1, y2, y3, b'-', m0, m1, b'-', d0, d1, b'T', h0, h1, b':', i0, i1, b':', s0, s1,
+            sign, o0, o1, b':', p0, p1,
+        ])
+    }
+
+    /// Appends the `Display` text to `out` (the decision JSON writer prints many due times).
+    pub fn push_text(self, out: &mut Vec<u8>) {
+        match self.text_bytes() {
+            Some(text) => out.extend_from_slice(&text),
+            None => push_display(out, self),
+        }
+    }
+}
+
 impl fmt::Display for DateTime {
     /// RFC 3339 with seconds and offset, `2026-03-01T10:00:00+08:00`; UTC prints `+00:00` (not
     /// `Z`) so every output has the same shape.
     fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
+        if let Some(text) = self.text_bytes() {
+            if let Ok(s) = std::str::from_utf8(&text) {
+                return f.write_str(s);
+            }
+        }
         let secs = self.local_seconds().rem_euclid(SECS_PER_DAY);
         let (h, mi, s) = (secs / 3600, secs / 60 % 60, secs % 60);
         let sign = if self.offset_min < 0 { '-' } else { '+' };
@@ -646,14 +723,50 @@ impl fmt::Display for Duration {
     /// The canonical form the contract's `deadline` field uses: `24 hours`, `1 hour`,
     /// `5 working days`, `1 working day`, `3 days`, `6 months`, `1 year` (singular only for 1).
     fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
-        let (n, one, many) = match *self {
+        let (n, unit) = self.count_and_unit();
+        write!(f, "{n} {unit}")
+    }
+}
+
+impl Duration {
+    /// The number and the unit of the `Display` text.
+    fn count_and_unit(self) -> (i64, &'static str) {
+        let (n, one, many) = match self {
             Duration::Hours(n) => (n, "hour", "hours"),
             Duration::Days(n) => (n, "day", "days"),
             Duration::WorkingDays(n) => (n, "working day", "working days"),
             Duration::Months(n) => (n, "month", "months"),
             Duration::Years(n) => (n, "year", "years"),
         };
-        write!(f, "{n} {}", if n == 1 { one } else { many })
+        (n, if n == 1 { one } else { many })
+    }
+
+    /// Appends the `Display` text to `out` (the decision JSON writer).
+    pub fn push_text(self, out: &mut Vec<u8>) {
+        let (n, unit) = self.count_and_unit();
+        push_int(out, n);
+        out.push(b' ');
+        out.extend_from_slice(unit.as_bytes());
+    }
+}
+
+/// Appends an integer in decimal, as `Display` writes it, without the formatting machinery.
+pub fn push_int(out: &mut Vec<u8>, n: i64) {
+    if n < 0 {
+        out.push(b'-');
+    }
+    let start = out.len();
+    let mut rest = n.unsigned_abs();
+    loop {
+        // A digit: below 10, so the cast cannot truncate.
+        out.push(b'0' + (rest % 10) as u8);
+        rest /= 10;
+        if rest == 0 {
+            break;
+        }
+    }
+    if let Some(digits) = out.get_mut(start..) {
+        digits.reverse();
     }
 }
 
@@ -2435,6 +2548,55 @@ mod tests {
             (0..3i64).prop_map(Duration::Hours),
             (0..3i64).prop_map(Duration::WorkingDays),
         ]
+    }
+
+    /// The texts as the formatting machinery writes them (the definition before `text_bytes`).
+    fn date_text(d: Date) -> String {
+        let (y, m, dd) = d.ymd();
+        format!("{y:04}-{m:02}-{dd:02}")
+    }
+
+    fn date_time_text(t: DateTime) -> String {
+        let secs = t.local_seconds().rem_euclid(SECS_PER_DAY);
+        let (h, mi, s) = (secs / 3600, secs / 60 % 60, secs % 60);
+        let sign = if t.offset_min < 0 { '-' } else { '+' };
+        let off = t.offset_min.unsigned_abs();
+        format!(
+            "{}T{h:02}:{mi:02}:{s:02}{sign}{:02}:{:02}",
+            date_text(t.local_date()),
+            off / 60,
+            off % 60
+        )
+    }
+
+    proptest! {
+        #[test]
+        fn texts_without_the_formatting_machinery_are_the_same(
+            days in prop_oneof![MIN_DAYS - 1000..MAX_DAYS + 1000, any::<i32>()],
+            unix in prop_oneof![-70_000_000_000i64..260_000_000_000, any::<i64>()],
+            offset in -1500i32..1500,
+        ) {
+            let d = Date::from_days(days);
+            let mut bytes = Vec::new();
+            d.push_text(&mut bytes);
+            prop_assert_eq!(d.to_string(), date_text(d));
+            prop_assert_eq!(String::from_utf8(bytes).unwrap(), date_text(d));
+            let t = DateTime::new(unix, offset);
+            let mut bytes = Vec::new();
+            t.push_text(&mut bytes);
+            prop_assert_eq!(t.to_string(), date_time_text(t));
+            prop_assert_eq!(String::from_utf8(bytes).unwrap(), date_time_text(t));
+            for n in [i64::from(days), unix, i64::MIN, i64::MAX, 0, 1, -1] {
+                let mut bytes = Vec::new();
+                push_int(&mut bytes, n);
+                prop_assert_eq!(String::from_utf8(bytes).unwrap(), n.to_string());
+                for dur in [Duration::Hours(n), Duration::Days(n), Duration::WorkingDays(n), Duration::Months(n), Duration::Years(n)] {
+                    let mut bytes = Vec::new();
+                    dur.push_text(&mut bytes);
+                    prop_assert_eq!(String::from_utf8(bytes).unwrap(), dur.to_string());
+                }
+            }
+        }
     }
 
     proptest! {

@@ -1,10 +1,12 @@
 //! humiao through its public API: `Policy::from_sources`, `load_facts_text`, `evaluate`,
-//! `evaluate_text`, `Decision::to_json`. The only module of the harness that names humiao.
+//! `evaluate_json_into`, `evaluate_text`, `Decision::to_json`. The only module of the harness
+//! that names humiao.
 
 use crate::answers::*;
 use humiao_core::time::Date;
 use humiao_core::{
-    Decision, EvalOptions, Facts, FactsOptions, LoadOptions, Outcome, Policy, Source, Status,
+    Decision, DecisionBuffers, EvalOptions, Facts, FactsOptions, LoadOptions, Outcome, Policy,
+    Source, Status,
 };
 use serde_json::Value;
 
@@ -105,16 +107,48 @@ impl Humiao {
             .map_err(|e| e.to_string())
     }
 
-    /// JSON line → decision JSON text: what `humiao eval --format jsonl` does per line.
+    /// JSON line → decision JSON text, what `humiao eval --format jsonl` does per line:
+    /// `load_facts_text`, then `evaluate_json_into` into `b`'s text (cleared first).
     #[inline(never)]
-    pub fn json_line_to_decision(&self, line: &str) -> Result<String, String> {
+    pub fn json_line_to_decision<'b>(
+        &self,
+        line: &str,
+        b: &'b mut JsonBuffers,
+    ) -> Result<&'b [u8], String> {
+        let facts = self
+            .policy
+            .load_facts_text(line, &self.facts)
+            .map_err(|e| format!("facts: {e:?}"))?;
+        self.evaluate_json(&facts, b)
+    }
+
+    /// JSON line → decision JSON text through the `Decision`: `load_facts_text`, `evaluate`,
+    /// `to_json` (how the CLI did it before `evaluate_json_into`).
+    #[inline(never)]
+    pub fn json_line_via_decision(&self, line: &str) -> Result<String, String> {
         self.policy
             .evaluate_text(line, self.as_of, &self.plain, &self.facts)
             .map(|d| d.to_json())
             .map_err(|e| e.to_string())
     }
 
-    /// Writes a decision as JSON text (the last part of "JSON line → decision").
+    /// Loaded facts → decision JSON text with `evaluate_json_into` (evaluating and writing,
+    /// the last two parts of "JSON line → decision").
+    #[inline(never)]
+    pub fn evaluate_json<'b>(
+        &self,
+        facts: &Prepared,
+        b: &'b mut JsonBuffers,
+    ) -> Result<&'b [u8], String> {
+        b.text.clear();
+        self.policy
+            .evaluate_json_into(facts, self.as_of, &self.plain, &mut b.decision, &mut b.text)
+            .map_err(|e| e.to_string())?;
+        Ok(&b.text)
+    }
+
+    /// Writes a decision as JSON text with `to_json` (the last part of "JSON line → decision"
+    /// through the `Decision`).
     #[inline(never)]
     pub fn write(&self, decision: &Decision) -> String {
         decision.to_json()
@@ -124,6 +158,13 @@ impl Humiao {
     pub fn answers(&self, facts: &Prepared) -> Result<Answers, String> {
         answers(&self.evaluate(facts)?)
     }
+}
+
+/// What humiao's JSON-line path keeps between cases: the evaluator's buffers and the text.
+#[derive(Debug, Default)]
+pub struct JsonBuffers {
+    decision: DecisionBuffers,
+    text: Vec<u8>,
 }
 
 /// Checks and compiles a policy set; the number of rules.

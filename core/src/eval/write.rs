@@ -14,7 +14,7 @@
 //! `Decision` (see [`Written`]); `tests/tests/json_out.rs` holds both to the same bytes.
 
 use super::*;
-use std::io::Write as _;
+use crate::time::push_int;
 
 /// The constant parts of a policy's decision JSON. Built once per policy.
 #[derive(Debug, Default)]
@@ -64,12 +64,28 @@ fn json<T: serde::Serialize + ?Sized>(out: &mut Vec<u8>, v: &T) {
     let _ = serde_json::to_writer(&mut *out, v);
 }
 
-/// A value's `Display` text as a JSON string; only for texts that need no escaping (dates, date
-/// times, durations, deadline texts: ASCII digits, letters and `-:+ `).
-fn plain_string(out: &mut Vec<u8>, x: impl std::fmt::Display) {
+/// A text that needs no escaping (dates, date times, durations, deadline texts: ASCII digits,
+/// letters and `-:+ `) as a JSON string, from its `push_text`.
+fn plain_string(out: &mut Vec<u8>, push_text: impl FnOnce(&mut Vec<u8>)) {
     out.push(b'"');
-    let _ = write!(out, "{x}");
+    push_text(out);
     out.push(b'"');
+}
+
+impl DeadlineText {
+    /// Appends the `Display` text to `out`.
+    fn push_text(self, out: &mut Vec<u8>) {
+        match self {
+            DeadlineText::Immediately => out.extend_from_slice(b"immediately"),
+            DeadlineText::Within(d) => d.push_text(out),
+            DeadlineText::Unknown => out.extend_from_slice(b"unknown"),
+            DeadlineText::ByADate => out.extend_from_slice(b"by a date"),
+            DeadlineText::By(d) => {
+                out.extend_from_slice(b"by ");
+                d.push_text(out);
+            }
+        }
+    }
 }
 
 fn boxed(f: impl FnOnce(&mut Vec<u8>)) -> Box<[u8]> {
@@ -247,7 +263,7 @@ impl Evaluator<'_> {
             None => out.extend_from_slice(b"null"),
         }
         out.extend_from_slice(b",\"as_of\":");
-        plain_string(out, self.as_of);
+        plain_string(out, |o| self.as_of.push_text(o));
         out.extend_from_slice(b",\"status\":\"determined\",\"obligations\":[");
         // Rule by rule as `decision()` goes: a fired rule's notes, then its obligations' due
         // times (which may add the calendar's note), so the notes come in the same order.
@@ -273,9 +289,9 @@ impl Evaluator<'_> {
                 }
                 first = false;
                 out.extend_from_slice(&oj.head);
-                plain_string(out, text);
+                plain_string(out, |o| text.push_text(o));
                 out.extend_from_slice(b",\"due\":");
-                plain_string(out, due);
+                plain_string(out, |o| due.push_text(o));
                 out.extend_from_slice(&oj.tail);
             }
         }
@@ -354,13 +370,11 @@ impl Evaluator<'_> {
         match v {
             Value::Bool(true) => out.extend_from_slice(b"true"),
             Value::Bool(false) => out.extend_from_slice(b"false"),
-            Value::Int(i) => {
-                let _ = write!(out, "{i}");
-            }
+            Value::Int(i) => push_int(out, *i),
             Value::Text(s) => string(out, s),
-            Value::Date(d) => plain_string(out, d),
-            Value::DateTime(d) => plain_string(out, d),
-            Value::Duration(d) => plain_string(out, d),
+            Value::Date(d) => plain_string(out, |o| d.push_text(o)),
+            Value::DateTime(d) => plain_string(out, |o| d.push_text(o)),
+            Value::Duration(d) => plain_string(out, |o| d.push_text(o)),
             Value::Enum(i) if matches!(cj.ty, Type::Enum(_)) => {
                 out.extend_from_slice(cj.names.get(usize::from(*i)).map_or(UNNAMED, |n| n));
             }
