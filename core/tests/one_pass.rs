@@ -701,3 +701,154 @@ fn notes_are_in_path_order() {
     let facts = p.load_facts_text(text, &reveal).unwrap();
     assert_eq!(facts.case_id.as_deref(), Some("c-1"));
 }
+
+/// The corners of JSON's grammar where a hand-written scanner could part from serde_json: each
+/// token in each place (an `Int`, a `Decimal`, a `Text`, a key, a list item), both readers alike.
+#[test]
+fn corners_of_json_read_alike() {
+    let p = &policies()[2];
+    let numbers = [
+        "0",
+        "-0",
+        "01",
+        "-01",
+        "1.",
+        "1.e5",
+        ".5",
+        "1e",
+        "1e+",
+        "1E+2",
+        "1e-2",
+        "-",
+        "+1",
+        "1.5e308",
+        "1e400",
+        "-1e400",
+        "1e-400",
+        "0.0000001",
+        "1.000000",
+        "-9223372036854775808",
+        "-9223372036854775809",
+        "9223372036854775807",
+        "9223372036854775808",
+        "18446744073709551615",
+        "18446744073709551616",
+        "123456789012345678901234567890",
+        "0x10",
+        "1_000",
+        "NaN",
+        "Infinity",
+        "-Infinity",
+        "1 2",
+        "2 ",
+        " 3",
+        "4\u{0c}",
+        "5\u{a0}",
+    ];
+    let strings = [
+        r#""plain""#,
+        r#""\ud83d\ude00""#,
+        r#""\uD83D\uDE00""#,
+        r#""\ud83d""#,
+        r#""\ude00""#,
+        r#""\ud83d\u0041""#,
+        r#""\ud83dx""#,
+        r#""\x""#,
+        r#""\u00e9\u4E2D""#,
+        r#""\/\b\f\n\r\t\"\\""#,
+        r#""\u12""#,
+        r#""\u12g4""#,
+        "\"raw\u{1}control\"",
+        "\"raw\u{7f}del\"",
+        "\"tab\there\"",
+        r#""unterminated"#,
+        r#"'single'"#,
+        r#""red""#,
+        r#""r\u0065d""#,
+        r#""2026-03-01T10:00""#,
+        r#""2026-03-01T10:00+08:00""#,
+        "null",
+        "nul",
+        "nulls",
+        "true",
+        "tru",
+        "True",
+        "[]",
+        "{}",
+    ];
+    let keys = [
+        r#""n""#,
+        r#""\u006e""#,
+        r#""n ""#,
+        r#""N""#,
+        r#""""#,
+        r#""n\u0000""#,
+        r#""名字""#,
+        r#""\u540d\u5b57""#,
+    ];
+    let mut texts = Vec::new();
+    for t in numbers.iter().chain(strings.iter()) {
+        texts.push(format!(
+            r#"{{"discovered_at": "2026-03-01T10:00+08:00", "n": {t}}}"#
+        ));
+        texts.push(format!(
+            r#"{{"discovered_at": "2026-03-01T10:00+08:00", "d": {t}}}"#
+        ));
+        texts.push(format!(
+            r#"{{"discovered_at": "2026-03-01T10:00+08:00", "a": {{"d": {t}, "名字": {t}}}}}"#
+        ));
+        texts.push(format!(r#"{{"discovered_at": {t}, "c": {t}}}"#));
+        texts.push(format!(
+            r#"{{"discovered_at": "2026-03-01T10:00", "items": [{{"name": {t}, "colors": [{t}], "n": {t}, "d": {t}}}]}}"#
+        ));
+        texts.push(format!(
+            r#"{{"discovered_at": "2026-03-01T10:00", "a": {{"s": [{t}, "red"]}}}}"#
+        ));
+    }
+    for k in keys {
+        texts.push(format!(
+            r#"{{"discovered_at": "2026-03-01T10:00+08:00", {k}: 1}}"#
+        ));
+        texts.push(format!(
+            r#"{{"discovered_at": "2026-03-01T10:00+08:00", "a": {{{k}: "x"}}}}"#
+        ));
+    }
+    for shape in [
+        "",
+        " ",
+        "{",
+        "}",
+        "{}",
+        " {} ",
+        "{} {}",
+        "{},",
+        "[{}]",
+        "null",
+        "\u{feff}{}",
+        r#"{"discovered_at": "2026-03-01T10:00",}"#,
+        r#"{"discovered_at": "2026-03-01T10:00" "n": 1}"#,
+        r#"{"discovered_at": "2026-03-01T10:00", "items": [{"name": "x", "colors": []},]}"#,
+        r#"{"discovered_at": "2026-03-01T10:00", "items": [{"name": "x", "colors": [,]}]}"#,
+        r#"{"discovered_at": "2026-03-01T10:00", "a": {"s": ["red",]}}"#,
+        r#"{"discovered_at": "2026-03-01T10:00", "a": {"deep": {"more": {"y": true}}}}"#,
+        r#"{"discovered_at": "2026-03-01T10:00", "a": {"deep": {"more": {"y": true}}}, "case": null}"#,
+        r#"{"discovered_at": "2026-03-01T10:00", "case": {}, "extra": {}}"#,
+        r#"{"discovered_at": "2026-03-01T10:00", "case": {"id": 7}}"#,
+        r#"{"discovered_at": "2026-03-01T10:00", "case": {"id": "a\"b"}}"#,
+        "{\"discovered_at\"\r\n:\t\"2026-03-01T10:00\"\n}\n",
+        "{\"discovered_at\":\u{0c}\"2026-03-01T10:00\"}",
+    ] {
+        texts.push(shape.to_string());
+    }
+    let tight = FactsOptions {
+        max_json_depth: 3,
+        max_list_len: 1,
+        ..FactsOptions::default()
+    };
+    let mut answered = 0;
+    for t in &texts {
+        answered += usize::from(check(p, t, &FactsOptions::default()));
+        check(p, t, &tight);
+    }
+    assert!(answered >= 25, "{answered} of {}", texts.len());
+}
