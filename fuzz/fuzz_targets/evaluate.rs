@@ -1,13 +1,15 @@
 //! Stage 3: arbitrary bytes as a case's JSON facts against the bundled policy set (`rules/`,
 //! loaded once). Never a panic; a decision is deterministic, its JSON round-trips through
-//! serde, the explained decision agrees with the plain one, and the fast path agrees with
-//! the reference evaluator (decision bytes, and the conclusions of `evaluate_outcome`); the
-//! one-pass facts reader agrees with the two-pass reader (facts, notes, errors).
+//! serde, the explained decision agrees with the plain one, the fast path agrees with the
+//! reference evaluator (decision bytes, and the conclusions of `evaluate_outcome`), the
+//! one-pass facts reader agrees with the two-pass reader (facts, notes, errors), and the
+//! direct writer (`evaluate_json_into`) gives `to_json`'s bytes, plain and explained.
 #![no_main]
 
 use humiao_core::time::Date;
 use humiao_core::{
-    Decision, EvalOptions, EvaluateError, Facts, FactsOptions, Outcome, Strictness,
+    Decision, DecisionBuffers, EvalOptions, EvaluateError, Facts, FactsOptions, Outcome,
+    Strictness,
 };
 use libfuzzer_sys::fuzz_target;
 
@@ -89,6 +91,19 @@ fuzz_target!(|data: &[u8]| {
                     .evaluate_reference(&facts, as_of, &opts)
                     .map(|d| d.to_json());
                 assert_eq!(reference.as_deref(), Ok(json.as_str()), "fast vs reference");
+                // The direct writer against to_json, plain and explained.
+                let mut bufs = DecisionBuffers::new();
+                for (explain, want) in [(false, &json), (true, &bj)] {
+                    let mut text = Vec::new();
+                    let o = EvalOptions {
+                        explain,
+                        ..EvalOptions::default()
+                    };
+                    policy
+                        .evaluate_json_into(&facts, as_of, &o, &mut bufs, &mut text)
+                        .expect("evaluate_json_into stops where evaluate does not");
+                    assert_eq!(text, want.as_bytes(), "evaluate_json_into vs to_json");
+                }
                 let mut out = Outcome::new();
                 if policy
                     .evaluate_outcome(&facts, as_of, &opts, &mut out)
