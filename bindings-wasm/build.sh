@@ -1,9 +1,14 @@
 #!/usr/bin/env bash
-# Builds the npm package `humiao` and the page from the Rust crate in this folder:
-#   pkg/node/   wasm-bindgen --target nodejs (the Node tests and Node users)
-#   pkg/web/    wasm-bindgen --target web, then wasm-opt -Oz (npm's binaryen)
-#   pkg/site/   the page: index.html (web/ and js/ bundled into it by esbuild), the .wasm and the
-#               bundled rules/ (compiled, and its texts for the playground) — any static server
+# Builds the npm package `humiao` and the page from the Rust crate in this folder, in two
+# engines: the whole one (feature `full`, the default) and the evaluation-only one
+# (`--no-default-features`: reads evaluation bytes and evaluates; no parser, checker, test
+# runner or planner), each for Node and the browser:
+#   pkg/node/, pkg/evaluate-node/   wasm-bindgen --target nodejs (the Node tests and Node users)
+#   pkg/web/, pkg/evaluate-web/     wasm-bindgen --target web, then wasm-opt -Oz (npm's binaryen)
+#   pkg/site/   the page: index.html (web/ and js/ bundled into it by esbuild), both .wasm files
+#               (the evaluation-only one for the first decision, the whole one for the rule
+#               playground) and the bundled rules/ (compiled for evaluation, and its texts for
+#               the playground) — any static server
 # Needs: the wasm32-unknown-unknown target, wasm-bindgen-cli at the Cargo.lock version and
 # `npm ci` in this folder (scripts/test-wasm installs all three). Safe to run again.
 set -euo pipefail
@@ -26,41 +31,70 @@ build() {
 }
 wasm="$target_dir/wasm32-unknown-unknown/release/humiao_wasm.wasm"
 
-# Node gets the `batch` feature (loadCases / evaluateOutcomes); the web build, whose size is
-# budgeted (docs/web.md), does without it.
+# Builds one engine (cargo's feature arguments after the prefix) and runs wasm-bindgen on it
+# into pkg/PREFIXnode and pkg/PREFIXweb.tmp. Both engines are the same crate, so cargo writes
+# them to the same file: each is taken from there right after its own build.
+engine() {
+  local prefix="$1"
+  shift
+  echo "building the wasm32 library${prefix:+ ($prefix)} (release, size-optimised)"
+  build "$@"
+  rm -rf "pkg/${prefix}node" "pkg/${prefix}web.tmp"
+  wasm-bindgen --target nodejs --out-dir "pkg/${prefix}node" "$wasm"
+  # The nodejs target writes CommonJS with a .js name; this package is "type": "module".
+  echo '{"type": "commonjs"}' >"pkg/${prefix}node/package.json"
+  wasm-bindgen --target web --out-dir "pkg/${prefix}web.tmp" "$wasm"
+}
+
+# wasm-opt -Oz on pkg/PREFIXweb.tmp, into pkg/PREFIXweb. It takes 20-40 s in its JS build; skipped
+# when the input has not changed.
+optimise() {
+  local dir="pkg/$1web"
+  local stamp
+  stamp="$(sha256sum "$dir.tmp/humiao_wasm_bg.wasm" | cut -d' ' -f1)"
+  if [ -f "$dir/humiao_wasm_bg.wasm" ] && [ "$(cat "$dir/.wasm-opt-input" 2>/dev/null)" = "$stamp" ]; then
+    echo "wasm-opt: input unchanged, keeping $dir/humiao_wasm_bg.wasm"
+    cp "$dir/humiao_wasm_bg.wasm" "$dir.tmp/humiao_wasm_bg.wasm"
+  else
+    npx --no-install wasm-opt -Oz "$dir.tmp/humiao_wasm_bg.wasm" -o "$dir.tmp/opt.wasm"
+    mv "$dir.tmp/opt.wasm" "$dir.tmp/humiao_wasm_bg.wasm"
+  fi
+  echo "$stamp" >"$dir.tmp/.wasm-opt-input"
+  rm -rf "$dir"
+  mv "$dir.tmp" "$dir"
+}
+
+engine evaluate- --no-default-features
+engine ""
+# Node gets the `batch` feature too (loadCases / evaluateOutcomes, for the benchmark of
+# docs/performance.md); the web build, whose size is budgeted (docs/web.md), does without it.
 echo "building the wasm32 library for Node (release, size-optimised, feature batch)"
 build --features batch
-rm -rf pkg/node pkg/web.tmp
+rm -rf pkg/node
 wasm-bindgen --target nodejs --out-dir pkg/node "$wasm"
-# The nodejs target writes CommonJS with a .js name; this package is "type": "module".
 echo '{"type": "commonjs"}' >pkg/node/package.json
-echo "building the wasm32 library for the web (release, size-optimised)"
-build
-wasm-bindgen --target web --out-dir pkg/web.tmp "$wasm"
-
-# wasm-opt takes ~40 s in its JS build; skip it when the input has not changed.
-stamp="$(sha256sum pkg/web.tmp/humiao_wasm_bg.wasm | cut -d' ' -f1)"
-if [ -f pkg/web/humiao_wasm_bg.wasm ] && [ "$(cat pkg/web/.wasm-opt-input 2>/dev/null)" = "$stamp" ]; then
-  echo "wasm-opt: input unchanged, keeping pkg/web/humiao_wasm_bg.wasm"
-  cp pkg/web/humiao_wasm_bg.wasm pkg/web.tmp/humiao_wasm_bg.wasm
-else
-  echo "wasm-opt -Oz (binaryen $(npx --no-install wasm-opt --version | awk '{print $3}'))"
-  npx --no-install wasm-opt -Oz pkg/web.tmp/humiao_wasm_bg.wasm -o pkg/web.tmp/opt.wasm
-  mv pkg/web.tmp/opt.wasm pkg/web.tmp/humiao_wasm_bg.wasm
+# Both are the same crate built to the same file: check each is the engine it should be.
+if grep -q "checkJson\|runTestsJson\|toBytes" pkg/evaluate-web.tmp/humiao_wasm.js ||
+  ! grep -q "checkJson" pkg/web.tmp/humiao_wasm.js; then
+  echo "pkg/web, pkg/evaluate-web: the engines' exports are not what their features say" >&2
+  exit 1
 fi
-echo "$stamp" >pkg/web.tmp/.wasm-opt-input
-rm -rf pkg/web
-mv pkg/web.tmp pkg/web
+
+echo "wasm-opt -Oz (binaryen $(npx --no-install wasm-opt --version | awk '{print $3}')), both engines at once"
+optimise evaluate- &
+first=$!
+optimise ""
+wait "$first"
 
 echo "assembling the page in pkg/site"
 rm -rf pkg/site
 mkdir -p pkg/site/js pkg/site/pkg
 cp -r web/. pkg/site/
 cp js/*.js pkg/site/js/
-cp -r pkg/web pkg/site/pkg/web
+cp -r pkg/web pkg/evaluate-web pkg/site/pkg/
 node tools/bundle-rules.mjs "$root/rules" pkg/site
 node tools/bundle-page.mjs pkg/site
 
-raw=$(stat -c %s pkg/web/humiao_wasm_bg.wasm)
-gz=$(gzip -9 -c pkg/web/humiao_wasm_bg.wasm | wc -c)
-echo "pkg/web/humiao_wasm_bg.wasm: $raw bytes, $gz bytes gzip -9"
+for w in pkg/evaluate-web/humiao_wasm_bg.wasm pkg/web/humiao_wasm_bg.wasm; do
+  echo "$w: $(stat -c %s "$w") bytes, $(gzip -9 -c "$w" | wc -c) bytes gzip -9"
+done

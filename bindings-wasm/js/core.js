@@ -1,22 +1,35 @@
-// The package's API over the wasm-bindgen module, shared by the browser (web.js) and Node
-// (node.js) entry points. Everything crosses into wasm as JSON text, so a decision object is
-// JSON.parse of the exact bytes `humiao eval --format json` prints. Types: humiao.d.ts.
+// The package's API over the wasm-bindgen modules, shared by the entry points: the whole
+// engine (web.js, node.js: `humiao`) and the evaluation-only engine (evaluate-web.js,
+// evaluate-node.js: `humiao/evaluate`). Everything crosses into wasm as JSON text, so a decision
+// object is JSON.parse of the exact bytes `humiao eval --format json` prints. Types: humiao.d.ts,
+// evaluate.d.ts.
 
-// The wasm-bindgen module (pkg/web or pkg/node), once loaded.
+// The wasm-bindgen modules (pkg/web or pkg/node; pkg/evaluate-web or pkg/evaluate-node), once
+// loaded.
 let backend = null;
+let evaluateBackend = null;
 
-/** Installs the wasm-bindgen module (called once by web.js or node.js). */
+/** Installs the whole engine's wasm-bindgen module (called once by web.js or node.js). */
 export function setBackend(raw) {
   backend = raw;
 }
 
-function wasm() {
-  if (backend === null) {
+/** Installs the evaluation-only engine's module (called once by evaluate-web.js or evaluate-node.js). */
+export function setEvaluateBackend(raw) {
+  evaluateBackend = raw;
+}
+
+function loaded(b) {
+  if (b === null) {
     throw new Error(
       "humiao: the WebAssembly module is not loaded yet; `await init()` first / 请先调用 init() 加载 WebAssembly 模块",
     );
   }
-  return backend;
+  return b;
+}
+
+function wasm() {
+  return loaded(backend);
 }
 
 /** A policy set that does not load, facts that are invalid, or an evaluation that stopped. */
@@ -112,43 +125,22 @@ function caseLine(c) {
   return /[\r\n]/.test(c) ? JSON.stringify(JSON.parse(c)) : c;
 }
 
-/** A checked and compiled policy set. */
-export class Policy {
+// The wasm handle of a policy, for the subclasses (a private field is the base class's only).
+let handleOf;
+
+/** What both engines' policies do: name, version, digest, evaluate. */
+class Evaluating {
   #handle;
-  #schema = null;
+
+  static {
+    handleOf = (p) => p.#handle;
+  }
 
   constructor(token, handle) {
     if (token !== constructing) {
-      throw new TypeError("humiao: use Policy.fromSources(...) or Policy.fromBytes(...) / 请使用 Policy.fromSources(...) 或 Policy.fromBytes(...)");
+      throw new TypeError("humiao: use Policy.fromSources(...), Policy.fromBytes(...) or (humiao/evaluate) Policy.fromEvaluationBytes(...) / 请使用 Policy.fromSources(...)、Policy.fromBytes(...) 或（humiao/evaluate）Policy.fromEvaluationBytes(...)");
     }
     this.#handle = handle;
-  }
-
-  /** Checks and compiles `{path: text}`; throws a HumiaoError with `.diagnostics` if it has errors. */
-  static fromSources(sources, params = {}) {
-    const handle = guarded(() => wasm().PolicyHandle.load(sourcesJson(sources), JSON.stringify(params)));
-    return new Policy(constructing, handle);
-  }
-
-  /** Reads a set compiled by `toBytes` (same engine version), without parsing or checking. */
-  static fromBytes(bytes) {
-    let view = bytes;
-    if (bytes instanceof ArrayBuffer) view = new Uint8Array(bytes);
-    if (!(view instanceof Uint8Array)) {
-      throw new TypeError("humiao: bytes must be a Uint8Array or an ArrayBuffer / bytes 应为 Uint8Array 或 ArrayBuffer");
-    }
-    const handle = guarded(() => wasm().PolicyHandle.fromBytes(view));
-    return new Policy(constructing, handle);
-  }
-
-  /** Every diagnostic of a set whether or not it loads (`humiao check --format json`). */
-  static check(sources, params = {}) {
-    return JSON.parse(guarded(() => wasm().checkJson(sourcesJson(sources), JSON.stringify(params))));
-  }
-
-  /** `humiao.toml` read by the engine: name, version, files, data. */
-  static readManifest(text) {
-    return JSON.parse(guarded(() => wasm().manifestJson(text)));
   }
 
   get name() {
@@ -210,9 +202,50 @@ export class Policy {
     return JSON.parse(guarded(() => this.#handle.evaluateOutcomes(h, asOf, JSON.stringify(keys))));
   }
 
+  /** Releases the wasm memory now instead of at garbage collection. */
+  free() {
+    this.#handle.free();
+  }
+}
+
+function asBytes(bytes) {
+  const view = bytes instanceof ArrayBuffer ? new Uint8Array(bytes) : bytes;
+  if (!(view instanceof Uint8Array)) {
+    throw new TypeError("humiao: bytes must be a Uint8Array or an ArrayBuffer / bytes 应为 Uint8Array 或 ArrayBuffer");
+  }
+  return view;
+}
+
+/** A checked and compiled policy set (the whole engine). */
+export class Policy extends Evaluating {
+  #schema = null;
+
+  /** Checks and compiles `{path: text}`; throws a HumiaoError with `.diagnostics` if it has errors. */
+  static fromSources(sources, params = {}) {
+    const handle = guarded(() => wasm().PolicyHandle.load(sourcesJson(sources), JSON.stringify(params)));
+    return new Policy(constructing, handle);
+  }
+
+  /** Reads a set compiled by `toBytes` (same engine version), without parsing or checking. */
+  static fromBytes(bytes) {
+    const view = asBytes(bytes);
+    const handle = guarded(() => wasm().PolicyHandle.fromBytes(view));
+    return new Policy(constructing, handle);
+  }
+
+  /** Every diagnostic of a set whether or not it loads (`humiao check --format json`). */
+  static check(sources, params = {}) {
+    return JSON.parse(guarded(() => wasm().checkJson(sourcesJson(sources), JSON.stringify(params))));
+  }
+
+  /** `humiao.toml` read by the engine: name, version, files, data. */
+  static readManifest(text) {
+    return JSON.parse(guarded(() => wasm().manifestJson(text)));
+  }
+
   /** The names of the rotations the set declares. */
   get rotations() {
-    return JSON.parse(this.#handle.rotationsJson());
+    return JSON.parse(handleOf(this).rotationsJson());
   }
 
   /** The plan's JSON text, byte for byte what `humiao plan --format json` prints. */
@@ -224,7 +257,7 @@ export class Policy {
     if (flags !== undefined && flags !== null) {
       args.flags = Array.isArray(flags) ? flags.map(([s, r]) => [s, r]) : Object.entries(flags);
     }
-    return guarded(() => this.#handle.planJson(JSON.stringify(args)));
+    return guarded(() => handleOf(this).planJson(JSON.stringify(args)));
   }
 
   /** Plans `months` months of a rotation from `start` (YYYY-MM), continuing `history`. */
@@ -234,34 +267,49 @@ export class Policy {
 
   /** Warnings and notes from checking (a set with errors does not load). */
   check() {
-    return JSON.parse(this.#handle.diagnosticsJson());
+    return JSON.parse(handleOf(this).diagnosticsJson());
   }
 
   /** Runs the tests written inside the set's files. */
   runTests() {
-    return JSON.parse(guarded(() => this.#handle.runTestsJson()));
+    return JSON.parse(guarded(() => handleOf(this).runTestsJson()));
   }
 
   /** Declared facts, enums, records, conclusions, rules and params, for building forms. */
   schema() {
     if (this.#schema === null) {
-      this.#schema = JSON.parse(this.#handle.schemaJson());
+      this.#schema = JSON.parse(handleOf(this).schemaJson());
     }
     return this.#schema;
   }
 
   /** The checked and compiled set as bytes, for `Policy.fromBytes`. */
   toBytes() {
-    return guarded(() => this.#handle.toBytes());
+    return guarded(() => handleOf(this).toBytes());
   }
 
-  /** Releases the wasm memory now instead of at garbage collection. */
-  free() {
-    this.#handle.free();
+  /** What evaluation needs of the set, as bytes for `humiao/evaluate`'s `Policy.fromEvaluationBytes`. */
+  toEvaluationBytes() {
+    return guarded(() => handleOf(this).toEvaluationBytes());
+  }
+}
+
+/** A policy set read by the evaluation-only engine (`humiao/evaluate`): it evaluates, nothing else. */
+export class EvaluationPolicy extends Evaluating {
+  /** Reads bytes written by `toEvaluationBytes` (same engine version). */
+  static fromEvaluationBytes(bytes) {
+    const view = asBytes(bytes);
+    const handle = guarded(() => loaded(evaluateBackend).PolicyHandle.fromEvaluationBytes(view));
+    return new EvaluationPolicy(constructing, handle);
   }
 }
 
 /** The version of the Rust engine inside. */
 export function engineVersion() {
   return wasm().engineVersion();
+}
+
+/** The version of the evaluation-only engine inside. */
+export function evaluateEngineVersion() {
+  return loaded(evaluateBackend).engineVersion();
 }

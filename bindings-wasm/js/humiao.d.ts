@@ -484,6 +484,11 @@ export class Policy<F extends object = Facts, C extends { [key: string]: Json | 
   schema(): Schema;
   /** The checked and compiled set as bytes, for `Policy.fromBytes` (same engine version). */
   toBytes(): Uint8Array;
+  /**
+   * Only what evaluation needs (no source texts, tests, rotations or diagnostics), as bytes for
+   * `humiao/evaluate`'s `Policy.fromEvaluationBytes` (same engine version).
+   */
+  toEvaluationBytes(): Uint8Array;
   /** Frees the WebAssembly memory now rather than at garbage collection. */
   free(): void;
 }

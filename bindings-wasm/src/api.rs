@@ -4,9 +4,10 @@
 
 use humiao_core::time::{Date, DateTime};
 use humiao_core::{
-    Diagnostic, EvalOptions, EvaluateError, FactError, Facts, FactsOptions, LoadOptions, Policy,
-    Severity, Source, Strictness,
+    Diagnostic, EvalOptions, EvaluateError, FactError, Facts, FactsOptions, Policy, Strictness,
 };
+#[cfg(feature = "full")]
+use humiao_core::{LoadOptions, Severity, Source};
 use serde::{Deserialize, Serialize};
 
 /// What a failed call throws, as JSON; the JS layer turns it into a `HumiaoError`.
@@ -61,6 +62,7 @@ fn parse_json<T: serde::de::DeserializeOwned>(what: &str, text: &str) -> Result<
     })
 }
 
+#[cfg(feature = "full")]
 /// Reads `{path: text}` and `{param: value}` into the core's types.
 fn inputs(sources_json: &str, params_json: &str) -> Result<(Vec<Source>, LoadOptions), Failure> {
     let files: serde_json::Map<String, serde_json::Value> = parse_json("sources", sources_json)?;
@@ -88,6 +90,7 @@ fn inputs(sources_json: &str, params_json: &str) -> Result<(Vec<Source>, LoadOpt
     Ok((sources, opts))
 }
 
+#[cfg(feature = "full")]
 /// Checks and compiles a policy set.
 pub fn load(sources_json: &str, params_json: &str) -> Result<Policy, Failure> {
     let (sources, opts) = inputs(sources_json, params_json)?;
@@ -107,11 +110,27 @@ pub fn load(sources_json: &str, params_json: &str) -> Result<Policy, Failure> {
     })
 }
 
+#[cfg(feature = "full")]
 /// Reads a set compiled by [`to_bytes`] with the same engine version.
 pub fn from_bytes(bytes: &[u8]) -> Result<Policy, Failure> {
     Policy::from_bytes(bytes).map_err(|e| Failure::input(e.to_string(), e.message_zh()))
 }
 
+/// Reads a set written by [`to_evaluation_bytes`] with the same engine version: only what
+/// evaluation needs (the evaluation-only build reads nothing else).
+pub fn from_evaluation_bytes(bytes: &[u8]) -> Result<Policy, Failure> {
+    Policy::from_evaluation_bytes(bytes).map_err(|e| Failure::input(e.to_string(), e.message_zh()))
+}
+
+/// What evaluation needs of a set, as bytes (`Policy::to_evaluation_bytes`).
+#[cfg(feature = "full")]
+pub fn to_evaluation_bytes(policy: &Policy) -> Result<Vec<u8>, Failure> {
+    policy
+        .to_evaluation_bytes()
+        .map_err(|e| Failure::input(e.to_string(), e.message_zh()))
+}
+
+#[cfg(feature = "full")]
 /// The checked and compiled set as bytes (`Policy::to_bytes`).
 pub fn to_bytes(policy: &Policy) -> Result<Vec<u8>, Failure> {
     policy
@@ -119,6 +138,7 @@ pub fn to_bytes(policy: &Policy) -> Result<Vec<u8>, Failure> {
         .map_err(|e| Failure::input(e.to_string(), e.message_zh()))
 }
 
+#[cfg(feature = "full")]
 /// The effective params of a loaded set, as `humiao check --format json` lists them.
 pub fn params_json(policy: &Policy) -> serde_json::Value {
     serde_json::Value::Array(
@@ -132,6 +152,7 @@ pub fn params_json(policy: &Policy) -> serde_json::Value {
     )
 }
 
+#[cfg(feature = "full")]
 /// Every diagnostic of a set, whether or not it loads: the object `humiao check --format json`
 /// prints (`ok`, `digest`, `diagnostics`, `params`).
 pub fn check(sources_json: &str, params_json_text: &str) -> Result<String, Failure> {
@@ -150,6 +171,7 @@ pub fn check(sources_json: &str, params_json_text: &str) -> Result<String, Failu
     Ok(v.to_string())
 }
 
+#[cfg(feature = "full")]
 /// The warnings and notes of a loaded set (a set with errors does not load).
 pub fn diagnostics(policy: &Policy) -> String {
     serde_json::to_string(&policy.diagnostics).unwrap_or_else(|_| "[]".into())
@@ -334,6 +356,7 @@ pub fn evaluate_outcomes(
     Ok(serde_json::json!({"settled": settled, "conclusions": conclusions}).to_string())
 }
 
+#[cfg(feature = "full")]
 /// The manifest `humiao.toml` read by the core's own type: `name`, `version`, `files`, `data`.
 /// Tools use it to gather a set's files the way the CLI does.
 pub fn manifest(text: &str) -> Result<String, Failure> {
@@ -350,6 +373,7 @@ pub fn manifest(text: &str) -> Result<String, Failure> {
     )
 }
 
+#[cfg(feature = "full")]
 /// The arguments of a plan, as the JS layer passes them.
 #[derive(Debug, Deserialize)]
 #[serde(rename_all = "camelCase", deny_unknown_fields)]
@@ -368,10 +392,12 @@ pub struct PlanArgs {
     pub flags: Vec<(String, String)>,
 }
 
+#[cfg(feature = "full")]
 fn one_month() -> u32 {
     1
 }
 
+#[cfg(feature = "full")]
 fn plan_failure(message: String, message_zh: String) -> Failure {
     Failure {
         kind: "plan",
@@ -379,6 +405,7 @@ fn plan_failure(message: String, message_zh: String) -> Failure {
     }
 }
 
+#[cfg(feature = "full")]
 /// Plans a rotation the set declares: the plan's JSON, as `humiao plan --format json`.
 pub fn plan(policy: &Policy, args_json: &str) -> Result<String, Failure> {
     use humiao_core::plan::{self as planner, Flag};
@@ -427,11 +454,13 @@ pub fn plan(policy: &Policy, args_json: &str) -> Result<String, Failure> {
     Ok(planner::to_json(&made))
 }
 
+#[cfg(feature = "full")]
 /// The rotations the set declares, as a JSON array of names.
 pub fn rotations(policy: &Policy) -> String {
     serde_json::to_string(&policy.rotation_names()).unwrap_or_else(|_| "[]".into())
 }
 
+#[cfg(feature = "full")]
 /// Runs the tests written inside the set's files, plan tests included: the report
 /// `humiao test --format json` prints.
 pub fn run_tests(policy: &Policy) -> String {
@@ -439,7 +468,7 @@ pub fn run_tests(policy: &Policy) -> String {
     serde_json::to_string(&report).unwrap_or_else(|_| "null".into())
 }
 
-#[cfg(test)]
+#[cfg(all(test, feature = "full"))]
 #[allow(
     clippy::unwrap_used,
     clippy::expect_used,
@@ -653,5 +682,61 @@ mod tests {
                 .kind,
             "input"
         );
+    }
+}
+
+/// What the evaluation-only build (`--no-default-features`) has: these run in both builds.
+#[cfg(test)]
+#[allow(clippy::unwrap_used, clippy::expect_used, clippy::panic)]
+mod evaluation_tests {
+    use super::*;
+
+    fn compiled() -> Policy {
+        let sources = [
+            humiao_core::Source::new("humiao.toml", "name = \"t\"\nversion = \"1\"\n"),
+            humiao_core::Source::new(
+                "a.humiao",
+                concat!(
+                    "policy a \"A\"\n",
+                    "facts minor \"未成年人\" { age: Int? @range(0, 150) \"年龄\" }\n",
+                    "conclusion a.young: Bool \"年幼\"\n",
+                    "rule young \"年幼\"\n",
+                    "  cite \"第一条\"\n",
+                    "  when minor.age < 14\n",
+                    "  then conclude a.young = true\n",
+                ),
+            ),
+        ];
+        Policy::from_sources(&sources, &humiao_core::LoadOptions::default()).unwrap()
+    }
+
+    #[test]
+    fn evaluation_bytes_decide_as_the_set() {
+        let p = compiled();
+        let q = from_evaluation_bytes(&p.to_evaluation_bytes().unwrap())
+            .map_err(|f| f.to_json())
+            .unwrap();
+        for facts in [
+            r#"{"minor":{"age":9}}"#,
+            r#"{"minor":{}}"#,
+            r#"{"minor":{"age":"x"}}"#,
+        ] {
+            for options in ["", r#"{"explain":true}"#] {
+                assert_eq!(
+                    evaluate(&p, facts, Some("2026-03-01"), 0, options).map_err(|f| f.to_json()),
+                    evaluate(&q, facts, Some("2026-03-01"), 0, options).map_err(|f| f.to_json()),
+                );
+            }
+        }
+    }
+
+    #[test]
+    fn other_bytes_are_input_errors() {
+        let p = compiled();
+        for bytes in [p.to_bytes().unwrap(), b"HUMIAO\0E".to_vec(), Vec::new()] {
+            let f = from_evaluation_bytes(&bytes).unwrap_err();
+            assert_eq!(f.kind, "input");
+            assert!(!f.message.is_empty() && !f.message_zh.is_empty());
+        }
     }
 }

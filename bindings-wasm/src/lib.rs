@@ -5,8 +5,15 @@
 //! `JSON.parse` of what `humiao eval --format json` prints, and throws a failure as a
 //! `HumiaoError`. This crate holds no policy logic: it translates between JSON and
 //! `humiao-core`.
+//!
+//! Two builds: with the default feature `full`, everything (`Policy.fromSources`, checking,
+//! tests, plans, the schema view, compiled bytes both ways); without it, the evaluation-only
+//! engine (`humiao/evaluate`, the page's first decision): `fromEvaluationBytes` and
+//! `evaluateJson`, so the parser, checker, test runner, planner and diagnostics are not in the
+//! module at all.
 
 pub mod api;
+#[cfg(feature = "full")]
 pub mod schema;
 
 use wasm_bindgen::prelude::*;
@@ -19,26 +26,14 @@ pub struct PolicyHandle {
 
 #[wasm_bindgen]
 impl PolicyHandle {
-    /// Loads `{path: text}` with `{param: value}` overrides; throws the failure's JSON text.
-    pub fn load(sources_json: &str, params_json: &str) -> Result<PolicyHandle, String> {
-        api::load(sources_json, params_json)
+    /// Reads a set written by `toEvaluationBytes` (the same engine version): only what
+    /// evaluation needs. Throws the failure's JSON text when the bytes are of another kind or
+    /// version, or damaged.
+    #[wasm_bindgen(js_name = fromEvaluationBytes)]
+    pub fn from_evaluation_bytes(bytes: &[u8]) -> Result<PolicyHandle, String> {
+        api::from_evaluation_bytes(bytes)
             .map(|inner| PolicyHandle { inner })
             .map_err(|f| f.to_json())
-    }
-
-    /// Reads a set compiled by `toBytes` (the same engine version); throws the failure's JSON
-    /// text when the bytes are from another version or damaged.
-    #[wasm_bindgen(js_name = fromBytes)]
-    pub fn from_bytes(bytes: &[u8]) -> Result<PolicyHandle, String> {
-        api::from_bytes(bytes)
-            .map(|inner| PolicyHandle { inner })
-            .map_err(|f| f.to_json())
-    }
-
-    /// The checked and compiled set as bytes, for `fromBytes`.
-    #[wasm_bindgen(js_name = toBytes)]
-    pub fn to_bytes(&self) -> Result<Vec<u8>, String> {
-        api::to_bytes(&self.inner).map_err(|f| f.to_json())
     }
 
     #[wasm_bindgen(getter)]
@@ -76,6 +71,39 @@ impl PolicyHandle {
             options_json,
         )
         .map_err(|f| f.to_json())
+    }
+}
+
+#[cfg(feature = "full")]
+#[wasm_bindgen]
+impl PolicyHandle {
+    /// Loads `{path: text}` with `{param: value}` overrides; throws the failure's JSON text.
+    pub fn load(sources_json: &str, params_json: &str) -> Result<PolicyHandle, String> {
+        api::load(sources_json, params_json)
+            .map(|inner| PolicyHandle { inner })
+            .map_err(|f| f.to_json())
+    }
+
+    /// Reads a set compiled by `toBytes` (the same engine version); throws the failure's JSON
+    /// text when the bytes are from another version or damaged.
+    #[wasm_bindgen(js_name = fromBytes)]
+    pub fn from_bytes(bytes: &[u8]) -> Result<PolicyHandle, String> {
+        api::from_bytes(bytes)
+            .map(|inner| PolicyHandle { inner })
+            .map_err(|f| f.to_json())
+    }
+
+    /// The checked and compiled set as bytes, for `fromBytes`.
+    #[wasm_bindgen(js_name = toBytes)]
+    pub fn to_bytes(&self) -> Result<Vec<u8>, String> {
+        api::to_bytes(&self.inner).map_err(|f| f.to_json())
+    }
+
+    /// Only what evaluation needs, as bytes for `fromEvaluationBytes` (the evaluation-only
+    /// engine reads them).
+    #[wasm_bindgen(js_name = toEvaluationBytes)]
+    pub fn to_evaluation_bytes(&self) -> Result<Vec<u8>, String> {
+        api::to_evaluation_bytes(&self.inner).map_err(|f| f.to_json())
     }
 
     /// Cases given as JSON Lines, their facts loaded ahead for `evaluateOutcomes`; throws
@@ -151,12 +179,14 @@ impl CasesHandle {
 }
 
 /// Every diagnostic of a set whether or not it loads, as `humiao check --format json`.
+#[cfg(feature = "full")]
 #[wasm_bindgen(js_name = checkJson)]
 pub fn check_json(sources_json: &str, params_json: &str) -> Result<String, String> {
     api::check(sources_json, params_json).map_err(|f| f.to_json())
 }
 
 /// `humiao.toml` as JSON (`name`, `version`, `files`, `data`), read by the core's manifest type.
+#[cfg(feature = "full")]
 #[wasm_bindgen(js_name = manifestJson)]
 pub fn manifest_json(text: &str) -> Result<String, String> {
     api::manifest(text).map_err(|f| f.to_json())

@@ -1,7 +1,8 @@
 // Build step: turns the assembled page (pkg/site: web/, js/ and pkg/web/ as modules) into what is
 // served: one index.html holding the style sheet and every module in one script, so the first
-// decision waits for no chain of module requests; the .wasm and the compiled policy set are
-// fetched by the page's first script, the rules' texts by the playground when it opens.
+// decision waits for no chain of module requests; the evaluation-only .wasm and the set compiled
+// for evaluation are fetched by the page's first script, the whole engine's .wasm and the rules'
+// texts by the playground when it opens.
 //   node tools/bundle-page.mjs pkg/site
 import { readFileSync, rmSync, writeFileSync } from "node:fs";
 import { join } from "node:path";
@@ -36,7 +37,9 @@ writeFileSync(join(site, "index.html"), html);
 for (const f of ["app.js", "intake.js", "decision.js", "labels.js", "i18n.js", "html.js", "playground.js", "style.css", "bundled-schema.js", "js"]) {
   rmSync(join(site, f), { recursive: true, force: true });
 }
-for (const f of ["humiao_wasm.js", "humiao_wasm.d.ts", "humiao_wasm_bg.wasm.d.ts", ".wasm-opt-input"]) {
-  rmSync(join(site, "pkg", "web", f), { force: true });
+for (const engine of ["web", "evaluate-web"]) {
+  for (const f of ["humiao_wasm.js", "humiao_wasm.d.ts", "humiao_wasm_bg.wasm.d.ts", ".wasm-opt-input"]) {
+    rmSync(join(site, "pkg", engine, f), { force: true });
+  }
 }
 console.log(`${site}/index.html: ${html.length} bytes (style ${style.length}, script ${script.length})`);

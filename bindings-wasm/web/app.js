@@ -1,7 +1,9 @@
-// The page: load the engine and the bundled policy set, show the first decision, then wire the
-// language switch and the tabs. Marks for the budgets: `humiao:first-decision` (ms since the
-// navigation started) and one `humiao:evaluate` measure per re-evaluation.
-import { init, Policy } from "./js/web.js";
+// The page: load the evaluation-only engine and the bundled policy set compiled for evaluation,
+// show the first decision, then wire the language switch and the tabs; the whole engine (parser,
+// checker, tests) loads when the rule playground first opens. Marks for the budgets:
+// `humiao:first-decision` (ms since the navigation started) and one `humiao:evaluate` measure
+// per re-evaluation.
+import { init, Policy } from "./js/evaluate-web.js";
 import { schema } from "./bundled-schema.js";
 import { getLang, setLang, t, translateStatic } from "./i18n.js";
 import { makeLabels } from "./labels.js";
@@ -18,10 +20,10 @@ const boot = document.getElementById("boot");
 // compiled set's download before any module loaded; the form is laid out from the schema baked
 // in at build time meanwhile. Without that head script, both are fetched from here.
 const started = window.humiaoBoot ?? {};
-const engine = Promise.resolve(started.engine).then((m) => init(m ?? new URL("pkg/web/humiao_wasm_bg.wasm", document.baseURI)));
+const engine = Promise.resolve(started.engine).then((m) => init(m ?? new URL("pkg/evaluate-web/humiao_wasm_bg.wasm", document.baseURI)));
 const compiled = started.policy ?? fetchCompiled();
 function fetchCompiled() {
-  return fetch("bundled-policy.bin").then((r) => (r.ok ? r.arrayBuffer() : Promise.reject(new Error(`bundled-policy.bin: ${r.status}`))));
+  return fetch("bundled-evaluation.bin").then((r) => (r.ok ? r.arrayBuffer() : Promise.reject(new Error(`bundled-evaluation.bin: ${r.status}`))));
 }
 const labels = makeLabels(schema);
 let intake = null;
@@ -34,9 +36,11 @@ let policy;
 try {
   await engine;
   performance.mark("humiao:engine-ready");
-  // The set compiled at build time: no parsing or checking here (the playground compiles the
-  // texts it edits).
-  policy = Policy.fromBytes(await compiled);
+  const bytes = await compiled;
+  performance.mark("humiao:policy-bytes");
+  // What evaluation needs of the set, compiled at build time: no parsing or checking here (the
+  // playground compiles the texts it edits, with the whole engine).
+  policy = Policy.fromEvaluationBytes(bytes);
   performance.mark("humiao:policy-loaded");
 } catch (e) {
   boot.textContent = `${t("loadFailed")}: ${e.message ?? e}`;
@@ -55,6 +59,13 @@ function bundledSources() {
   return fetch("bundled-rules.json").then((r) => (r.ok ? r.json() : Promise.reject(new Error(`bundled-rules.json: ${r.status}`))));
 }
 
+/** The whole engine (parser, checker, tests), which only the playground needs, loaded once. */
+let whole = null;
+function wholeEngine() {
+  whole ??= import("./js/web.js").then((m) => m.init(new URL("pkg/web/humiao_wasm_bg.wasm", document.baseURI)).then(() => m));
+  return whole;
+}
+
 let playground = null;
 async function showTab(name) {
   for (const b of document.querySelectorAll("[data-tab]")) b.setAttribute("aria-selected", String(b.dataset.tab === name));
@@ -62,7 +73,7 @@ async function showTab(name) {
   document.getElementById("playground").hidden = name !== "playground";
   // The playground (and its code) loads on first use, so it costs the first decision nothing.
   if (name === "playground" && playground === null) {
-    const [{ createPlayground }, sources] = await Promise.all([import("./playground.js"), bundledSources()]);
+    const [{ createPlayground }, sources] = await Promise.all([import("./playground.js"), bundledSources(), wholeEngine()]);
     playground ??= createPlayground({ root: document.getElementById("playground"), sources });
   }
   if (location.hash !== `#${name}`) history.replaceState(null, "", `#${name}`);
@@ -90,6 +101,7 @@ window.humiao = {
     return playground;
   },
   showTab,
+  wholeEngine,
   ready: true,
 };
 document.documentElement.dataset.ready = "true";

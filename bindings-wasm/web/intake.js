@@ -2,7 +2,7 @@
 // can still change the decision (the decision's `missing`), the signs-seen checklist and the
 // sections the case involves; every input is checked by the engine as it is typed, and the
 // decision is re-evaluated on each keystroke.
-import { HumiaoError } from "./js/web.js";
+import { HumiaoError } from "./js/evaluate-web.js";
 import { getLang, humanize, msg, t } from "./i18n.js";
 import { esc } from "./html.js";
 

@@ -1,10 +1,17 @@
 //! A checked and compiled policy set as bytes: what [`crate::Policy::to_bytes`] writes and
 //! [`crate::Policy::from_bytes`] reads, so a set can be compiled once (at build time) and
-//! loaded without parsing or checking (the page's first decision).
+//! loaded without parsing or checking.
 //!
 //! The layout: the magic `HUMIAO\0P`, then a postcard header (format version, engine version,
 //! digest), then the postcard payload (everything a [`crate::Policy`] holds except what is
 //! derived from it: record field indexes, line indexes and the facts path tree are rebuilt).
+//!
+//! A second, smaller kind holds only what evaluation needs ([`crate::Policy::to_evaluation_bytes`],
+//! read by [`crate::Policy::from_evaluation_bytes`]; the page's first decision): the magic
+//! `HUMIAO\0E`, the same header, then the name, version, schema, program and policies — no
+//! source texts, in-file tests, rotations, rosters or diagnostics, and so none of the code that
+//! reads them in a build that only evaluates. Each kind is refused by the other's reader with a
+//! message that names the right one.
 //! Bytes from another format or engine version are refused with a message, never misread;
 //! malformed bytes are an error, never a panic (nesting is bounded while reading, since
 //! postcard recurses once per level).
@@ -22,6 +29,9 @@ use std::sync::Arc;
 
 /// The first bytes of every compiled policy set.
 pub const MAGIC: &[u8; 8] = b"HUMIAO\0P";
+
+/// The first bytes of a compiled policy set that holds only what evaluation needs.
+pub const EVALUATION_MAGIC: &[u8; 8] = b"HUMIAO\0E";
 
 /// The version of the layout below. Bump it whenever a type written here changes shape (a field
 /// or variant added, removed or reordered in `ir.rs`, `model.rs`, or the payload); the test
@@ -46,6 +56,10 @@ pub enum BytesError {
     OtherVersion { engine: String, format: u32 },
     #[error("the compiled policy set is damaged: {0}")]
     Malformed(String),
+    #[error("these bytes hold only what evaluation needs (to_evaluation_bytes, toEvaluationBytes in JavaScript): read them with from_evaluation_bytes (fromEvaluationBytes), or compile the whole set from its sources")]
+    EvaluationOnly,
+    #[error("these bytes hold the whole policy set (to_bytes, toBytes in JavaScript), not only what evaluation needs (to_evaluation_bytes): read them with from_bytes (fromBytes)")]
+    WholeSet,
     #[error("the policy set could not be written as bytes: {0}")]
     Write(String),
 }
@@ -58,6 +72,8 @@ impl BytesError {
                 "该政策集由护苗 {engine}（格式 {format}）编译，当前为护苗 {ENGINE_VERSION}（格式 {FORMAT_VERSION}）：请从源文件重新编译"
             ),
             BytesError::Malformed(m) => format!("编译后的政策集已损坏：{m}"),
+            BytesError::EvaluationOnly => "这些字节只含求值所需的部分（to_evaluation_bytes，JavaScript 中为 toEvaluationBytes）：请用 from_evaluation_bytes（fromEvaluationBytes）读取，或从源文件编译完整的政策集".into(),
+            BytesError::WholeSet => "这些字节是完整的政策集（to_bytes，JavaScript 中为 toBytes），而非只含求值所需的部分（to_evaluation_bytes）：请用 from_bytes（fromBytes）读取".into(),
             BytesError::Write(m) => format!("政策集无法写为字节：{m}"),
         }
     }
@@ -116,6 +132,25 @@ struct PayloadIn {
     files: Vec<u32>,
     sources: Vec<(String, String)>,
     diagnostics: Vec<DiagnosticWire>,
+}
+
+/// The payload of evaluation-only bytes.
+#[derive(Serialize)]
+struct EvaluationOut<'a> {
+    name: &'a str,
+    version: &'a str,
+    schema: &'a Schema,
+    program: &'a Program,
+    policies: &'a [PolicyInfo],
+}
+
+#[derive(Deserialize)]
+struct EvaluationIn {
+    name: String,
+    version: String,
+    schema: Schema,
+    program: Program,
+    policies: Vec<PolicyInfo>,
 }
 
 #[derive(Serialize, Deserialize)]
@@ -209,11 +244,6 @@ pub(crate) fn write(p: &crate::Policy) -> Result<Vec<u8>, BytesError> {
                 .ok_or_else(|| BytesError::Write(format!("`{}` is not among the sources", f.path)))
         })
         .collect::<Result<Vec<u32>, BytesError>>()?;
-    let header = Header {
-        format: FORMAT_VERSION,
-        engine: ENGINE_VERSION.to_string(),
-        digest: p.digest.clone(),
-    };
     let payload = PayloadOut {
         name: &p.name,
         version: &p.version,
@@ -231,15 +261,48 @@ pub(crate) fn write(p: &crate::Policy) -> Result<Vec<u8>, BytesError> {
             .collect(),
         diagnostics: p.diagnostics.iter().map(DiagnosticWire::of).collect(),
     };
-    let mut out = MAGIC.to_vec();
-    let enc = |e: postcard::Error| BytesError::Write(e.to_string());
-    out = postcard::to_extend(&header, out).map_err(enc)?;
-    postcard::to_extend(&payload, out).map_err(enc)
+    encode(MAGIC, &p.digest, &payload)
 }
 
-/// Reads what [`write`] wrote.
-pub(crate) fn read(bytes: &[u8]) -> Result<Parts, BytesError> {
-    let rest = bytes.strip_prefix(MAGIC).ok_or(BytesError::NotCompiled)?;
+/// Writes what evaluation needs of a policy set.
+pub(crate) fn write_evaluation(p: &crate::Policy) -> Result<Vec<u8>, BytesError> {
+    let payload = EvaluationOut {
+        name: &p.name,
+        version: &p.version,
+        schema: &p.schema,
+        program: &p.program,
+        policies: &p.policies,
+    };
+    encode(EVALUATION_MAGIC, &p.digest, &payload)
+}
+
+/// The magic, the header and the payload.
+fn encode<T: Serialize>(magic: &[u8; 8], digest: &str, payload: &T) -> Result<Vec<u8>, BytesError> {
+    let header = Header {
+        format: FORMAT_VERSION,
+        engine: ENGINE_VERSION.to_string(),
+        digest: digest.to_string(),
+    };
+    let enc = |e: postcard::Error| BytesError::Write(e.to_string());
+    let out = postcard::to_extend(&header, magic.to_vec()).map_err(enc)?;
+    postcard::to_extend(payload, out).map_err(enc)
+}
+
+/// Checks the magic and the header, then reads the payload; the digest comes with it. Bytes
+/// of the other kind (`other`) are refused with `wrong`.
+fn decode<T: serde::de::DeserializeOwned>(
+    bytes: &[u8],
+    magic: &[u8; 8],
+    other: &[u8; 8],
+    wrong: BytesError,
+) -> Result<(String, T), BytesError> {
+    let Some(rest) = bytes.strip_prefix(magic) else {
+        return Err(if bytes.starts_with(other) {
+            wrong
+        } else {
+            BytesError::NotCompiled
+        });
+    };
     let (header, rest) = postcard::take_from_bytes::<Header>(rest)
         .map_err(|e| BytesError::Malformed(format!("header: {e}")))?;
     if header.format != FORMAT_VERSION || header.engine != ENGINE_VERSION {
@@ -250,7 +313,7 @@ pub(crate) fn read(bytes: &[u8]) -> Result<Parts, BytesError> {
     }
     DEPTH.with(|d| d.set(0));
     REASON.with(|r| r.borrow_mut().take());
-    let (payload, rest) = postcard::take_from_bytes::<PayloadIn>(rest).map_err(|e| {
+    let (payload, rest) = postcard::take_from_bytes::<T>(rest).map_err(|e| {
         let why = REASON
             .with(|r| r.borrow_mut().take())
             .unwrap_or_else(|| e.to_string());
@@ -262,6 +325,13 @@ pub(crate) fn read(bytes: &[u8]) -> Result<Parts, BytesError> {
             rest.len()
         )));
     }
+    Ok((header.digest, payload))
+}
+
+/// Reads what [`write`] wrote.
+pub(crate) fn read(bytes: &[u8]) -> Result<Parts, BytesError> {
+    let (digest, payload) =
+        decode::<PayloadIn>(bytes, MAGIC, EVALUATION_MAGIC, BytesError::EvaluationOnly)?;
     let sources: Vec<Source> = payload
         .sources
         .into_iter()
@@ -285,7 +355,7 @@ pub(crate) fn read(bytes: &[u8]) -> Result<Parts, BytesError> {
     Ok(Parts {
         name: payload.name,
         version: payload.version,
-        digest: header.digest,
+        digest,
         schema: payload.schema,
         program: payload.program,
         policies: payload.policies,
@@ -295,6 +365,26 @@ pub(crate) fn read(bytes: &[u8]) -> Result<Parts, BytesError> {
         files,
         sources,
         diagnostics,
+    })
+}
+
+/// Reads what [`write_evaluation`] wrote: the parts evaluation does not need are empty.
+pub(crate) fn read_evaluation(bytes: &[u8]) -> Result<Parts, BytesError> {
+    let (digest, payload) =
+        decode::<EvaluationIn>(bytes, EVALUATION_MAGIC, MAGIC, BytesError::WholeSet)?;
+    Ok(Parts {
+        name: payload.name,
+        version: payload.version,
+        digest,
+        schema: payload.schema,
+        program: payload.program,
+        policies: payload.policies,
+        tests: Vec::new(),
+        rotations: Vec::new(),
+        rosters: Vec::new(),
+        files: Vec::new(),
+        sources: Vec::new(),
+        diagnostics: Vec::new(),
     })
 }
 
@@ -680,6 +770,76 @@ mod tests {
                 let mut b = bytes.clone();
                 b[i] = x;
                 let _ = Policy::from_bytes(&b);
+            }
+        }
+    }
+
+    #[test]
+    fn evaluation_bytes_read_back_and_each_kind_is_refused_by_the_other() {
+        let p = policy();
+        let whole = p.to_bytes().unwrap();
+        let eval = p.to_evaluation_bytes().unwrap();
+        assert!(eval.starts_with(EVALUATION_MAGIC));
+        assert!(eval.len() < whole.len());
+        let q = Policy::from_evaluation_bytes(&eval).unwrap();
+        assert_eq!(q.reference(), p.reference());
+        assert_eq!(
+            q.to_evaluation_bytes().unwrap(),
+            eval,
+            "nothing evaluation needs is lost"
+        );
+        assert!(q.sources.is_empty() && q.tests.is_empty() && q.diagnostics.is_empty());
+        assert_eq!(
+            Policy::from_bytes(&eval).unwrap_err(),
+            BytesError::EvaluationOnly
+        );
+        assert_eq!(
+            Policy::from_evaluation_bytes(&whole).unwrap_err(),
+            BytesError::WholeSet
+        );
+        assert_eq!(
+            Policy::from_evaluation_bytes(b"HUMIAO").unwrap_err(),
+            BytesError::NotCompiled
+        );
+        for e in [BytesError::EvaluationOnly, BytesError::WholeSet] {
+            assert!(!e.to_string().is_empty() && !e.message_zh().is_empty());
+        }
+    }
+
+    #[test]
+    fn evaluation_bytes_of_another_version_or_damaged_are_errors_never_panics() {
+        let bytes = policy().to_evaluation_bytes().unwrap();
+        let rest = &bytes[EVALUATION_MAGIC.len()..];
+        let (header, payload) = postcard::take_from_bytes::<Header>(rest).unwrap();
+        let other = Header {
+            format: FORMAT_VERSION + 1,
+            engine: ENGINE_VERSION.to_string(),
+            digest: header.digest,
+        };
+        let mut b = EVALUATION_MAGIC.to_vec();
+        b = postcard::to_extend(&other, b).unwrap();
+        b.extend_from_slice(payload);
+        assert!(matches!(
+            Policy::from_evaluation_bytes(&b),
+            Err(BytesError::OtherVersion { .. })
+        ));
+        for n in 0..bytes.len() {
+            assert!(
+                Policy::from_evaluation_bytes(&bytes[..n]).is_err(),
+                "prefix of {n} bytes"
+            );
+        }
+        let mut longer = bytes.clone();
+        longer.push(0);
+        assert!(matches!(
+            Policy::from_evaluation_bytes(&longer),
+            Err(BytesError::Malformed(_))
+        ));
+        for i in EVALUATION_MAGIC.len()..bytes.len() {
+            for x in [0u8, 1, 0x7f, 0x80, 0xff] {
+                let mut b = bytes.clone();
+                b[i] = x;
+                let _ = Policy::from_evaluation_bytes(&b);
             }
         }
     }

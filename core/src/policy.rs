@@ -369,8 +369,27 @@ impl Policy {
     /// tests, plans and reports byte for byte as the one compiled from the sources. Bytes from
     /// another version, or damaged, are an error with a message; never a panic.
     pub fn from_bytes(bytes: &[u8]) -> Result<Policy, BytesError> {
-        let p = crate::compiled::read(bytes)?;
-        Ok(Policy {
+        crate::compiled::read(bytes).map(Policy::of_parts)
+    }
+
+    /// Only what evaluation needs, as bytes for [`Policy::from_evaluation_bytes`]: the name,
+    /// version, digest, schema, program and policies, without the source texts, in-file tests,
+    /// rotations, rosters and diagnostics (so a few times smaller, and read with less code).
+    pub fn to_evaluation_bytes(&self) -> Result<Vec<u8>, BytesError> {
+        crate::compiled::write_evaluation(self)
+    }
+
+    /// Reads what [`Policy::to_evaluation_bytes`] wrote, with the same engine version. The
+    /// policy evaluates (and loads facts, lists params and schema) byte for byte as the one
+    /// compiled from the sources; it has no sources, files, tests, rotations, rosters or
+    /// diagnostics, so it has no tests to run and no rotation to plan. Other bytes, or damaged
+    /// ones, are an error with a message; never a panic.
+    pub fn from_evaluation_bytes(bytes: &[u8]) -> Result<Policy, BytesError> {
+        crate::compiled::read_evaluation(bytes).map(Policy::of_parts)
+    }
+
+    fn of_parts(p: crate::compiled::Parts) -> Policy {
+        Policy {
             name: p.name,
             version: p.version,
             digest: p.digest,
@@ -386,7 +405,7 @@ impl Policy {
             files: p.files,
             sources: p.sources,
             diagnostics: p.diagnostics,
-        })
+        }
     }
 
     pub fn reference(&self) -> PolicyRef {

@@ -1,7 +1,8 @@
 //! A policy set read back from `Policy::to_bytes` behaves byte for byte as the one compiled
 //! from its sources: every conformance case (with its params, with and without explanations),
 //! the in-file tests, plans, diagnostics and params, and random cases over the bundled set's
-//! schema.
+//! schema. The same for evaluation of a set read back from `Policy::to_evaluation_bytes` (what
+//! the page's first decision reads).
 #![allow(
     clippy::unwrap_used,
     clippy::expect_used,
@@ -22,6 +23,32 @@ fn sources() -> &'static [Source] {
     S.get_or_init(|| humiao_cli::load::read_policy_dir(&rules_dir()).expect("rules/ loads"))
 }
 
+/// The bundled set compiled from its sources, the same set read back from its bytes, and read
+/// back from its evaluation bytes.
+struct Three {
+    compiled: Policy,
+    read: Policy,
+    evaluation: Policy,
+}
+
+fn three(params: &[(String, Value)]) -> Three {
+    let (compiled, read) = pair(params);
+    let bytes = compiled
+        .to_evaluation_bytes()
+        .expect("writes for evaluation");
+    let evaluation = Policy::from_evaluation_bytes(&bytes).expect("reads evaluation bytes back");
+    assert_eq!(
+        evaluation.to_evaluation_bytes().expect("writes again"),
+        bytes,
+        "evaluation bytes differ"
+    );
+    Three {
+        compiled,
+        read,
+        evaluation,
+    }
+}
+
 /// The bundled set compiled from its sources, and the same set read back from its bytes.
 fn pair(params: &[(String, Value)]) -> (Policy, Policy) {
     let opts = LoadOptions {
@@ -40,9 +67,14 @@ fn pair(params: &[(String, Value)]) -> (Policy, Policy) {
     (compiled, read)
 }
 
-fn bundled() -> &'static (Policy, Policy) {
-    static P: OnceLock<(Policy, Policy)> = OnceLock::new();
-    P.get_or_init(|| pair(&[]))
+fn bundled_three() -> &'static Three {
+    static P: OnceLock<Three> = OnceLock::new();
+    P.get_or_init(|| three(&[]))
+}
+
+fn bundled() -> (&'static Policy, &'static Policy) {
+    let t = bundled_three();
+    (&t.compiled, &t.read)
 }
 
 /// The decision's JSON text, or the error's debug text.
@@ -63,34 +95,37 @@ fn every_conformance_case_decides_the_same_from_bytes() {
     assert!(!cases.is_empty(), "the conformance corpus is empty");
     for c in &cases {
         let owned;
-        let (a, b) = if c.params.is_empty() {
-            bundled()
+        let t = if c.params.is_empty() {
+            bundled_three()
         } else {
-            owned = pair(&c.params);
+            owned = three(&c.params);
             &owned
         };
+        let a = &t.compiled;
         let as_of = Date::parse(&c.as_of).expect("as_of");
-        for explain in [false, true] {
+        for (b, what) in [(&t.read, "bytes"), (&t.evaluation, "evaluation bytes")] {
+            for explain in [false, true] {
+                assert_eq!(
+                    outcome(a, &c.facts, as_of, explain),
+                    outcome(b, &c.facts, as_of, explain),
+                    "{} (from {what}, explain: {explain})",
+                    c.file.display()
+                );
+            }
+            let text = c.facts.to_string();
+            let fopts = FactsOptions::default();
+            let eopts = EvalOptions::default();
             assert_eq!(
-                outcome(a, &c.facts, as_of, explain),
-                outcome(b, &c.facts, as_of, explain),
-                "{} (explain: {explain})",
+                a.evaluate_text(&text, as_of, &eopts, &fopts)
+                    .map(|d| d.to_json())
+                    .map_err(|e| format!("{e:?}")),
+                b.evaluate_text(&text, as_of, &eopts, &fopts)
+                    .map(|d| d.to_json())
+                    .map_err(|e| format!("{e:?}")),
+                "{} (from {what}, from text)",
                 c.file.display()
             );
         }
-        let text = c.facts.to_string();
-        let fopts = FactsOptions::default();
-        let eopts = EvalOptions::default();
-        assert_eq!(
-            a.evaluate_text(&text, as_of, &eopts, &fopts)
-                .map(|d| d.to_json())
-                .map_err(|e| format!("{e:?}")),
-            b.evaluate_text(&text, as_of, &eopts, &fopts)
-                .map(|d| d.to_json())
-                .map_err(|e| format!("{e:?}")),
-            "{} (from text)",
-            c.file.display()
-        );
     }
 }
 
@@ -255,9 +290,11 @@ proptest! {
         day in 19_000i32..21_000,
         explain in any::<bool>(),
     ) {
-        let (a, b) = bundled();
+        let t = bundled_three();
         let as_of = Date::from_days(day);
-        prop_assert_eq!(outcome(a, &facts, as_of, explain), outcome(b, &facts, as_of, explain));
+        let want = outcome(&t.compiled, &facts, as_of, explain);
+        prop_assert_eq!(&want, &outcome(&t.read, &facts, as_of, explain));
+        prop_assert_eq!(&want, &outcome(&t.evaluation, &facts, as_of, explain));
     }
 }
 
@@ -276,10 +313,17 @@ fn the_format_is_pinned() {
     let sources = humiao_cli::load::read_policy_dir(&dir).expect("sample loads");
     let p = Policy::from_sources(&sources, &LoadOptions::default()).expect("sample compiles");
     let bytes = p.to_bytes().expect("writes");
-    let got = format!("{} bytes, fnv {:016x}", bytes.len(), fnv(&bytes));
+    let eval = p.to_evaluation_bytes().expect("writes for evaluation");
+    let got = format!(
+        "{} bytes, fnv {:016x}; evaluation: {} bytes, fnv {:016x}",
+        bytes.len(),
+        fnv(&bytes),
+        eval.len(),
+        fnv(&eval)
+    );
     assert_eq!(
         got,
-        "17071 bytes, fnv 4919e15b03edd12f",
+        "17071 bytes, fnv 4919e15b03edd12f; evaluation: 4417 bytes, fnv e4902bfb34b57552",
         "the compiled form of tests/sample changed. If a type that core/src/compiled.rs writes \
          changed shape (ir.rs, model.rs, the payload), bump FORMAT_VERSION there; then pin the new value here"
     );

@@ -163,8 +163,9 @@ for (const [n, { file, case: c, decision: ref }] of cases.entries()) {
 
 test("form: each field is validated as it is typed, and the decision stays live", async () => {
   const { page, errors } = await openPage();
-  // The form was laid out from the schema baked in at build time: it is the engine's own.
-  assert.ok(await page.evaluate(() => JSON.stringify(window.humiao.schema) === JSON.stringify(window.humiao.policy.schema())));
+  // The intake runs on the evaluation-only engine: the whole engine is not even downloaded.
+  const wasm = await page.evaluate(() => performance.getEntriesByType("resource").map((r) => new URL(r.name).pathname).filter((p) => p.endsWith(".wasm")));
+  assert.deepEqual(wasm, ["/pkg/evaluate-web/humiao_wasm_bg.wasm"]);
   await page.check('[data-path="indicators.sexual_assault"]');
   const age = page.locator('[data-path="minor.age"]');
   await age.waitFor({ state: "visible" });
@@ -220,6 +221,16 @@ test("playground: a misspelt fact is reported at its line and column, in Chinese
   const { page, errors } = await openPage("#playground");
   const editor = page.locator("#pg-text");
   await editor.waitFor({ state: "visible" });
+  // The playground loaded the whole engine. The bundled set it compiles from its texts is the
+  // one the intake read from its evaluation bytes, and the form was laid out from its schema.
+  assert.ok(
+    await page.evaluate(async () => {
+      const { Policy } = await window.humiao.wholeEngine();
+      const sources = await (await fetch("bundled-rules.json")).json();
+      const compiled = Policy.fromSources(sources);
+      return compiled.digest === window.humiao.policy.digest && JSON.stringify(compiled.schema()) === JSON.stringify(window.humiao.schema);
+    }),
+  );
   assert.equal(await page.locator("#pg-file").inputValue(), "reporting.humiao");
   const text = await editor.inputValue();
   const word = "indicators.genital_private_injury";

@@ -7,6 +7,7 @@ import { join } from "node:path";
 import { spawnSync } from "node:child_process";
 import { fileURLToPath } from "node:url";
 import { Cases, Policy, HumiaoError, engineVersion, init } from "../../js/node.js";
+import * as evaluate from "../../js/evaluate-node.js";
 import { readPolicyDir } from "../../tools/rules.mjs";
 import { cli, corpusDir, repo, rulesDir } from "../helpers/cli.mjs";
 
@@ -63,9 +64,52 @@ test("fromBytes(toBytes()) is the same set: decisions, tests, diagnostics; the p
   assert.deepStrictEqual(again.runTests(), policy.runTests());
   assert.deepStrictEqual(again.schema(), policy.schema());
   assert.deepStrictEqual(Policy.fromBytes(bytes.buffer).toBytes(), bytes);
+});
+
+test("humiao/evaluate reads toEvaluationBytes() and decides as the set; the page's bytes are rules/'s", async () => {
+  await evaluate.init();
+  assert.equal(evaluate.engineVersion(), engineVersion());
+  const bytes = policy.toEvaluationBytes();
+  assert.ok(bytes instanceof Uint8Array && bytes.length > 0 && bytes.length < policy.toBytes().length / 2);
+  const p = evaluate.Policy.fromEvaluationBytes(bytes);
+  assert.deepEqual({ name: p.name, version: p.version, digest: p.digest }, { name: policy.name, version: policy.version, digest: policy.digest });
+  for (const options of [{}, { explain: true }, { explain: true, lenient: true }]) {
+    assert.equal(p.evaluateJson(example, "2026-03-01", options), policy.evaluateJson(example, "2026-03-01", options));
+  }
+  assert.deepStrictEqual(evaluate.Policy.fromEvaluationBytes(bytes.buffer).evaluate(example, "2026-03-01"), policy.evaluate(example, "2026-03-01"));
+  // The same errors, of the same class.
+  const facts = { ...example, minor: { ...example.minor, age: "nine" } };
+  let want;
+  assert.throws(() => policy.evaluate(facts, "2026-03-01"), (e) => (want = e) instanceof HumiaoError);
+  assert.throws(
+    () => p.evaluate(facts, "2026-03-01"),
+    (e) => e instanceof HumiaoError && e.kind === want.kind && assert.deepStrictEqual(e.facts, want.facts) === undefined,
+  );
+  // It evaluates and nothing else: the compiler is not in it.
+  for (const name of ["fromSources", "fromBytes", "check", "readManifest"]) assert.equal(evaluate.Policy[name], undefined, name);
+  for (const name of ["runTests", "plan", "schema", "toBytes", "toEvaluationBytes", "rotations"]) assert.equal(p[name], undefined, name);
   // What the page loads for its first decision (written by build.sh) is this set's bytes.
-  const shipped = readFileSync(fileURLToPath(new URL("../../pkg/site/bundled-policy.bin", import.meta.url)));
+  const shipped = readFileSync(fileURLToPath(new URL("../../pkg/site/bundled-evaluation.bin", import.meta.url)));
   assert.deepStrictEqual(new Uint8Array(shipped), bytes);
+});
+
+test("each kind of compiled bytes is refused by the other's reader, in both languages", () => {
+  assert.throws(
+    () => Policy.fromBytes(policy.toEvaluationBytes()),
+    (e) => e instanceof HumiaoError && e.kind === "input" && /only what evaluation needs/.test(e.message) && e.messageZh.length > 0,
+  );
+  assert.throws(
+    () => evaluate.Policy.fromEvaluationBytes(policy.toBytes()),
+    (e) => e instanceof HumiaoError && e.kind === "input" && /the whole policy set/.test(e.message) && e.messageZh.length > 0,
+  );
+  for (const bad of [new Uint8Array([1, 2, 3]), policy.toEvaluationBytes().slice(0, 100)]) {
+    assert.throws(() => evaluate.Policy.fromEvaluationBytes(bad), (e) => e instanceof HumiaoError && e.kind === "input" && e.messageZh.length > 0);
+  }
+  const other = policy.toEvaluationBytes();
+  other[8] += 1; // the format version, the first byte after the magic
+  assert.throws(() => evaluate.Policy.fromEvaluationBytes(other), (e) => e.kind === "input" && /compile it from its sources again/.test(e.message));
+  assert.throws(() => evaluate.Policy.fromEvaluationBytes("HUMIAO"), TypeError);
+  assert.throws(() => new evaluate.Policy(), TypeError);
 });
 
 test("fromBytes refuses other bytes with an input error, in both languages", () => {
@@ -201,8 +245,10 @@ test("the schema view lists facts, enums with Chinese labels, conclusions and ru
 });
 
 test("the TypeScript declarations type-check and use no `any`", () => {
-  const dts = readFileSync(fileURLToPath(new URL("../../js/humiao.d.ts", import.meta.url)), "utf8");
-  assert.doesNotMatch(dts.replace(/\/\/.*$|\/\*[\s\S]*?\*\//gm, ""), /\bany\b/);
+  for (const file of ["humiao.d.ts", "evaluate.d.ts"]) {
+    const dts = readFileSync(fileURLToPath(new URL(`../../js/${file}`, import.meta.url)), "utf8");
+    assert.doesNotMatch(dts.replace(/\/\/.*$|\/\*[\s\S]*?\*\//gm, ""), /\bany\b/, file);
+  }
   const tsc = fileURLToPath(new URL("../../node_modules/typescript/bin/tsc", import.meta.url));
   const r = spawnSync(process.execPath, [tsc, "-p", fileURLToPath(new URL("../types", import.meta.url))], { encoding: "utf8" });
   assert.equal(r.status, 0, r.stdout + r.stderr);

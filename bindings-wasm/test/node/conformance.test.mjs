@@ -1,11 +1,14 @@
-// Every case of tests/conformance through the nodejs-target build, compared with the CLI: the
-// decision's text byte for byte, and the object equal to JSON.parse of the CLI's output; both for
-// the set compiled from its sources and for the same set read back from its compiled bytes.
+// Every case of tests/conformance through the nodejs-target builds, compared with the CLI: the
+// decision's text byte for byte, and the object equal to JSON.parse of the CLI's output; for the
+// set compiled from its sources, for the same set read back from its compiled bytes, and for it
+// read by the evaluation-only engine (`humiao/evaluate`, the page's first decision) from its
+// evaluation bytes.
 import { test } from "node:test";
 import assert from "node:assert/strict";
 import { readdirSync, readFileSync } from "node:fs";
 import { join } from "node:path";
 import { HumiaoError, Policy } from "../../js/node.js";
+import * as evaluate from "../../js/evaluate-node.js";
 import { readPolicyDir } from "../../tools/rules.mjs";
 import { cli, corpusDir, paramArgs, rulesDir } from "../helpers/cli.mjs";
 
@@ -23,7 +26,7 @@ function policiesFor(params) {
   const key = JSON.stringify(params ?? {});
   if (!policies.has(key)) {
     const compiled = Policy.fromSources(sources, params ?? {});
-    policies.set(key, [compiled, Policy.fromBytes(compiled.toBytes())]);
+    policies.set(key, [compiled, Policy.fromBytes(compiled.toBytes()), evaluate.Policy.fromEvaluationBytes(compiled.toEvaluationBytes())]);
   }
   return policies.get(key);
 }
@@ -33,15 +36,19 @@ for (const file of files) {
   test(`${file}: ${c.name}`, () => {
     const facts = JSON.stringify(c.facts);
     const ref = cli(["eval", "rules", "--facts", "-", "--as-of", c.as_of, "--format", "json", ...paramArgs(c.params)], facts);
+    // As the page asks: with the explanation.
+    const explained = ref.code === 0 ? cli(["eval", "rules", "--facts", "-", "--as-of", c.as_of, "--format", "json", "--explain", ...paramArgs(c.params)], facts) : null;
     for (const p of policiesFor(c.params)) {
       if (ref.code === 2) {
         // Facts the CLI refuses: the binding refuses them too.
-        assert.throws(() => p.evaluate(c.facts, c.as_of), (e) => e instanceof HumiaoError && ["facts", "evaluation"].includes(e.kind));
+        assert.throws(() => p.evaluate(c.facts, c.as_of), (e) => e instanceof HumiaoError && e instanceof evaluate.HumiaoError && ["facts", "evaluation"].includes(e.kind));
         continue;
       }
       assert.equal(ref.code, 0, `the CLI failed: ${ref.stderr}`);
       assert.equal(p.evaluateJson(facts, c.as_of), ref.stdout.replace(/\n$/, ""));
       assert.deepStrictEqual(p.evaluate(c.facts, c.as_of), JSON.parse(ref.stdout));
+      assert.equal(explained.code, 0, `the CLI failed: ${explained.stderr}`);
+      assert.equal(p.evaluateJson(facts, c.as_of, { explain: true }), explained.stdout.replace(/\n$/, ""));
     }
   });
 }

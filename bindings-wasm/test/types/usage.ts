@@ -2,6 +2,7 @@
 // reject misuse (each @ts-expect-error line must be an error).
 import { Cases, HumiaoError, Policy, init } from "../../js/humiao";
 import type { Decision, Diagnostic, Plan, Schema, TestReport, YuexiuFacts, YuexiuConclusions, YuexiuPolicy } from "../../js/humiao";
+import * as evaluate from "../../js/evaluate";
 
 export async function example(sources: Record<string, string>): Promise<string> {
   await init();
@@ -50,4 +51,28 @@ export async function example(sources: Record<string, string>): Promise<string> 
   // @ts-expect-error: the constructor is private; use fromSources
   new Policy();
   return [settled, duty, due, missing.length, conditions.length, text.length, report.passed, plan.months.length, schema.facts.length, again.digest].join();
+}
+
+// `humiao/evaluate`: the evaluation-only engine reads what `toEvaluationBytes` wrote and evaluates.
+
+export async function evaluateOnly(policy: YuexiuPolicy, facts: YuexiuFacts): Promise<string> {
+  await evaluate.init();
+  const bytes: Uint8Array = policy.toEvaluationBytes();
+  const p: evaluate.YuexiuEvaluationPolicy = evaluate.Policy.fromEvaluationBytes<YuexiuFacts, YuexiuConclusions>(bytes);
+  const d: evaluate.Decision<YuexiuConclusions> = p.evaluate(facts, "2026-03-01", { explain: true });
+  const text: string = p.evaluateJson(facts);
+  try {
+    evaluate.Policy.fromEvaluationBytes(new Uint8Array([1, 2, 3]));
+  } catch (e) {
+    if (e instanceof evaluate.HumiaoError) return `${e.kind} ${e.messageZh}`;
+  }
+  // @ts-expect-error: the evaluation-only engine has no tests
+  p.runTests();
+  // @ts-expect-error: nor the whole set's bytes
+  evaluate.Policy.fromBytes(policy.toBytes());
+  // @ts-expect-error: nor sources
+  evaluate.Policy.fromSources({});
+  // @ts-expect-error: the constructor is private
+  new evaluate.Policy();
+  return [p.name, p.digest, d.status, text.length, evaluate.engineVersion()].join();
 }
