@@ -3,6 +3,7 @@
 // `humiao-bench-bindings cases`) loaded into wasm memory ahead, in chunks of 10,000, then
 // `policy.evaluateOutcomes(chunk, asOf)` timed chunk by chunk, `reps` passes, the median pass.
 // Before timing, the first `check` cases' outcomes are held against their whole decisions.
+// The wall clock of each chunk, and the CPU time of each pass where it can be read.
 
 export const AS_OF = "2026-11-29";
 const CHUNK = 10_000;
@@ -12,8 +13,37 @@ function median(xs) {
   return s[Math.floor(s.length / 2)];
 }
 
-/** `{Policy}` of the package, `{path: text}`, the cases as JSON Lines text. */
-export function benchOutcomes({ Policy }, sources, text, { reps = 5, check = 2_000 } = {}) {
+/**
+ * `{Policy}` of the package, `{path: text}`, the cases as JSON Lines text. `cpu()` (optional)
+ * gives the CPU time in nanoseconds of whatever runs the loop (Node: `process.cpuUsage`); in the
+ * browser the runner reads the renderer's CPU time from outside, pass by pass (`prepare` and
+ * `pass` below).
+ */
+export function benchOutcomes(api, sources, text, { reps = 5, check = 2_000, cpu } = {}) {
+  const run = prepare(api, sources, text, check);
+  const passes = [];
+  const cpuPasses = [];
+  let settled = 0;
+  for (let r = 0; r < reps; r++) {
+    const c0 = cpu?.();
+    const p = run.pass();
+    if (cpu) cpuPasses.push((cpu() - c0) / run.cases);
+    passes.push(p.nsPerCase);
+    settled = p.settled;
+  }
+  run.free();
+  return {
+    cases: run.cases,
+    checked: run.checked,
+    settled,
+    nsPerCase: median(passes),
+    cpuNsPerCase: cpu ? median(cpuPasses) : null,
+    passes,
+  };
+}
+
+/** Loads the policy and the cases (checked first); `pass()` times one pass over them. */
+export function prepare({ Policy }, sources, text, check = 2_000) {
   const policy = Policy.fromSources(sources);
   const lines = text.split("\n").filter((l) => l.trim() !== "");
   const n = lines.length;
@@ -35,20 +65,23 @@ export function benchOutcomes({ Policy }, sources, text, { reps = 5, check = 2_0
 
   const chunks = [];
   for (let i = 0; i < n; i += CHUNK) chunks.push(policy.loadCases(lines.slice(i, i + CHUNK).join("\n")));
-  const passes = [];
-  let settled = 0;
-  for (let r = 0; r < reps; r++) {
-    let total = 0;
-    settled = 0;
-    for (const c of chunks) {
-      const t0 = performance.now();
-      const o = policy.evaluateOutcomes(c, AS_OF);
-      total += performance.now() - t0;
-      settled += o.settled;
-    }
-    passes.push((total * 1e6) / n);
-  }
-  for (const c of chunks) c.free();
-  policy.free();
-  return { cases: n, checked: head.length, settled, nsPerCase: median(passes), passes };
+  return {
+    cases: n,
+    checked: head.length,
+    pass() {
+      let total = 0;
+      let settled = 0;
+      for (const c of chunks) {
+        const t0 = performance.now();
+        const o = policy.evaluateOutcomes(c, AS_OF);
+        total += performance.now() - t0;
+        settled += o.settled;
+      }
+      return { nsPerCase: (total * 1e6) / n, settled };
+    },
+    free() {
+      for (const c of chunks) c.free();
+      policy.free();
+    },
+  };
 }
