@@ -253,3 +253,26 @@ proptest! {
         same(path, &text);
     }
 }
+
+/// Deep chains without brackets (`if`, quantifiers) recurse in both parsers: within a 1 MB
+/// stack (wasm32's default) the direct parser reads what it can and gives the rest to pest.
+#[test]
+fn deep_chains_without_brackets_parse_alike_on_a_small_stack() {
+    std::thread::Builder::new()
+        .stack_size(1024 * 1024)
+        .spawn(|| {
+            for n in [10, 60, 95, 96, 97, 150] {
+                let ifs = format!(
+                    "let x = {}1{}\n",
+                    "if a then ".repeat(n),
+                    " else 2".repeat(n)
+                );
+                same("if chain", &ifs);
+                let quants = format!("let x = {}a\n", "any p in ps where ".repeat(n));
+                same("quantifier chain", &quants);
+            }
+        })
+        .unwrap()
+        .join()
+        .unwrap();
+}
