@@ -137,12 +137,14 @@ pub fn compile(units: &[Unit], overrides: &[(String, serde_json::Value)]) -> Com
     let mut tests = Vec::new();
     let mut rotations = Vec::new();
     let mut rosters = Vec::new();
+    // The rule ids the tests may name: one set for every test (it was built per test).
+    let rule_ids: std::collections::HashSet<&str> = rules.iter().map(|r| r.id.as_str()).collect();
     for (fi, u) in units.iter().enumerate() {
         for d in &u.file.decls {
             match d {
                 ast::Decl::Test(t) => {
                     cx.file = fi;
-                    if let Some(ct) = cx.compile_test(t, &rules) {
+                    if let Some(ct) = cx.compile_test(t, &rule_ids) {
                         tests.push(ct);
                     }
                 }
@@ -2414,7 +2416,11 @@ impl<'a> Ctx<'a> {
 
     // ------------------------------------------------------------------ tests
 
-    fn compile_test(&mut self, t: &ast::TestDecl, rules: &[CompiledRule]) -> Option<CompiledTest> {
+    fn compile_test(
+        &mut self,
+        t: &ast::TestDecl,
+        rule_ids: &std::collections::HashSet<&str>,
+    ) -> Option<CompiledTest> {
         let file = self.file;
         let policy = self.policy_of.get(file).cloned().unwrap_or_default();
         let mut ct = CompiledTest {
@@ -2448,8 +2454,6 @@ impl<'a> Ctx<'a> {
                     .collect(),
             });
         }
-        let rule_ids: std::collections::HashSet<&str> =
-            rules.iter().map(|r| r.id.as_str()).collect();
         let resolve_rule = |cx: &mut Ctx, n: &ast::Name| -> Option<String> {
             let id = if n.text.contains('.') {
                 n.text.clone()

@@ -749,12 +749,14 @@ fn digest(sources: &[Source], params: &[ParamDef]) -> String {
         h.update(b"file\0");
         h.update(s.path.as_bytes());
         h.update([0u8]);
-        // Normalised: line endings and a byte-order mark do not change the digest.
-        let text = s
-            .text
-            .strip_prefix('\u{feff}')
-            .unwrap_or(&s.text)
-            .replace("\r\n", "\n");
+        // Normalised: line endings and a byte-order mark do not change the digest. Copied
+        // only when there is a CR to take out.
+        let text = s.text.strip_prefix('\u{feff}').unwrap_or(&s.text);
+        let text: std::borrow::Cow<str> = if text.contains('\r') {
+            text.replace("\r\n", "\n").into()
+        } else {
+            text.into()
+        };
         h.update((text.len() as u64).to_le_bytes());
         h.update(text.as_bytes());
     }

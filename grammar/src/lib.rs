@@ -6,6 +6,7 @@
 //! syntax error it found, so an editor can keep working on a half-typed file.
 
 pub mod ast;
+mod direct;
 pub mod error;
 pub mod keywords;
 mod lines;
@@ -14,6 +15,8 @@ mod parse;
 pub use error::{SyntaxError, SyntaxErrorKind};
 pub use lines::LineIndex;
 pub use parse::{depth as expr_depth, parse_file as parse, ParseOptions};
+#[doc(hidden)]
+pub use parse::{direct_coverage, parse_file_with_pest};
 
 #[derive(pest_derive::Parser)]
 #[grammar = "humiao.pest"]

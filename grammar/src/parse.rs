@@ -60,6 +60,33 @@ const DECL_WORDS: &[&str] = &[
 
 /// Parses one file. Returns the declarations that parsed and every syntax error found.
 pub fn parse_file(src: &str, opts: &ParseOptions) -> (File, Vec<SyntaxError>) {
+    parse_pieces(src, opts, true)
+}
+
+/// [`parse_file`] with pest alone, without the direct parser (`direct.rs`): the reference the
+/// tests hold the direct parser to. Same results, several times slower.
+#[doc(hidden)]
+pub fn parse_file_with_pest(src: &str, opts: &ParseOptions) -> (File, Vec<SyntaxError>) {
+    parse_pieces(src, opts, false)
+}
+
+/// How many of a file's declaration pieces the direct parser read, and how many went to pest.
+#[doc(hidden)]
+pub fn direct_coverage(src: &str, opts: &ParseOptions) -> (usize, usize) {
+    let (mut direct, mut pest) = (0, 0);
+    for (start, piece) in split_pieces(src) {
+        if piece.trim().is_empty() || is_only_comments(piece) {
+            continue;
+        }
+        match crate::direct::decl(piece, start, opts) {
+            Some(_) => direct += 1,
+            None => pest += 1,
+        }
+    }
+    (direct, pest)
+}
+
+fn parse_pieces(src: &str, opts: &ParseOptions, direct: bool) -> (File, Vec<SyntaxError>) {
     let mut errors = Vec::new();
     let mut decls = Vec::new();
     if src.len() > opts.max_source_bytes {
@@ -79,6 +106,14 @@ pub fn parse_file(src: &str, opts: &ParseOptions) -> (File, Vec<SyntaxError>) {
         if let Some(err) = check_nesting(piece, start, opts.max_nesting) {
             errors.push(err);
             continue;
+        }
+        // The direct parser reads nearly every piece; what it does not accept (errors among
+        // them) pest reads, and pest alone reports syntax errors.
+        if direct {
+            if let Some(decl) = crate::direct::decl(piece, start, opts) {
+                decls.push(decl);
+                continue;
+            }
         }
         match HumiaoParser::parse(Rule::decl_piece, piece) {
             Ok(pairs) => {
@@ -126,6 +161,15 @@ fn split_pieces(src: &str) -> Vec<(usize, &str)> {
 }
 
 fn starts_decl(line: &str) -> bool {
+    // Most lines are indented, blank or comments: no declaration word starts with a blank,
+    // `#` or punctuation, so those are out before the 26 words are tried.
+    if line
+        .as_bytes()
+        .first()
+        .is_none_or(|b| b.is_ascii() && !b.is_ascii_lowercase())
+    {
+        return false;
+    }
     DECL_WORDS.iter().any(|w| {
         line.strip_prefix(w)
             .is_some_and(|rest| rest.chars().next().is_none_or(|c| !is_ident_continue(c)))
@@ -136,13 +180,15 @@ fn is_ident_continue(c: char) -> bool {
     c == '_' || c.is_alphanumeric()
 }
 
-/// A cheap scan before pest runs: pest recurses once per bracket level.
+/// A cheap scan before pest runs: pest recurses once per bracket level. Every character it
+/// looks at is ASCII, and no byte of a multi-byte UTF-8 character is, so it reads bytes.
 fn check_nesting(piece: &str, offset: usize, max: usize) -> Option<SyntaxError> {
     let mut depth = 0usize;
     let mut in_str = false;
     let mut in_comment = false;
     let mut escaped = false;
-    for (i, c) in piece.char_indices() {
+    for (i, &c) in piece.as_bytes().iter().enumerate() {
+        let c = char::from(c);
         if in_comment {
             if c == '\n' {
                 in_comment = false;
@@ -1420,7 +1466,7 @@ fn first(p: Pair<Rule>, span: Span) -> B<Pair<Rule>> {
         .ok_or(span)
 }
 
-fn unescape(s: &str) -> String {
+pub(crate) fn unescape(s: &str) -> String {
     let mut out = String::with_capacity(s.len());
     let mut chars = s.chars();
     while let Some(c) = chars.next() {
@@ -1439,7 +1485,7 @@ fn unescape(s: &str) -> String {
 }
 
 #[derive(Copy, Clone, Debug, PartialEq)]
-enum Op {
+pub(crate) enum Op {
     Or,
     And,
     Unary(UnaryOp),
@@ -1448,7 +1494,7 @@ enum Op {
 
 impl Op {
     /// Binding strength: `or` < `and` < `not` < comparison < `+ -` < `* /` < unary minus.
-    fn prec(self) -> u8 {
+    pub(crate) fn prec(self) -> u8 {
         match self {
             Op::Or => 1,
             Op::And => 2,
@@ -1470,7 +1516,7 @@ impl Op {
     }
 }
 
-fn reduce(operands: &mut Vec<Expr>, op: Op, span: Span) -> B<()> {
+pub(crate) fn reduce(operands: &mut Vec<Expr>, op: Op, span: Span) -> B<()> {
     match op {
         Op::Unary(u) => {
             let e = operands.pop().ok_or(span)?;
