@@ -80,6 +80,7 @@ function optionsJson(options) {
   if (options?.revealSensitive !== undefined) o.revealSensitive = options.revealSensitive;
   if (options?.lenient !== undefined) o.lenient = options.lenient;
   if (options?.maxSteps !== undefined) o.maxSteps = options.maxSteps;
+  if (options?.fastPath !== undefined) o.fastPath = options.fastPath;
   return JSON.stringify(o);
 }
 

@@ -234,6 +234,11 @@ export interface EvaluateOptions {
   lenient?: boolean;
   /** Upper bound on expression nodes evaluated (default 10 000 000). */
   maxSteps?: number;
+  /**
+   * `false`: the reference evaluator only — the same decision, without building the fast path's
+   * program (which a policy's first evaluation otherwise does); for a quick first answer.
+   */
+  fastPath?: boolean;
 }
 
 /** Options of `Policy.loadCases`. */

@@ -51,6 +51,10 @@ pub struct EvaluateOptions {
     /// Unknown fields are warnings (in `notes`) instead of errors, as `--lenient`.
     pub lenient: bool,
     pub max_steps: Option<u64>,
+    /// `false`: the reference evaluator only (the same decision). It skips building the fast
+    /// path's program, which the first evaluation of a policy otherwise does: a page's first,
+    /// nearly empty case is undecided, so the fast path would give way to the reference anyway.
+    pub fast_path: Option<bool>,
 }
 
 fn parse_json<T: serde::de::DeserializeOwned>(what: &str, text: &str) -> Result<T, Failure> {
@@ -221,7 +225,15 @@ pub fn evaluate(
         },
         ..FactsOptions::default()
     };
-    match policy.evaluate_json(&facts, as_of, &opts, &fopts) {
+    let decided = if options.fast_path == Some(false) {
+        policy
+            .load_facts(&facts, &fopts)
+            .map_err(EvaluateError::Facts)
+            .and_then(|f| Ok(policy.evaluate_reference(&f, as_of, &opts)?))
+    } else {
+        policy.evaluate_json(&facts, as_of, &opts, &fopts)
+    };
+    match decided {
         Ok(mut d) => {
             if let Some(n) = as_of_note {
                 d.notes.push(n);
@@ -721,12 +733,21 @@ mod evaluation_tests {
             r#"{"minor":{}}"#,
             r#"{"minor":{"age":"x"}}"#,
         ] {
-            for options in ["", r#"{"explain":true}"#] {
+            let want = evaluate(&p, facts, Some("2026-03-01"), 0, "").map_err(|f| f.to_json());
+            for options in ["", r#"{"fastPath":false}"#, r#"{"fastPath":true}"#] {
                 assert_eq!(
-                    evaluate(&p, facts, Some("2026-03-01"), 0, options).map_err(|f| f.to_json()),
+                    want,
                     evaluate(&q, facts, Some("2026-03-01"), 0, options).map_err(|f| f.to_json()),
+                    "{options}"
                 );
             }
+            let explained = r#"{"explain":true}"#;
+            let want = evaluate(&p, facts, Some("2026-03-01"), 0, explained);
+            let reference = r#"{"explain":true,"fastPath":false}"#;
+            assert_eq!(
+                want.map_err(|f| f.to_json()),
+                evaluate(&q, facts, Some("2026-03-01"), 0, reference).map_err(|f| f.to_json()),
+            );
         }
     }
 

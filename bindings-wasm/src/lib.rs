@@ -10,7 +10,8 @@
 //! tests, plans, the schema view, compiled bytes both ways); without it, the evaluation-only
 //! engine (`humiao/evaluate`, the page's first decision): `fromEvaluationBytes` and
 //! `evaluateJson`, so the parser, checker, test runner, planner and diagnostics are not in the
-//! module at all.
+//! module at all. (`fromEvaluationBytes` is that engine's only: the whole one reads `fromBytes`.
+//! So the feature is not purely additive; nothing depends on this crate but its own tests.)
 
 pub mod api;
 #[cfg(feature = "full")]
@@ -24,6 +25,9 @@ pub struct PolicyHandle {
     inner: humiao_core::Policy,
 }
 
+/// Only in the evaluation-only engine: the whole engine reads the whole set (`fromBytes`), and
+/// its size budget is nearly spent.
+#[cfg(not(feature = "full"))]
 #[wasm_bindgen]
 impl PolicyHandle {
     /// Reads a set written by `toEvaluationBytes` (the same engine version): only what
@@ -35,7 +39,10 @@ impl PolicyHandle {
             .map(|inner| PolicyHandle { inner })
             .map_err(|f| f.to_json())
     }
+}
 
+#[wasm_bindgen]
+impl PolicyHandle {
     #[wasm_bindgen(getter)]
     pub fn name(&self) -> String {
         self.inner.name.clone()

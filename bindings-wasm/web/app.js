@@ -53,6 +53,8 @@ boot.hidden = true;
 document.getElementById("intake").hidden = false;
 performance.mark("humiao:first-decision");
 requestAnimationFrame(() => performance.mark("humiao:first-decision-frame"));
+// After the first decision is drawn, in idle time: the fast path for the keystrokes to come.
+(window.requestIdleCallback ?? ((f) => setTimeout(f, 50)))(() => intake.prepare());
 
 /** The bundled set's texts, which only the playground needs (it compiles what it edits). */
 function bundledSources() {

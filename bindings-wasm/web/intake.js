@@ -140,6 +140,8 @@ export function createIntake({ schema, root, decisionRoot }) {
   }
 
   let formErrors = null;
+  // Whether the engine's fast path has been built (prepare()); until then, the reference only.
+  let prepared = false;
   const state = {
     enabled: new Set(),
     showAll: false,
@@ -467,7 +469,9 @@ export function createIntake({ schema, root, decisionRoot }) {
     // Invalid fields are reported at their place and left out, so the decision stays live.
     for (let attempt = 0; attempt < 4 && text === null && fatal === null; attempt++) {
       try {
-        text = policy.evaluateJson(facts, asOf, { explain: true });
+        // The first decision (a nearly empty case, undecided) on the reference evaluator alone:
+        // the fast path's program is built in idle time after it (see attach).
+        text = policy.evaluateJson(facts, asOf, { explain: true, fastPath: prepared });
       } catch (e) {
         if (e instanceof HumiaoError && e.kind === "facts" && e.facts.length) {
           let removed = false;
@@ -626,6 +630,17 @@ export function createIntake({ schema, root, decisionRoot }) {
     evaluate,
     attach(p) {
       policy = p;
+      prepared = false;
+    },
+    /** Builds the engine's fast path (its first fast evaluation does) off the first decision's path. */
+    prepare() {
+      if (policy === null || prepared) return;
+      prepared = true;
+      try {
+        policy.evaluateJson(state.facts ?? {}, asOfDate(state.facts ?? {}), { explain: true });
+      } catch {
+        // Invalid facts: the next keystroke's evaluation builds it instead.
+      }
     },
     relabel() {
       relabel();

@@ -49,6 +49,9 @@ for (const file of files) {
       assert.deepStrictEqual(p.evaluate(c.facts, c.as_of), JSON.parse(ref.stdout));
       assert.equal(explained.code, 0, `the CLI failed: ${explained.stderr}`);
       assert.equal(p.evaluateJson(facts, c.as_of, { explain: true }), explained.stdout.replace(/\n$/, ""));
+      // The reference evaluator alone (the page's first decision): the same bytes.
+      assert.equal(p.evaluateJson(facts, c.as_of, { explain: true, fastPath: false }), explained.stdout.replace(/\n$/, ""));
+      assert.equal(p.evaluateJson(facts, c.as_of, { fastPath: false }), ref.stdout.replace(/\n$/, ""));
     }
   });
 }
