@@ -66,17 +66,20 @@ optimise() {
 }
 
 engine evaluate- --no-default-features
-engine ""
-# Node gets the `batch` feature too (loadCases / evaluateOutcomes, for the benchmark of
-# docs/performance.md); the web build, whose size is budgeted (docs/web.md), does without it.
-echo "building the wasm32 library for Node (release, size-optimised, feature batch)"
+# The web build of the whole engine (the rule playground) compiles from sources: it goes without
+# the compiled-bytes functions (feature `bytes`) and without the `batch` ones, for its budget
+# (docs/web.md). Node gets every feature: `bytes` (bundle-rules.mjs writes the page's evaluation
+# bytes with it) and `batch` (loadCases / evaluateOutcomes, for docs/performance.md's benchmark).
+engine "" --no-default-features --features full
+echo "building the wasm32 library for Node (release, size-optimised, features full, bytes, batch)"
 build --features batch
 rm -rf pkg/node
 wasm-bindgen --target nodejs --out-dir pkg/node "$wasm"
 echo '{"type": "commonjs"}' >pkg/node/package.json
 # Both are the same crate built to the same file: check each is the engine it should be.
 if grep -q "checkJson\|runTestsJson\|toBytes" pkg/evaluate-web.tmp/humiao_wasm.js ||
-  ! grep -q "checkJson" pkg/web.tmp/humiao_wasm.js; then
+  ! grep -q "checkJson" pkg/web.tmp/humiao_wasm.js || grep -q "toBytes" pkg/web.tmp/humiao_wasm.js ||
+  ! grep -q "toEvaluationBytes" pkg/node/humiao_wasm.js; then
   echo "pkg/web, pkg/evaluate-web: the engines' exports are not what their features say" >&2
   exit 1
 fi

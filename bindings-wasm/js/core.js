@@ -179,13 +179,7 @@ class Evaluating {
     else if (Array.isArray(cases)) text = cases.map(caseLine).join("\n");
     else throw new TypeError("humiao: cases must be an array or JSON Lines text / cases 应为数组或 JSON Lines 文本");
     const o = options?.lenient !== undefined ? { lenient: options.lenient } : {};
-    if (typeof this.#handle.loadCases !== "function") {
-      throw new HumiaoError({
-        kind: "input",
-        message: "this build of humiao has no loadCases/evaluateOutcomes: the page's web build leaves them out for its size; use the Node build, or build with the `batch` feature",
-        message_zh: "此 humiao 构建不含 loadCases/evaluateOutcomes（网页构建为控制体积而省略）；请使用 Node 构建，或以 `batch` 特性构建",
-      });
-    }
+    if (typeof this.#handle.loadCases !== "function") throw lacking("loadCases/evaluateOutcomes", "batch");
     const handle = guarded(() => this.#handle.loadCases(text, JSON.stringify(o)));
     return new Cases(constructing, handle);
   }
@@ -217,6 +211,16 @@ function asBytes(bytes) {
   return view;
 }
 
+// A function the page's web build leaves out for its size (cargo features `batch`, `bytes`):
+// a HumiaoError of kind `input` that says where to find it.
+function lacking(what, feature) {
+  return new HumiaoError({
+    kind: "input",
+    message: `this build of humiao has no ${what}: the page's web build leaves it out for its size; use the Node build, or build with the \`${feature}\` feature`,
+    message_zh: `此 humiao 构建不含 ${what}（网页构建为控制体积而省略）；请使用 Node 构建，或以 \`${feature}\` 特性构建`,
+  });
+}
+
 /** A checked and compiled policy set (the whole engine). */
 export class Policy extends Evaluating {
   #schema = null;
@@ -227,9 +231,13 @@ export class Policy extends Evaluating {
     return new Policy(constructing, handle);
   }
 
-  /** Reads a set compiled by `toBytes` (same engine version), without parsing or checking. */
+  /**
+   * Reads a set compiled by `toBytes` (same engine version), without parsing or checking. In the
+   * Node build (feature `bytes`); the page's web build reads sources only (kind `input`).
+   */
   static fromBytes(bytes) {
     const view = asBytes(bytes);
+    if (typeof wasm().PolicyHandle.fromBytes !== "function") throw lacking("fromBytes/toBytes", "bytes");
     const handle = guarded(() => wasm().PolicyHandle.fromBytes(view));
     return new Policy(constructing, handle);
   }
@@ -284,13 +292,15 @@ export class Policy extends Evaluating {
     return this.#schema;
   }
 
-  /** The checked and compiled set as bytes, for `Policy.fromBytes`. */
+  /** The checked and compiled set as bytes, for `Policy.fromBytes` (Node build, feature `bytes`). */
   toBytes() {
+    if (typeof handleOf(this).toBytes !== "function") throw lacking("fromBytes/toBytes", "bytes");
     return guarded(() => handleOf(this).toBytes());
   }
 
   /** What evaluation needs of the set, as bytes for `humiao/evaluate`'s `Policy.fromEvaluationBytes`. */
   toEvaluationBytes() {
+    if (typeof handleOf(this).toEvaluationBytes !== "function") throw lacking("toEvaluationBytes", "bytes");
     return guarded(() => handleOf(this).toEvaluationBytes());
   }
 }

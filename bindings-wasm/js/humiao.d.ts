@@ -446,6 +446,8 @@ export class Policy<F extends object = Facts, C extends { [key: string]: Json | 
   /**
    * Reads a set compiled by `toBytes` with the same engine version, without parsing or
    * checking; throws a HumiaoError (kind `input`) for bytes of another version or damaged ones.
+   * In the Node build; the page's web build compiles from sources only, leaves `fromBytes`,
+   * `toBytes` and `toEvaluationBytes` out for its size and throws a HumiaoError (kind `input`).
    */
   static fromBytes<F extends object = Facts, C extends { [key: string]: Json | undefined } = Record<string, Json>>(
     bytes: Uint8Array | ArrayBuffer,
@@ -487,11 +489,11 @@ export class Policy<F extends object = Facts, C extends { [key: string]: Json | 
   runTests(): TestReport;
   /** Declared facts, enums, records, conclusions, rules and params. */
   schema(): Schema;
-  /** The checked and compiled set as bytes, for `Policy.fromBytes` (same engine version). */
+  /** The checked and compiled set as bytes, for `Policy.fromBytes` (same engine version; Node build). */
   toBytes(): Uint8Array;
   /**
    * Only what evaluation needs (no source texts, tests, rotations or diagnostics), as bytes for
-   * `humiao/evaluate`'s `Policy.fromEvaluationBytes` (same engine version).
+   * `humiao/evaluate`'s `Policy.fromEvaluationBytes` (same engine version; Node build).
    */
   toEvaluationBytes(): Uint8Array;
   /** Frees the WebAssembly memory now rather than at garbage collection. */

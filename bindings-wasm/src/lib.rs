@@ -93,6 +93,8 @@ impl PolicyHandle {
 
     /// Reads a set compiled by `toBytes` (the same engine version); throws the failure's JSON
     /// text when the bytes are from another version or damaged.
+    /// (Feature `bytes`, as are `toBytes` and `toEvaluationBytes`.)
+    #[cfg(feature = "bytes")]
     #[wasm_bindgen(js_name = fromBytes)]
     pub fn from_bytes(bytes: &[u8]) -> Result<PolicyHandle, String> {
         api::from_bytes(bytes)
@@ -101,6 +103,7 @@ impl PolicyHandle {
     }
 
     /// The checked and compiled set as bytes, for `fromBytes`.
+    #[cfg(feature = "bytes")]
     #[wasm_bindgen(js_name = toBytes)]
     pub fn to_bytes(&self) -> Result<Vec<u8>, String> {
         api::to_bytes(&self.inner).map_err(|f| f.to_json())
@@ -108,6 +111,7 @@ impl PolicyHandle {
 
     /// Only what evaluation needs, as bytes for `fromEvaluationBytes` (the evaluation-only
     /// engine reads them).
+    #[cfg(feature = "bytes")]
     #[wasm_bindgen(js_name = toEvaluationBytes)]
     pub fn to_evaluation_bytes(&self) -> Result<Vec<u8>, String> {
         api::to_evaluation_bytes(&self.inner).map_err(|f| f.to_json())

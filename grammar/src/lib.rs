@@ -6,6 +6,7 @@
 //! syntax error it found, so an editor can keep working on a half-typed file.
 
 pub mod ast;
+#[cfg(feature = "direct")]
 mod direct;
 pub mod error;
 pub mod keywords;
@@ -14,9 +15,12 @@ mod parse;
 
 pub use error::{SyntaxError, SyntaxErrorKind};
 pub use lines::LineIndex;
-pub use parse::{depth as expr_depth, parse_file as parse, ParseOptions};
 #[doc(hidden)]
-pub use parse::{direct_coverage, parse_file_with_pest};
+#[cfg(feature = "direct")]
+pub use parse::direct_coverage;
+#[doc(hidden)]
+pub use parse::parse_file_with_pest;
+pub use parse::{depth as expr_depth, parse_file as parse, ParseOptions};
 
 #[derive(pest_derive::Parser)]
 #[grammar = "humiao.pest"]

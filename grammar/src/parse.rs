@@ -71,6 +71,7 @@ pub fn parse_file_with_pest(src: &str, opts: &ParseOptions) -> (File, Vec<Syntax
 }
 
 /// How many of a file's declaration pieces the direct parser read, and how many went to pest.
+#[cfg(feature = "direct")]
 #[doc(hidden)]
 pub fn direct_coverage(src: &str, opts: &ParseOptions) -> (usize, usize) {
     let (mut direct, mut pest) = (0, 0);
@@ -109,12 +110,15 @@ fn parse_pieces(src: &str, opts: &ParseOptions, direct: bool) -> (File, Vec<Synt
         }
         // The direct parser reads nearly every piece; what it does not accept (errors among
         // them) pest reads, and pest alone reports syntax errors.
+        #[cfg(feature = "direct")]
         if direct {
             if let Some(decl) = crate::direct::decl(piece, start, opts) {
                 decls.push(decl);
                 continue;
             }
         }
+        #[cfg(not(feature = "direct"))]
+        let _ = direct;
         match HumiaoParser::parse(Rule::decl_piece, piece) {
             Ok(pairs) => {
                 let mut b = Builder {

@@ -3,6 +3,7 @@
 //! for what it does not accept; `parse_file_with_pest` is pest alone. Compared on the bundled
 //! set, the samples, the fuzz corpora, those files with their keywords in Chinese, and random
 //! mutations of them.
+#![cfg(feature = "direct")]
 #![allow(
     clippy::unwrap_used,
     clippy::expect_used,

@@ -231,6 +231,25 @@ test("playground: a misspelt fact is reported at its line and column, in Chinese
       return compiled.digest === window.humiao.policy.digest && JSON.stringify(compiled.schema()) === JSON.stringify(window.humiao.schema);
     }),
   );
+  // The web build of the whole engine compiles from sources only: the compiled-bytes functions
+  // and the batch ones are left out for its size, and asking for them says so (kind `input`).
+  assert.deepEqual(
+    await page.evaluate(async () => {
+      const { Policy } = await window.humiao.wholeEngine();
+      const compiled = Policy.fromSources(await (await fetch("bundled-rules.json")).json());
+      const kinds = [];
+      for (const call of [() => compiled.toBytes(), () => compiled.toEvaluationBytes(), () => Policy.fromBytes(new Uint8Array(8)), () => compiled.loadCases([])]) {
+        try {
+          call();
+          kinds.push("returned");
+        } catch (e) {
+          kinds.push(`${e.name}:${e.kind}:${/Node/.test(e.message) && /Node/.test(e.messageZh)}`);
+        }
+      }
+      return kinds;
+    }),
+    Array(4).fill("HumiaoError:input:true"),
+  );
   assert.equal(await page.locator("#pg-file").inputValue(), "reporting.humiao");
   const text = await editor.inputValue();
   const word = "indicators.genital_private_injury";
