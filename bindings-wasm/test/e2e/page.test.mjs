@@ -166,6 +166,9 @@ test("form: each field is validated as it is typed, and the decision stays live"
   // The intake runs on the evaluation-only engine: the whole engine is not even downloaded.
   const wasm = await page.evaluate(() => performance.getEntriesByType("resource").map((r) => new URL(r.name).pathname).filter((p) => p.endsWith(".wasm")));
   assert.deepEqual(wasm, ["/pkg/evaluate-web/humiao_wasm_bg.wasm"]);
+  // In idle time after the first decision the page warms its code up with a made-up case built
+  // from the schema (app.js, warmUp): it must fit the bundled set, or the warm-up does nothing.
+  await page.waitForFunction(() => performance.getEntriesByName("humiao:warmed-up").length === 1, null, { timeout: 10_000 });
   await page.check('[data-path="indicators.sexual_assault"]');
   const age = page.locator('[data-path="minor.age"]');
   await age.waitFor({ state: "visible" });
