@@ -88,27 +88,46 @@ for (let i = 0; i < runs; i++) {
 await baselineServer?.close();
 
 // ---------------------------------------------------------------- re-evaluation on input
+// Twice, each in a fresh browser: typing from the moment the page is ready ("at once", a robot's
+// speed: the page's idle-time warm-up may not have run yet), and typing once the page has
+// settled (its warm-up mark, app.js warmUp; a person reads the page before typing). Both are
+// reported; the second is what a caseworker meets.
+async function typeCase(page) {
+  await page.evaluate(() => performance.clearMeasures("humiao:evaluate"));
+  // A discovery typed in as a caseworker would: signs, the child, the reporter, the times.
+  await page.check('[data-path="indicators.sexual_assault"]');
+  await page.locator('[data-path="minor.age"]').pressSequentially("9", { delay: 30 });
+  await page.selectOption('[data-path="minor.sex"]', "female");
+  await page.selectOption('[data-path="reporter.org_type"]', "school");
+  await page.selectOption('[data-path="reporter.in_course_of_work"]', "true");
+  await page.fill('[data-path="discovered_at"]', "");
+  await page.locator('[data-path="discovered_at"]').pressSequentially("2026-03-01T10:00+08:00", { delay: 30 });
+  await page.check('[data-involves="case"]');
+  await page.check('[data-path="indicators.pregnancy"]');
+  await page.uncheck('[data-path="indicators.pregnancy"]');
+  await page.locator('[data-path="case.id"]').isVisible();
+  await page.check("#show-all");
+  await page.locator('[data-path="case.departments_involved"]').pressSequentially("3", { delay: 30 });
+  await page.locator('[data-path="minor.birth_date"]').pressSequentially("2016-07-12", { delay: 30 });
+  return page.evaluate(() => performance.getEntriesByName("humiao:evaluate").map((m) => m.duration));
+}
+const atOnce = await launch();
+const firstPage = await atOnce.context.newPage();
+await firstPage.goto(server.url);
+await firstPage.waitForSelector("html[data-ready=true]", { timeout: 60_000 });
+const inputsAtOnce = await typeCase(firstPage);
+await atOnce.close();
+
 const b = await launch();
 const page = await b.context.newPage();
 await page.goto(server.url);
 await page.waitForSelector("html[data-ready=true]", { timeout: 60_000 });
-await page.evaluate(() => performance.clearMeasures("humiao:evaluate"));
-// A discovery typed in as a caseworker would: signs, the child, the reporter, the times.
-await page.check('[data-path="indicators.sexual_assault"]');
-await page.locator('[data-path="minor.age"]').pressSequentially("9", { delay: 30 });
-await page.selectOption('[data-path="minor.sex"]', "female");
-await page.selectOption('[data-path="reporter.org_type"]', "school");
-await page.selectOption('[data-path="reporter.in_course_of_work"]', "true");
-await page.fill('[data-path="discovered_at"]', "");
-await page.locator('[data-path="discovered_at"]').pressSequentially("2026-03-01T10:00+08:00", { delay: 30 });
-await page.check('[data-involves="case"]');
-await page.check('[data-path="indicators.pregnancy"]');
-await page.uncheck('[data-path="indicators.pregnancy"]');
-await page.locator('[data-path="case.id"]').isVisible();
-await page.check("#show-all");
-await page.locator('[data-path="case.departments_involved"]').pressSequentially("3", { delay: 30 });
-await page.locator('[data-path="minor.birth_date"]').pressSequentially("2016-07-12", { delay: 30 });
-const inputs = await page.evaluate(() => performance.getEntriesByName("humiao:evaluate").map((m) => m.duration));
+// A site without the warm-up (an older build) is typed into after 5 s.
+const warmedUp = await page
+  .waitForFunction(() => performance.getEntriesByName("humiao:warmed-up").length === 1, null, { timeout: 5_000 })
+  .then(() => page.evaluate(() => performance.getEntriesByName("humiao:warmed-up")[0].startTime - performance.getEntriesByName("humiao:first-decision")[0].startTime))
+  .catch(() => null);
+const inputs = await typeCase(page);
 const engineOnly = await page.evaluate(() => {
   const { policy, intake } = window.humiao;
   const out = [];
@@ -179,6 +198,13 @@ const report = {
     p95: r1(pct(inputs, 95)),
     max: r1(Math.max(...inputs)),
     engineOnlyMedian: r1(median(engineOnly)),
+    warmedUpAfterFirstDecisionMs: warmedUp === null ? null : r1(warmedUp),
+    atOnce: {
+      inputs: inputsAtOnce.length,
+      median: r1(median(inputsAtOnce)),
+      p95: r1(pct(inputsAtOnce, 95)),
+      max: r1(Math.max(...inputsAtOnce)),
+    },
     budget: 5,
   },
 };
@@ -194,7 +220,8 @@ if (report.baseline) {
   console.log(`baseline ${bl.site}, same run: median ${bl.median} ms (lower quartile ${bl.p25}, min ${bl.min}, max ${bl.max}) — page modules running at ${bl.appStartMedian} ms, form laid out at ${bl.formBuiltMedian} ms, engine ready at ${bl.engineReadyMedian} ms, then policy load ${bl.policyLoadMedian} ms, form and decision ${bl.formAndDecisionMedian} ms; this site / baseline = ${bl.ratio} (medians), ${bl.ratioP25} (lower quartiles)`);
 }
 const e = report.reevaluationMs;
-console.log(`re-evaluation on input: median ${e.median} ms, p95 ${e.p95} ms, max ${e.max} ms over ${e.inputs} inputs (budget 5 ms); engine alone ${e.engineOnlyMedian} ms`);
+console.log(`re-evaluation on input, the page settled (warm-up done ${e.warmedUpAfterFirstDecisionMs ?? "—"} ms after the first decision): median ${e.median} ms, p95 ${e.p95} ms, max ${e.max} ms over ${e.inputs} inputs (budget 5 ms); engine alone ${e.engineOnlyMedian} ms`);
+console.log(`re-evaluation on input, typed from the moment the page is ready: median ${e.atOnce.median} ms, p95 ${e.atOnce.p95} ms, max ${e.atOnce.max} ms over ${e.atOnce.inputs} inputs`);
 if (jsonOut) {
   mkdirSync(dirname(jsonOut), { recursive: true });
   writeFileSync(jsonOut, JSON.stringify(report, null, 2) + "\n");
