@@ -17,8 +17,8 @@ translateStatic();
 
 const boot = document.getElementById("boot");
 // index.html started the engine's download and compilation (off the main thread) and the
-// compiled set's download before any module loaded; the form is laid out from the schema baked
-// in at build time meanwhile. Without that head script, both are fetched from here.
+// compiled set's download before any module loaded. Without that head script, both are
+// fetched from here.
 const started = window.humiaoBoot ?? {};
 const engine = Promise.resolve(started.engine).then((m) => init(m ?? new URL("pkg/evaluate-web/humiao_wasm_bg.wasm", document.baseURI)));
 const compiled = started.policy ?? fetchCompiled();
@@ -27,11 +27,7 @@ function fetchCompiled() {
 }
 const labels = makeLabels(schema);
 let intake = null;
-const decisionView = createDecisionView(document.getElementById("decision"), labels, {
-  onAsk: (path) => intake?.focus(path),
-});
-intake = createIntake({ schema, root: document.getElementById("case-form"), decisionRoot: decisionView });
-performance.mark("humiao:form-built");
+let decisionView = null;
 let policy;
 try {
   await engine;
@@ -47,6 +43,16 @@ try {
   boot.classList.add("boot-error");
   throw e;
 }
+// The form is laid out once the engine and the set are ready, not while they load: the engine's
+// compilation completes in a task of this thread, and laying the form out first (20 ms of
+// script, then the layout and paint it causes) delayed that by about as much; the intake is
+// hidden until the first decision either way. Same-run medians of 15 cold loads: 0.92 and 0.96
+// of laying it out first (docs/web.md, "Budgets").
+decisionView = createDecisionView(document.getElementById("decision"), labels, {
+  onAsk: (path) => intake?.focus(path),
+});
+intake = createIntake({ schema, root: document.getElementById("case-form"), decisionRoot: decisionView });
+performance.mark("humiao:form-built");
 intake.attach(policy);
 intake.evaluate();
 boot.hidden = true;
