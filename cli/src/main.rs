@@ -565,26 +565,116 @@ struct Line {
     len: usize,
 }
 
-/// Lines are evaluated in chunks of at most this many lines …
+/// Lines are read, evaluated and written in chunks of at most this many lines …
 const CHUNK_LINES: usize = 512;
 /// … and this many bytes, so memory stays flat whatever the input.
 const CHUNK_BYTES: usize = 16 << 20;
 
-/// What one thread of a batch keeps between chunks: the evaluator's buffers, and the decision
-/// texts of its lines in one buffer with, per line, where its text ends or its error.
-struct Worker {
-    bufs: DecisionBuffers,
+/// Chunks being evaluated or waiting to be written, per thread: enough that every thread has
+/// the next chunk queued while the reader fills another, few enough that memory stays flat.
+const IN_FLIGHT_PER_JOB: usize = 2;
+
+/// A chunk of a batch on its way through: its lines, and once evaluated the decision texts of
+/// its lines in one buffer with, per line, where its text ends or its error record.
+struct Chunk {
+    id: usize,
+    lines: Vec<Line>,
     text: Vec<u8>,
     results: Vec<Result<usize, serde_json::Value>>,
 }
 
+/// The read and written side of a batch: the input, the output, the lines' count and errors.
+struct Batch<'a, W: Write> {
+    input: Box<dyn BufRead + 'a>,
+    out: &'a mut W,
+    max_bytes: usize,
+    on_error: OnError,
+    progress: bool,
+    /// Spare line buffers, reused from written chunks.
+    spare: Vec<Vec<u8>>,
+    n: usize,
+    errors: usize,
+}
+
+impl<W: Write> Batch<'_, W> {
+    /// Reads the next chunk's lines, at most `most`, into `lines` (empty at the end of the
+    /// input).
+    fn read_chunk(&mut self, lines: &mut Vec<Line>, most: usize) -> Result<(), Fail> {
+        let mut bytes = 0usize;
+        while lines.len() < most && bytes < CHUNK_BYTES {
+            let mut buf = self.spare.pop().unwrap_or_default();
+            match read_line_bounded(&mut *self.input, &mut buf, self.max_bytes)? {
+                Some(len) => {
+                    bytes = bytes.saturating_add(buf.len());
+                    lines.push(Line { bytes: buf, len });
+                }
+                None => break,
+            }
+        }
+        Ok(())
+    }
+
+    /// Writes an evaluated chunk's records and empties it for reuse. `false`: an error record
+    /// was written under `--on-error stop`, so the batch ends there.
+    fn write_chunk(&mut self, c: &mut Chunk) -> Result<bool, Fail> {
+        let mut start = 0;
+        let mut go_on = true;
+        for r in c.results.drain(..) {
+            self.n += 1;
+            match r {
+                Ok(end) => {
+                    self.out
+                        .write_all(c.text.get(start..end).unwrap_or_default())?;
+                    self.out.write_all(b"\n")?;
+                    start = end;
+                }
+                Err(err) => {
+                    self.errors += 1;
+                    writeln!(
+                        self.out,
+                        "{}",
+                        serde_json::json!({"line": self.n, "error": err})
+                    )?;
+                    if self.on_error == OnError::Stop {
+                        go_on = false;
+                        break;
+                    }
+                }
+            }
+            if self.progress && self.n.is_multiple_of(10_000) {
+                eprint!("\r{} cases / 件", self.n);
+            }
+        }
+        c.results.clear();
+        c.text.clear();
+        self.spare.extend(c.lines.drain(..).map(|l| l.bytes));
+        Ok(go_on)
+    }
+}
+
+/// Evaluates a chunk's lines into its text and results.
+fn evaluate_chunk(
+    policy: &Policy,
+    c: &mut Chunk,
+    as_of: Date,
+    opts: &EvalOptions,
+    fopts: &FactsOptions,
+    bufs: &mut DecisionBuffers,
+) {
+    for l in &c.lines {
+        let r = line_record(policy, l, as_of, opts, fopts, bufs, &mut c.text);
+        c.results.push(r.map(|()| c.text.len()));
+    }
+}
+
 /// JSON Lines: exactly one output line per input line, a decision or an error record. With
-/// `jobs > 1` a chunk of lines is split between threads and written back in input order, so
-/// the output is the same bytes as with one thread.
+/// `jobs > 1`, `jobs` threads evaluate chunks of lines while this thread reads the next ones
+/// and writes the evaluated ones back in input order, so the output is the same bytes as with
+/// one thread.
 #[allow(clippy::too_many_arguments)]
 fn batch(
     policy: &Policy,
-    mut input: Box<dyn BufRead>,
+    input: Box<dyn BufRead>,
     out: &mut impl Write,
     as_of: Date,
     as_of_note: Option<String>,
@@ -594,95 +684,157 @@ fn batch(
     jobs: usize,
 ) -> Result<ExitCode, Fail> {
     use std::io::IsTerminal;
-    let progress = std::io::stderr().is_terminal();
-    let jobs = jobs.max(1);
-    let chunk_lines = if jobs == 1 { 1 } else { CHUNK_LINES * jobs };
-    let mut errors = 0usize;
-    let mut n = 0usize;
-    let mut lines: Vec<Line> = Vec::new();
-    let mut spare: Vec<Vec<u8>> = Vec::new();
-    let mut workers: Vec<Worker> = (0..jobs)
-        .map(|_| Worker {
-            bufs: DecisionBuffers::with_notes(as_of_note.iter().cloned().collect()),
+    let notes: Vec<String> = as_of_note.into_iter().collect();
+    let mut b = Batch {
+        input,
+        out,
+        max_bytes: fopts.max_bytes,
+        on_error,
+        progress: std::io::stderr().is_terminal(),
+        spare: Vec::new(),
+        n: 0,
+        errors: 0,
+    };
+    if jobs <= 1 {
+        let mut bufs = DecisionBuffers::with_notes(notes);
+        let mut c = Chunk {
+            id: 0,
+            lines: Vec::new(),
             text: Vec::new(),
             results: Vec::new(),
-        })
-        .collect();
-    'chunks: loop {
-        // Read a chunk.
-        let mut bytes = 0usize;
-        while lines.len() < chunk_lines && bytes < CHUNK_BYTES {
-            let mut buf = spare.pop().unwrap_or_default();
-            match read_line_bounded(&mut *input, &mut buf, fopts.max_bytes)? {
-                Some(len) => {
-                    bytes = bytes.saturating_add(buf.len());
-                    lines.push(Line { bytes: buf, len });
-                }
-                None => break,
-            }
-        }
-        if lines.is_empty() {
-            break;
-        }
-        // Evaluate it.
-        let one = |w: &mut Worker, part: &[Line]| {
-            for l in part {
-                let r = line_record(policy, l, as_of, opts, fopts, &mut w.bufs, &mut w.text);
-                w.results.push(r.map(|()| w.text.len()));
-            }
         };
-        if jobs == 1 || lines.len() < 2 {
-            if let Some(w) = workers.first_mut() {
-                one(w, &lines);
+        // One line at a time, each evaluated as soon as it is read (as a stream's lines come).
+        loop {
+            b.read_chunk(&mut c.lines, 1)?;
+            if c.lines.is_empty() {
+                break;
             }
-        } else {
-            let per = lines.len().div_ceil(jobs);
-            std::thread::scope(|s| {
-                let handles: Vec<_> = lines
-                    .chunks(per)
-                    .zip(workers.iter_mut())
-                    .map(|(part, w)| s.spawn(move || one(w, part)))
-                    .collect();
-                for h in handles {
-                    h.join().unwrap_or_else(|p| std::panic::resume_unwind(p));
-                }
-            });
-        }
-        // Write it, in order.
-        for w in &mut workers {
-            let mut start = 0;
-            for r in w.results.drain(..) {
-                n += 1;
-                match r {
-                    Ok(end) => {
-                        out.write_all(w.text.get(start..end).unwrap_or_default())?;
-                        out.write_all(b"\n")?;
-                        start = end;
-                    }
-                    Err(err) => {
-                        errors += 1;
-                        writeln!(out, "{}", serde_json::json!({"line": n, "error": err}))?;
-                        if on_error == OnError::Stop {
-                            break 'chunks;
-                        }
-                    }
-                }
-                if progress && n.is_multiple_of(10_000) {
-                    eprint!("\r{n} cases / 件");
-                }
+            evaluate_chunk(policy, &mut c, as_of, opts, fopts, &mut bufs);
+            if !b.write_chunk(&mut c)? {
+                break;
             }
-            w.text.clear();
         }
-        spare.extend(lines.drain(..).map(|l| l.bytes));
+    } else {
+        pipeline(policy, &mut b, &notes, as_of, opts, fopts, jobs)?;
     }
-    if progress && n >= 10_000 {
-        eprintln!("\r{n} cases / 件");
+    if b.progress && b.n >= 10_000 {
+        eprintln!("\r{} cases / 件", b.n);
     }
-    Ok(if errors > 0 {
+    Ok(if b.errors > 0 {
         ExitCode::from(3)
     } else {
         ExitCode::SUCCESS
     })
+}
+
+/// `batch` on `jobs` threads: chunks go to the threads through a bounded queue and come back
+/// in any order; they are written in input order, and at most `IN_FLIGHT_PER_JOB * jobs` are
+/// read and not yet written.
+#[allow(clippy::too_many_arguments)]
+fn pipeline<W: Write>(
+    policy: &Policy,
+    b: &mut Batch<'_, W>,
+    notes: &[String],
+    as_of: Date,
+    opts: &EvalOptions,
+    fopts: &FactsOptions,
+    jobs: usize,
+) -> Result<(), Fail> {
+    use std::sync::{mpsc, Mutex};
+    type Evaluated = std::thread::Result<Chunk>;
+    let (work_tx, work_rx) = mpsc::sync_channel::<Chunk>(jobs);
+    let work_rx = Mutex::new(work_rx);
+    std::thread::scope(|s| {
+        // Owned here, so that however this closure ends (an error, a panic passed on), the
+        // queue closes and the threads end, and the scope's wait for them returns.
+        let work_tx = work_tx;
+        let (done_tx, done_rx) = mpsc::channel::<Evaluated>();
+        for _ in 0..jobs {
+            let (work_rx, done_tx) = (&work_rx, done_tx.clone());
+            s.spawn(move || {
+                let mut bufs = DecisionBuffers::with_notes(notes.to_vec());
+                loop {
+                    // One thread waits for the next chunk while holding the lock; the others
+                    // wait for the lock. A poisoned lock or a closed queue ends the thread.
+                    let next = match work_rx.lock() {
+                        Ok(rx) => rx.recv(),
+                        Err(_) => return,
+                    };
+                    let Ok(mut c) = next else { return };
+                    // A panic (a bug: the core does not panic on any input) is passed to the
+                    // writing side, which raises it again, rather than leaving it waiting.
+                    let r = std::panic::catch_unwind(std::panic::AssertUnwindSafe(|| {
+                        evaluate_chunk(policy, &mut c, as_of, opts, fopts, &mut bufs);
+                    }));
+                    let failed = r.is_err();
+                    if done_tx.send(r.map(|()| c)).is_err() || failed {
+                        return;
+                    }
+                }
+            });
+        }
+        drop(done_tx);
+        let r = feed(b, &work_tx, &done_rx, jobs);
+        // Ends the threads: a closed queue once they have taken what is in it, which is
+        // dropped unevaluated when the batch stopped early.
+        drop(work_tx);
+        if let Ok(rx) = work_rx.lock() {
+            while rx.try_recv().is_ok() {}
+        }
+        r
+    })
+}
+
+/// The reading and writing side of [`pipeline`].
+fn feed<W: Write>(
+    b: &mut Batch<'_, W>,
+    work: &std::sync::mpsc::SyncSender<Chunk>,
+    done: &std::sync::mpsc::Receiver<std::thread::Result<Chunk>>,
+    jobs: usize,
+) -> Result<(), Fail> {
+    let mut waiting: std::collections::BTreeMap<usize, Chunk> = std::collections::BTreeMap::new();
+    let mut spare: Vec<Chunk> = Vec::new();
+    let (mut next_id, mut next_write, mut in_flight) = (0usize, 0usize, 0usize);
+    let mut at_end = false;
+    loop {
+        while !at_end && in_flight < IN_FLIGHT_PER_JOB * jobs {
+            let mut c = spare.pop().unwrap_or(Chunk {
+                id: 0,
+                lines: Vec::new(),
+                text: Vec::new(),
+                results: Vec::new(),
+            });
+            b.read_chunk(&mut c.lines, CHUNK_LINES)?;
+            if c.lines.is_empty() {
+                at_end = true;
+                break;
+            }
+            c.id = next_id;
+            next_id += 1;
+            in_flight += 1;
+            if work.send(c).is_err() {
+                return Err(Fail::Io(std::io::Error::other(
+                    "the batch's threads ended early",
+                )));
+            }
+        }
+        if in_flight == 0 {
+            return Ok(());
+        }
+        let c = done
+            .recv()
+            .map_err(|_| Fail::Io(std::io::Error::other("the batch's threads ended early")))?
+            .unwrap_or_else(|panic| std::panic::resume_unwind(panic));
+        waiting.insert(c.id, c);
+        while let Some(mut c) = waiting.remove(&next_write) {
+            next_write += 1;
+            in_flight -= 1;
+            if !b.write_chunk(&mut c)? {
+                return Ok(());
+            }
+            spare.push(c);
+        }
+    }
 }
 
 /// One line of a batch: its decision's JSON appended to `out` (with the buffers' notes), or

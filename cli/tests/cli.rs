@@ -471,3 +471,47 @@ fn jobs_give_the_same_bytes_in_the_same_order() {
     assert_eq!(stop1.iter().filter(|&&b| b == b'\n').count(), 6);
     assert!(stop1 == stop3);
 }
+
+#[test]
+fn jobs_end_when_the_output_is_closed() {
+    // A reader that goes away (`humiao eval … | head -1`) ends the batch quietly, as a broken
+    // pipe ends other Unix tools, on one thread and on several: the threads stop, nothing
+    // waits for them (a hang here would be this test never finishing).
+    let line = r#"{"discovered_at":"2026-03-01T10:00:00+08:00","reporter":{"org_type":"school","in_course_of_work":true},"minor":{"age":9,"sex":"female"},"indicators":{"sexual_assault":true}}"#;
+    let input: Vec<u8> = std::iter::repeat_n(format!("{line}\n"), 20_000)
+        .collect::<String>()
+        .into_bytes();
+    for jobs in ["1", "2", "4"] {
+        let mut child = bin()
+            .args([
+                "eval",
+                "rules",
+                "--facts",
+                "-",
+                "--format",
+                "jsonl",
+                "--as-of",
+                "2026-03-01",
+                "--jobs",
+                jobs,
+            ])
+            .stdin(Stdio::piped())
+            .stdout(Stdio::piped())
+            .stderr(Stdio::piped())
+            .spawn()
+            .unwrap();
+        let mut stdin = child.stdin.take().unwrap();
+        let input = input.clone();
+        let writer = std::thread::spawn(move || {
+            let _ = stdin.write_all(&input);
+        });
+        let mut stdout = child.stdout.take().unwrap();
+        let mut first = [0u8; 64];
+        std::io::Read::read_exact(&mut stdout, &mut first).unwrap();
+        assert!(first.starts_with(b"{\"policy\""), "--jobs {jobs}");
+        drop(stdout);
+        let status = child.wait().unwrap();
+        writer.join().unwrap();
+        assert!(status.success(), "--jobs {jobs}: {status}");
+    }
+}
