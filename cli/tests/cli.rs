@@ -138,21 +138,7 @@ fn bad_facts_get_every_path_and_exit_2() {
 #[test]
 fn jsonl_writes_one_line_per_input_line() {
     let input = "{\"discovered_at\":\"2026-03-01T10:00:00+08:00\",\"reporter\":{\"org_type\":\"school\",\"in_course_of_work\":true},\"minor\":{\"age\":9,\"sex\":\"female\"},\"indicators\":{\"sexual_assault\":true}}\nnot json\n{\"minor\":{\"age\":\"x\"}}\n\n{\"discovered_at\":\"2026-03-01T10:00:00+08:00\"}\n";
-    let mut child = bin()
-        .args([
-            "eval",
-            "rules",
-            "--facts",
-            "-",
-            "--format",
-            "jsonl",
-            "--as-of",
-            "2026-03-01",
-        ])
-        .stdin(Stdio::piped())
-        .stdout(Stdio::piped())
-        .spawn()
-        .unwrap();
+    let mut child = jsonl_child(&[]);
     child
         .stdin
         .take()
@@ -370,7 +356,9 @@ fn broken_input_never_panics() {
 }
 
 /// `eval --format jsonl` on standard input with extra arguments: exit code and stdout.
-fn jsonl_run(input: &[u8], extra: &[&str]) -> (Option<i32>, Vec<u8>) {
+/// `humiao eval rules --facts - --format jsonl --as-of 2026-03-01` and `extra`, started with
+/// its standard input and output piped.
+fn jsonl_child(extra: &[&str]) -> std::process::Child {
     let mut args = vec![
         "eval",
         "rules",
@@ -382,12 +370,16 @@ fn jsonl_run(input: &[u8], extra: &[&str]) -> (Option<i32>, Vec<u8>) {
         "2026-03-01",
     ];
     args.extend_from_slice(extra);
-    let mut child = bin()
+    bin()
         .args(&args)
         .stdin(Stdio::piped())
         .stdout(Stdio::piped())
         .spawn()
-        .unwrap();
+        .unwrap()
+}
+
+fn jsonl_run(input: &[u8], extra: &[&str]) -> (Option<i32>, Vec<u8>) {
+    let mut child = jsonl_child(extra);
     let mut stdin = child.stdin.take().unwrap();
     let input = input.to_vec();
     // Written from a thread: the child's output may fill its pipe before it has read all.
@@ -482,24 +474,7 @@ fn jobs_end_when_the_output_is_closed() {
         .collect::<String>()
         .into_bytes();
     for jobs in ["1", "2", "4"] {
-        let mut child = bin()
-            .args([
-                "eval",
-                "rules",
-                "--facts",
-                "-",
-                "--format",
-                "jsonl",
-                "--as-of",
-                "2026-03-01",
-                "--jobs",
-                jobs,
-            ])
-            .stdin(Stdio::piped())
-            .stdout(Stdio::piped())
-            .stderr(Stdio::piped())
-            .spawn()
-            .unwrap();
+        let mut child = jsonl_child(&["--jobs", jobs]);
         let mut stdin = child.stdin.take().unwrap();
         let input = input.clone();
         let writer = std::thread::spawn(move || {
