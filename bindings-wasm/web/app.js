@@ -63,12 +63,26 @@ requestAnimationFrame(() => performance.mark("humiao:first-decision-frame"));
 // a warm-up. Chromium compiles the engine's WebAssembly one function at its first call, and V8
 // the page's own functions likewise: the first keystrokes that decide a case (obligations, due
 // times, the explanation) would pay for compiling that code (10-17 ms where later ones take 2).
-// So a made-up case that decides much is evaluated and drawn off-screen, once, before anyone
-// types; nothing of it is kept or shown.
+// So a made-up case that decides much is evaluated and drawn off-screen before anyone types;
+// nothing of it is kept or shown.
 const idle = window.requestIdleCallback ?? ((f) => setTimeout(f, 50));
+// Several rounds, one per idle period: V8 moves a function to faster code only after it has run
+// a number of times, so one pass compiles but does not warm; each round also re-evaluates the
+// form as it stands (the same decision, so nothing is redrawn), which runs the intake's own code.
+// It stops as soon as someone types: from then on their own inputs do the warming.
+const WARM_UP_ROUNDS = 6;
+let typing = false;
+document.getElementById("case-form").addEventListener("input", () => (typing = true), { once: true });
 idle(() => {
   intake.prepare();
-  idle(() => warmUp());
+  let round = 0;
+  const next = () => {
+    if (typing || !warmUp(round === 0)) return;
+    intake.evaluateQuietly();
+    if (++round < WARM_UP_ROUNDS) idle(next);
+    else performance.mark("humiao:warmed-up");
+  };
+  idle(next);
 });
 
 /** Every fact of the schema given: yes/no facts yes, the first value of each enum, the lowest number. */
@@ -91,14 +105,18 @@ function warmUpCase(asOf) {
   return facts;
 }
 
-function warmUp() {
+let warmView = null;
+/** One round of the warm-up; `false` when the made-up case does not fit the set (then no more). */
+function warmUp(first) {
   try {
     const asOf = new Date(Date.now() + 8 * 3600e3).toISOString().slice(0, 10);
     const text = policy.evaluateJson(warmUpCase(asOf), asOf, { explain: true });
-    createDecisionView(document.createElement("aside"), labels).render(JSON.parse(text), { problems: [] });
-    performance.mark("humiao:warmed-up");
+    if (first) warmView = createDecisionView(document.createElement("aside"), labels);
+    warmView.render(JSON.parse(text), { problems: [] });
+    return true;
   } catch {
     // A set whose facts this made-up case does not fit: the first keystrokes compile it instead.
+    return false;
   }
 }
 

@@ -454,7 +454,8 @@ export function createIntake({ schema, root, decisionRoot }) {
 
   // ------------------------------------------------------------------ evaluation
 
-  function evaluate() {
+  /** Evaluates the form as it stands; `measured: false` leaves out the budget's measure (the warm-up). */
+  function evaluate(measured = true) {
     if (policy === null) return null;
     const t0 = performance.now();
     const facts = buildFacts();
@@ -496,7 +497,7 @@ export function createIntake({ schema, root, decisionRoot }) {
     updateVisibility();
     if (changed) decisionRoot.render(decision, { problems, fatal });
     const t1 = performance.now();
-    performance.measure("humiao:evaluate", { start: t0, end: t1 });
+    if (measured) performance.measure("humiao:evaluate", { start: t0, end: t1 });
     return decision;
   }
 
@@ -627,7 +628,9 @@ export function createIntake({ schema, root, decisionRoot }) {
   if (disc && disc.input.tagName === "INPUT") disc.input.value = nowInChina();
 
   return {
-    evaluate,
+    evaluate: () => evaluate(),
+    /** The warm-up's re-evaluation of the form as it stands: not an input, not measured. */
+    evaluateQuietly: () => evaluate(false),
     attach(p) {
       policy = p;
       prepared = false;
