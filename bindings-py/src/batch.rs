@@ -53,7 +53,30 @@ impl Run<'_> {
         }
     }
 
+    /// JSON text read straight into the fact slots by the core's one-pass reader (as the CLI
+    /// reads a line): `None` when it finds any problem, and the text then takes the way it
+    /// always took (a `serde_json::Value`, then the schema), so failures read as before.
+    fn facts_of_text(&self, text: &str) -> Option<humiao_core::Facts> {
+        catch_unwind(AssertUnwindSafe(|| {
+            self.policy.load_facts_text(text, &self.facts).ok()
+        }))
+        .ok()
+        .flatten()
+    }
+
     pub(crate) fn evaluate_input(&self, input: &CaseInput) -> Outcome {
+        if let CaseInput::Text(t) = input {
+            if let Some(facts) = self.facts_of_text(t) {
+                let result = catch_unwind(AssertUnwindSafe(|| {
+                    self.policy.evaluate(&facts, self.as_of, &self.eval)
+                }));
+                return match result {
+                    Ok(Ok(d)) => Outcome::Decided(d),
+                    Ok(Err(e)) => Outcome::Eval(e),
+                    Err(payload) => Outcome::Internal(panic_message(payload.as_ref())),
+                };
+            }
+        }
         match input {
             CaseInput::Json(v) => self.evaluate_json(v),
             CaseInput::Text(t) => match serde_json::from_str::<Value>(t) {
@@ -84,14 +107,29 @@ impl Run<'_> {
         keys: &[usize],
         out: &mut humiao_core::Outcome,
     ) -> Concluded {
+        let facts = match catch_unwind(AssertUnwindSafe(|| {
+            self.policy.load_facts(json, &self.facts)
+        })) {
+            Ok(Ok(f)) => f,
+            Ok(Err(errs)) => return Concluded::Failed(Outcome::Facts(errs)),
+            Err(payload) => {
+                return Concluded::Failed(Outcome::Internal(panic_message(payload.as_ref())))
+            }
+        };
+        self.conclude_facts(&facts, keys, out)
+    }
+
+    /// [`Run::conclude_json`] once the facts are loaded.
+    fn conclude_facts(
+        &self,
+        facts: &humiao_core::Facts,
+        keys: &[usize],
+        out: &mut humiao_core::Outcome,
+    ) -> Concluded {
         let result = catch_unwind(AssertUnwindSafe(|| {
-            let facts = match self.policy.load_facts(json, &self.facts) {
-                Ok(f) => f,
-                Err(errs) => return Concluded::Failed(Outcome::Facts(errs)),
-            };
             if let Err(e) = self
                 .policy
-                .evaluate_outcome(&facts, self.as_of, &self.eval, out)
+                .evaluate_outcome(facts, self.as_of, &self.eval, out)
             {
                 return Concluded::Failed(Outcome::Eval(e));
             }
@@ -117,6 +155,11 @@ impl Run<'_> {
         keys: &[usize],
         out: &mut humiao_core::Outcome,
     ) -> Concluded {
+        if let CaseInput::Text(t) = input {
+            if let Some(facts) = self.facts_of_text(t) {
+                return self.conclude_facts(&facts, keys, out);
+            }
+        }
         match input {
             CaseInput::Json(v) => self.conclude_json(v, keys, out),
             CaseInput::Text(t) => match serde_json::from_str::<Value>(t) {
