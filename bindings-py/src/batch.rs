@@ -1,7 +1,7 @@
 //! Evaluating many cases: inputs are read from Python while holding the GIL, then evaluated
 //! on worker threads with the GIL released, each case in input order in the result.
 
-use crate::convert::{py_to_json, ConvertError};
+use crate::convert::{py_to_json_text, ConvertError};
 use crate::errors::panic_message;
 use humiao_core::time::Date;
 use humiao_core::{
@@ -11,10 +11,9 @@ use serde_json::{Map, Value};
 use std::panic::{catch_unwind, AssertUnwindSafe};
 use std::sync::atomic::{AtomicUsize, Ordering};
 
-/// One case as read from Python: JSON already built, or text still to be parsed (parsed on a
-/// worker thread, so JSON Lines input uses every core).
+/// One case as read from Python: JSON text (given, or written from a dict while the GIL is
+/// held), read on a worker thread, so every input uses every core for the rest.
 pub(crate) enum CaseInput {
-    Json(Value),
     Text(String),
     /// A value that could not become JSON; reported as a facts problem at its place.
     Unreadable(FactError),
@@ -65,25 +64,30 @@ impl Run<'_> {
     }
 
     pub(crate) fn evaluate_input(&self, input: &CaseInput) -> Outcome {
-        if let CaseInput::Text(t) = input {
-            if let Some(facts) = self.facts_of_text(t) {
-                let result = catch_unwind(AssertUnwindSafe(|| {
-                    self.policy.evaluate(&facts, self.as_of, &self.eval)
-                }));
-                return match result {
-                    Ok(Ok(d)) => Outcome::Decided(d),
-                    Ok(Err(e)) => Outcome::Eval(e),
-                    Err(payload) => Outcome::Internal(panic_message(payload.as_ref())),
-                };
-            }
-        }
         match input {
-            CaseInput::Json(v) => self.evaluate_json(v),
-            CaseInput::Text(t) => match serde_json::from_str::<Value>(t) {
-                Ok(v) => self.evaluate_json(&v),
-                Err(e) => Outcome::Facts(vec![not_json(&e)]),
-            },
+            CaseInput::Text(t) => {
+                if let Some(facts) = self.facts_of_text(t) {
+                    let result = catch_unwind(AssertUnwindSafe(|| {
+                        self.policy.evaluate(&facts, self.as_of, &self.eval)
+                    }));
+                    return match result {
+                        Ok(Ok(d)) => Outcome::Decided(d),
+                        Ok(Err(e)) => Outcome::Eval(e),
+                        Err(payload) => Outcome::Internal(panic_message(payload.as_ref())),
+                    };
+                }
+                self.evaluate_text_as_value(t)
+            }
             CaseInput::Unreadable(e) => Outcome::Facts(vec![e.clone()]),
+        }
+    }
+
+    /// The way text always took, for text the one-pass reader found a problem in: a
+    /// `serde_json::Value`, then the schema (so failures read as they always have).
+    fn evaluate_text_as_value(&self, t: &str) -> Outcome {
+        match serde_json::from_str::<Value>(t) {
+            Ok(v) => self.evaluate_json(&v),
+            Err(e) => Outcome::Facts(vec![not_json(&e)]),
         }
     }
 }
@@ -155,17 +159,17 @@ impl Run<'_> {
         keys: &[usize],
         out: &mut humiao_core::Outcome,
     ) -> Concluded {
-        if let CaseInput::Text(t) = input {
-            if let Some(facts) = self.facts_of_text(t) {
-                return self.conclude_facts(&facts, keys, out);
-            }
-        }
         match input {
-            CaseInput::Json(v) => self.conclude_json(v, keys, out),
-            CaseInput::Text(t) => match serde_json::from_str::<Value>(t) {
-                Ok(v) => self.conclude_json(&v, keys, out),
-                Err(e) => Concluded::Failed(Outcome::Facts(vec![not_json(&e)])),
-            },
+            CaseInput::Text(t) => {
+                if let Some(facts) = self.facts_of_text(t) {
+                    return self.conclude_facts(&facts, keys, out);
+                }
+                // As in `evaluate_text_as_value`: the old way, for its failures.
+                match serde_json::from_str::<Value>(t) {
+                    Ok(v) => self.conclude_json(&v, keys, out),
+                    Err(e) => Concluded::Failed(Outcome::Facts(vec![not_json(&e)])),
+                }
+            }
             CaseInput::Unreadable(e) => Concluded::Failed(Outcome::Facts(vec![e.clone()])),
         }
     }
@@ -187,7 +191,7 @@ pub(crate) fn unreadable(e: &ConvertError) -> CaseInput {
     CaseInput::Unreadable(e.to_fact_error())
 }
 
-/// A Python value as a case: a mapping becomes JSON now; `str` and `bytes` are kept as text.
+/// A Python value as a case: a mapping becomes JSON text now; `str` and `bytes` are kept as text.
 pub(crate) fn case_input(obj: &pyo3::Bound<'_, pyo3::PyAny>) -> pyo3::PyResult<CaseInput> {
     use pyo3::types::{PyBytes, PyBytesMethods, PyString, PyStringMethods};
     if let Ok(s) = obj.cast::<PyString>() {
@@ -206,8 +210,9 @@ pub(crate) fn case_input(obj: &pyo3::Bound<'_, pyo3::PyAny>) -> pyo3::PyResult<C
             }),
         });
     }
-    Ok(match py_to_json(obj) {
-        Ok(v) => CaseInput::Json(v),
+    // Written as JSON text here (the GIL held), read into the fact slots on a worker thread.
+    Ok(match py_to_json_text(obj) {
+        Ok(t) => CaseInput::Text(t),
         Err(e) => unreadable(&e),
     })
 }

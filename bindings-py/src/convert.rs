@@ -113,10 +113,140 @@ fn from_py(e: PyErr, obj: &Bound<'_, PyAny>) -> ConvertError {
 /// (finite), `bool`, `None`, and `date` / `datetime` as ISO text. NumPy scalars are accepted
 /// through their `.item()`.
 pub(crate) fn py_to_json(obj: &Bound<'_, PyAny>) -> Result<Value, ConvertError> {
-    to_json_at(obj, 0)
+    let mut tree = Tree::default();
+    walk(obj, 0, &mut tree)?;
+    Ok(tree.root.unwrap_or(Value::Null))
 }
 
-fn to_json_at(obj: &Bound<'_, PyAny>, depth: usize) -> Result<Value, ConvertError> {
+/// [`py_to_json`] written as compact JSON text instead of built as a `Value`: the same values
+/// accepted and the same errors, without a tree of allocations (batch cases are then read from
+/// the text by the core's one-pass reader, on the worker threads).
+pub(crate) fn py_to_json_text(obj: &Bound<'_, PyAny>) -> Result<String, ConvertError> {
+    let mut text = Text::default();
+    walk(obj, 0, &mut text)?;
+    String::from_utf8(text.out)
+        .map_err(|_| ConvertError::new("text that is not UTF-8".into(), "a JSON value"))
+}
+
+/// Where [`walk`] puts a Python value's JSON, piece by piece.
+trait Sink {
+    fn scalar(&mut self, v: Value);
+    fn string(&mut self, s: &str);
+    /// An object (`true`) or an array begins.
+    fn begin(&mut self, object: bool);
+    fn key(&mut self, k: &str);
+    fn end(&mut self, object: bool);
+}
+
+/// An object being built (with the key its next value goes under) or an array.
+enum Frame {
+    Object(Map<String, Value>, Option<String>),
+    Array(Vec<Value>),
+}
+
+/// A `Value` tree.
+#[derive(Default)]
+struct Tree {
+    stack: Vec<Frame>,
+    root: Option<Value>,
+}
+
+impl Tree {
+    fn put(&mut self, v: Value) {
+        match self.stack.last_mut() {
+            Some(Frame::Object(map, key)) => {
+                if let Some(k) = key.take() {
+                    map.insert(k, v);
+                }
+            }
+            Some(Frame::Array(items)) => items.push(v),
+            None => self.root = Some(v),
+        }
+    }
+}
+
+impl Sink for Tree {
+    fn scalar(&mut self, v: Value) {
+        self.put(v);
+    }
+    fn string(&mut self, s: &str) {
+        self.put(Value::String(s.to_owned()));
+    }
+    fn begin(&mut self, object: bool) {
+        self.stack.push(if object {
+            Frame::Object(Map::new(), None)
+        } else {
+            Frame::Array(Vec::new())
+        });
+    }
+    fn key(&mut self, k: &str) {
+        if let Some(Frame::Object(_, key)) = self.stack.last_mut() {
+            *key = Some(k.to_owned());
+        }
+    }
+    fn end(&mut self, _object: bool) {
+        match self.stack.pop() {
+            Some(Frame::Object(map, _)) => self.put(Value::Object(map)),
+            Some(Frame::Array(items)) => self.put(Value::Array(items)),
+            None => {}
+        }
+    }
+}
+
+/// Compact JSON text.
+#[derive(Default)]
+struct Text {
+    out: Vec<u8>,
+    /// Per open object or array: whether nothing has been written in it yet.
+    empty: Vec<bool>,
+    /// A key was just written: its value needs no separator.
+    after_key: bool,
+}
+
+impl Text {
+    fn separate(&mut self) {
+        if std::mem::take(&mut self.after_key) {
+            return;
+        }
+        if let Some(empty) = self.empty.last_mut() {
+            if !std::mem::take(empty) {
+                self.out.push(b',');
+            }
+        }
+    }
+    fn quoted(&mut self, s: &str) {
+        // Writing a str into a Vec cannot fail.
+        let _ = serde_json::to_writer(&mut self.out, s);
+    }
+}
+
+impl Sink for Text {
+    fn scalar(&mut self, v: Value) {
+        self.separate();
+        let _ = serde_json::to_writer(&mut self.out, &v);
+    }
+    fn string(&mut self, s: &str) {
+        self.separate();
+        self.quoted(s);
+    }
+    fn begin(&mut self, object: bool) {
+        self.separate();
+        self.out.push(if object { b'{' } else { b'[' });
+        self.empty.push(true);
+    }
+    fn key(&mut self, k: &str) {
+        self.separate();
+        self.quoted(k);
+        self.out.push(b':');
+        self.after_key = true;
+    }
+    fn end(&mut self, object: bool) {
+        self.empty.pop();
+        self.out.push(if object { b'}' } else { b']' });
+    }
+}
+
+fn walk(obj: &Bound<'_, PyAny>, depth: usize, sink: &mut impl Sink) -> Result<(), ConvertError> {
     if depth > MAX_DEPTH {
         return Err(ConvertError::new(
             format!("nesting deeper than {MAX_DEPTH} levels"),
@@ -124,21 +254,26 @@ fn to_json_at(obj: &Bound<'_, PyAny>, depth: usize) -> Result<Value, ConvertErro
         ));
     }
     if obj.is_none() {
-        return Ok(Value::Null);
+        sink.scalar(Value::Null);
+        return Ok(());
     }
     if let Ok(b) = obj.cast::<PyBool>() {
-        return Ok(Value::Bool(b.is_true()));
+        sink.scalar(Value::Bool(b.is_true()));
+        return Ok(());
     }
     if let Ok(s) = obj.cast::<PyString>() {
         let text = s.to_cow().map_err(|e| from_py(e, obj))?;
-        return Ok(Value::String(text.into_owned()));
+        sink.string(&text);
+        return Ok(());
     }
     if obj.is_instance_of::<PyInt>() {
         if let Ok(i) = obj.extract::<i64>() {
-            return Ok(Value::Number(Number::from(i)));
+            sink.scalar(Value::Number(Number::from(i)));
+            return Ok(());
         }
         if let Ok(u) = obj.extract::<u64>() {
-            return Ok(Value::Number(Number::from(u)));
+            sink.scalar(Value::Number(Number::from(u)));
+            return Ok(());
         }
         return Err(ConvertError::new(
             "an integer too large for 64 bits".into(),
@@ -146,15 +281,16 @@ fn to_json_at(obj: &Bound<'_, PyAny>, depth: usize) -> Result<Value, ConvertErro
         ));
     }
     if let Ok(f) = obj.cast::<PyFloat>() {
-        return Number::from_f64(f.value())
-            .map(Value::Number)
-            .ok_or_else(|| ConvertError::new(format!("{}", f.value()), "a finite number"));
+        let n = Number::from_f64(f.value())
+            .ok_or_else(|| ConvertError::new(format!("{}", f.value()), "a finite number"))?;
+        sink.scalar(Value::Number(n));
+        return Ok(());
     }
     if let Ok(d) = obj.cast::<PyDict>() {
-        let mut map = Map::new();
+        sink.begin(true);
         for (k, v) in d.iter() {
             let key = match k.cast::<PyString>() {
-                Ok(s) => s.to_cow().map_err(|e| from_py(e, &k))?.into_owned(),
+                Ok(s) => s.to_cow().map_err(|e| from_py(e, &k))?,
                 Err(_) => {
                     return Err(ConvertError::new(
                         format!("a key that is {}", type_name(&k)),
@@ -162,16 +298,17 @@ fn to_json_at(obj: &Bound<'_, PyAny>, depth: usize) -> Result<Value, ConvertErro
                     ))
                 }
             };
-            let value = to_json_at(&v, depth + 1).map_err(|e| e.at(key.clone()))?;
-            map.insert(key, value);
+            sink.key(&key);
+            walk(&v, depth + 1, sink).map_err(|e| e.at(key.into_owned()))?;
         }
-        return Ok(Value::Object(map));
+        sink.end(true);
+        return Ok(());
     }
     if let Ok(l) = obj.cast::<PyList>() {
-        return seq_to_json(l.iter(), depth);
+        return walk_seq(l.iter(), depth, sink);
     }
     if let Ok(t) = obj.cast::<PyTuple>() {
-        return seq_to_json(t.iter(), depth);
+        return walk_seq(t.iter(), depth, sink);
     }
     let py = obj.py();
     // datetime before date: a datetime is a date.
@@ -182,7 +319,8 @@ fn to_json_at(obj: &Bound<'_, PyAny>, depth: usize) -> Result<Value, ConvertErro
             .call_method0(intern!(py, "isoformat"))
             .and_then(|s| s.extract::<String>())
             .map_err(|e| from_py(e, obj))?;
-        return Ok(Value::String(text));
+        sink.string(&text);
+        return Ok(());
     }
     // NumPy scalars (numpy.int64, numpy.bool_) and the like.
     if obj.hasattr(intern!(py, "item")).unwrap_or(false)
@@ -192,7 +330,7 @@ fn to_json_at(obj: &Bound<'_, PyAny>, depth: usize) -> Result<Value, ConvertErro
             .call_method0(intern!(py, "item"))
             .map_err(|e| from_py(e, obj))?;
         if !item.is(obj) {
-            return to_json_at(&item, depth + 1);
+            return walk(&item, depth + 1, sink);
         }
     }
     // Other mappings (e.g. types.MappingProxyType) through a dict copy.
@@ -204,21 +342,23 @@ fn to_json_at(obj: &Bound<'_, PyAny>, depth: usize) -> Result<Value, ConvertErro
             .call1((obj,))
             .and_then(|d| d.cast_into::<PyDict>().map_err(PyErr::from))
         {
-            return to_json_at(d.as_any(), depth);
+            return walk(d.as_any(), depth, sink);
         }
     }
     Err(ConvertError::new(type_name(obj), "a JSON value"))
 }
 
-fn seq_to_json<'py>(
+fn walk_seq<'py>(
     items: impl Iterator<Item = Bound<'py, PyAny>>,
     depth: usize,
-) -> Result<Value, ConvertError> {
-    let mut out = Vec::new();
+    sink: &mut impl Sink,
+) -> Result<(), ConvertError> {
+    sink.begin(false);
     for (i, v) in items.enumerate() {
-        out.push(to_json_at(&v, depth + 1).map_err(|e| e.at(format!("[{i}]")))?);
+        walk(&v, depth + 1, sink).map_err(|e| e.at(format!("[{i}]")))?;
     }
-    Ok(Value::Array(out))
+    sink.end(false);
+    Ok(())
 }
 
 /// JSON as Python: objects become dicts (keys in the JSON's order), numbers int or float.
