@@ -749,29 +749,32 @@ mod tests {
         }
     }
 
+    /// Every prefix of `bytes` is an error, one byte more is `Malformed`, and every single-byte
+    /// change after the magic either reads or fails: none panics.
+    fn damage_is_an_error_never_a_panic(
+        bytes: &[u8],
+        magic: &[u8],
+        read: impl Fn(&[u8]) -> Result<Policy, BytesError>,
+    ) {
+        for n in 0..bytes.len() {
+            assert!(read(&bytes[..n]).is_err(), "prefix of {n} bytes");
+        }
+        let mut longer = bytes.to_vec();
+        longer.push(0);
+        assert!(matches!(read(&longer), Err(BytesError::Malformed(_))));
+        for i in magic.len()..bytes.len() {
+            for x in [0u8, 1, 0x7f, 0x80, 0xff] {
+                let mut b = bytes.to_vec();
+                b[i] = x;
+                let _ = read(&b);
+            }
+        }
+    }
+
     #[test]
     fn damaged_bytes_are_errors_never_panics() {
         let bytes = policy().to_bytes().unwrap();
-        for n in 0..bytes.len() {
-            assert!(
-                Policy::from_bytes(&bytes[..n]).is_err(),
-                "prefix of {n} bytes"
-            );
-        }
-        let mut longer = bytes.clone();
-        longer.push(0);
-        assert!(matches!(
-            Policy::from_bytes(&longer),
-            Err(BytesError::Malformed(_))
-        ));
-        // Every single-byte change either reads or fails; none panics.
-        for i in MAGIC.len()..bytes.len() {
-            for x in [0u8, 1, 0x7f, 0x80, 0xff] {
-                let mut b = bytes.clone();
-                b[i] = x;
-                let _ = Policy::from_bytes(&b);
-            }
-        }
+        damage_is_an_error_never_a_panic(&bytes, MAGIC, Policy::from_bytes);
     }
 
     #[test]
@@ -823,25 +826,7 @@ mod tests {
             Policy::from_evaluation_bytes(&b),
             Err(BytesError::OtherVersion { .. })
         ));
-        for n in 0..bytes.len() {
-            assert!(
-                Policy::from_evaluation_bytes(&bytes[..n]).is_err(),
-                "prefix of {n} bytes"
-            );
-        }
-        let mut longer = bytes.clone();
-        longer.push(0);
-        assert!(matches!(
-            Policy::from_evaluation_bytes(&longer),
-            Err(BytesError::Malformed(_))
-        ));
-        for i in EVALUATION_MAGIC.len()..bytes.len() {
-            for x in [0u8, 1, 0x7f, 0x80, 0xff] {
-                let mut b = bytes.clone();
-                b[i] = x;
-                let _ = Policy::from_evaluation_bytes(&b);
-            }
-        }
+        damage_is_an_error_never_a_panic(&bytes, EVALUATION_MAGIC, Policy::from_evaluation_bytes);
     }
 
     #[test]
