@@ -10,7 +10,7 @@ use humiao_bench::workload::{SplitMix64, Workload};
 use humiao_core::{Facts, FactsOptions, LoadOptions, Policy, Source, Strictness};
 
 fn same_facts(a: &Facts, b: &Facts, text: &str) {
-    assert_eq!(a.slots, b.slots, "slots of {text}");
+    assert_eq!(a.slots(), b.slots(), "slots of {text}");
     assert_eq!(a.sections, b.sections, "sections of {text}");
     assert_eq!(a.case_id, b.case_id, "case id of {text}");
     assert_eq!(a.notes, b.notes, "notes of {text}");

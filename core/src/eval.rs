@@ -96,6 +96,8 @@ pub(crate) struct Evaluator<'p> {
     memo: Vec<Option<(Value, bool)>>,
     /// Fast path: the same for shared truth-valued nodes, one byte each (see `fb_memo`).
     bmemo: Vec<u8>,
+    /// Fast path: the memo of the flat code (see `fast::flat`).
+    fmemo: Vec<u8>,
     /// Fast path: a reusable buffer for the winning values of a conclusion.
     fast_winners: Vec<Value>,
     /// What explanations need, when worked out ahead (the fast program's); otherwise the
@@ -120,6 +122,7 @@ pub(crate) struct EvalState {
     pub(crate) conflicts: Vec<Conflict>,
     memo: Vec<Option<(Value, bool)>>,
     bmemo: Vec<u8>,
+    fmemo: Vec<u8>,
     fast_winners: Vec<Value>,
 }
 
@@ -244,6 +247,7 @@ impl<'p> Evaluator<'p> {
             open: 0,
             memo: Vec::new(),
             bmemo: Vec::new(),
+            fmemo: Vec::new(),
             fast_winners: Vec::new(),
             ahead: None,
         }
@@ -313,6 +317,7 @@ impl<'p> Evaluator<'p> {
             open: 0,
             memo: std::mem::take(&mut state.memo),
             bmemo: std::mem::take(&mut state.bmemo),
+            fmemo: std::mem::take(&mut state.fmemo),
             fast_winners: std::mem::take(&mut state.fast_winners),
             ahead: None,
         }
@@ -334,6 +339,7 @@ impl<'p> Evaluator<'p> {
         state.conflicts = self.conflicts;
         state.memo = self.memo;
         state.bmemo = self.bmemo;
+        state.fmemo = self.fmemo;
         state.fast_winners = self.fast_winners;
     }
 

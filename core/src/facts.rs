@@ -20,12 +20,59 @@ pub enum Strictness {
 /// The facts of one case, ready for evaluation.
 #[derive(Clone, Debug, Default)]
 pub struct Facts {
-    pub slots: Vec<Value>,
+    /// The value of each fact of the schema, by slot (read with [`Facts::slots`]).
+    pub(crate) slots: Vec<Value>,
+    /// One byte per slot summing up its value (see [`tag`]), for the evaluator's fast path:
+    /// reading a case's truth values and small enums and integers touches these bytes only,
+    /// not the slots (32 bytes each). Built with the slots; empty means "not built" (a
+    /// `Facts::default()`), and the evaluator reads the slots.
+    pub(crate) tags: Vec<u8>,
     /// Whether each optional section was given.
     pub sections: Vec<bool>,
     pub case_id: Option<String>,
     /// Notes about how input was read (a time without offset, lenient-mode warnings).
     pub notes: Vec<String>,
+}
+
+impl Facts {
+    /// The value of each fact of the schema, in the order of `Schema::facts`.
+    pub fn slots(&self) -> &[Value] {
+        &self.slots
+    }
+
+    fn with_tags(mut self) -> Facts {
+        self.tags.clear();
+        self.tags.extend(self.slots.iter().map(tag));
+        self
+    }
+}
+
+/// Tags of [`Facts::tags`]: an unknown value.
+pub(crate) const TAG_UNKNOWN: u8 = 0;
+/// `false`, `true`.
+pub(crate) const TAG_FALSE: u8 = 1;
+pub(crate) const TAG_TRUE: u8 = 2;
+/// An enum value `e < 64`: `TAG_ENUM + e`.
+pub(crate) const TAG_ENUM: u8 = 3;
+/// An integer `0 <= i < 128`: `TAG_INT + i`.
+pub(crate) const TAG_INT: u8 = 67;
+/// A list of `n < 60` items: `TAG_LIST + n`.
+pub(crate) const TAG_LIST: u8 = 195;
+/// Anything else: read the slot.
+pub(crate) const TAG_OTHER: u8 = 255;
+
+/// The one-byte summary of a value. The ranges do not overlap, so a reader expecting one kind
+/// of value tells any other kind apart and reads the slot.
+pub(crate) fn tag(v: &Value) -> u8 {
+    match v {
+        Value::Unknown => TAG_UNKNOWN,
+        Value::Bool(false) => TAG_FALSE,
+        Value::Bool(true) => TAG_TRUE,
+        Value::Enum(e) if *e < 64 => TAG_ENUM + *e as u8,
+        Value::Int(i) if (0..128).contains(i) => TAG_INT + *i as u8,
+        Value::List(l) if l.len() < 60 => TAG_LIST + l.len() as u8,
+        _ => TAG_OTHER,
+    }
 }
 
 /// One problem with a case's facts.
@@ -228,6 +275,7 @@ impl Loader<'_> {
                 .iter()
                 .map(|f| f.default.clone().unwrap_or(Value::Unknown))
                 .collect(),
+            tags: Vec::new(),
             sections: vec![false; self.schema.sections.len()],
             case_id: None,
             notes: Vec::new(),
@@ -266,7 +314,7 @@ impl Loader<'_> {
             &mut errors,
         );
         if errors.is_empty() {
-            Ok(facts)
+            Ok(facts.with_tags())
         } else {
             Err(errors)
         }
@@ -1248,12 +1296,16 @@ impl PathTree {
         if notes.len() > 1 {
             notes.sort_by(|a, b| a.0.cmp(&b.0));
         }
-        Some(Facts {
-            slots: pass.slots,
-            sections: pass.sections,
-            case_id: pass.case_id,
-            notes: notes.into_iter().map(|(_, n)| n).collect(),
-        })
+        Some(
+            Facts {
+                slots: pass.slots,
+                tags: Vec::new(),
+                sections: pass.sections,
+                case_id: pass.case_id,
+                notes: notes.into_iter().map(|(_, n)| n).collect(),
+            }
+            .with_tags(),
+        )
     }
 }
 

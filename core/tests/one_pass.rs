@@ -106,7 +106,7 @@ fn policies() -> &'static [Policy; 3] {
 }
 
 fn same_facts(a: &Facts, b: &Facts, text: &str) {
-    assert_eq!(a.slots, b.slots, "slots of {text}");
+    assert_eq!(a.slots(), b.slots(), "slots of {text}");
     assert_eq!(a.sections, b.sections, "sections of {text}");
     assert_eq!(a.case_id, b.case_id, "case id of {text}");
     assert_eq!(a.notes, b.notes, "notes of {text}");

@@ -28,6 +28,8 @@
 
 use super::*;
 use std::collections::HashMap;
+
+mod flat;
 use std::sync::Arc;
 
 const NONE: u32 = u32::MAX;
@@ -152,6 +154,8 @@ pub struct FastProgram {
     /// False when a quantifier runs over anything but a list fact: the bound cannot be
     /// worked out cheaply, so the reference evaluator is always used.
     eligible: bool,
+    /// The rules' conditions as flat code, tried before `fb` (see `flat`).
+    flat: flat::Flat,
 }
 
 /// The parts of an explanation that are the same for every case: which facts each condition
@@ -300,6 +304,7 @@ impl FastProgram {
         l.p.n_bmemo = n_bmemo;
         l.p.base_steps = base;
         l.p.quants = quants;
+        l.p.flat = flat::Flat::build(&l.p, prog);
         l.p
     }
 
@@ -712,6 +717,7 @@ impl Evaluator<'_> {
         self.memo.resize(fp.n_memo, None);
         self.bmemo.clear();
         self.bmemo.resize(fp.n_bmemo, 0);
+        self.flat_reset(&fp.flat);
         for step in &self.prog.steps {
             match *step {
                 Step::Rule(r) => self.fast_rule(fp, r as usize)?,
@@ -741,8 +747,16 @@ impl Evaluator<'_> {
         } else {
             self.open = 0;
             self.absent_read = false;
-            let when = fp.rule_when.get(ri).copied().unwrap_or(NONE);
-            let own = self.fb(fp, when)?;
+            let own = match self.flat_rule(fp, ri)? {
+                Some(b) => Some(b),
+                // Not definite: `fb` works out what stands behind it.
+                None => {
+                    self.open = 0;
+                    self.absent_read = false;
+                    let when = fp.rule_when.get(ri).copied().unwrap_or(NONE);
+                    self.fb(fp, when)?
+                }
+            };
             let missing = self.open > 0;
             if let Some(c) = self.rule_cond.get_mut(ri) {
                 *c = own;
