@@ -1,6 +1,8 @@
 //! Rule conditions on the fast path (its flat code and rule guards) against the reference
 //! evaluator: random `when` conditions over every kind of leaf the flat code reads in place —
 //! truth-valued facts that may be absent, enum facts against values and a set-valued param,
+//! enum constants in that param and truth-valued params (operands whose value is fixed, folded
+//! when the code is compiled, their params still marked used where they are read),
 //! integer facts against constants and an integer param (in and out of the range the facts'
 //! one-byte tags hold), truth-valued params, conclusions read as truth values, `is known`, a
 //! set-valued conclusion's members and emptiness — nested in `and`, `or`, `any`, `not`. Every
@@ -52,6 +54,9 @@ const BASE: &[&str] = &[
     "x.k is known",
     "t.on",
     "t.off",
+    "red in t.colors",
+    "green in t.colors",
+    "not (blue in t.colors)",
     "true",
     "false",
 ];
@@ -244,6 +249,19 @@ fn the_leaves_of_the_flat_code_agree_with_the_reference() {
         C::Leaf("x.a"),
         C::Leaf("x.k in t.colors"),
     ]));
+    // Fixed operands around one that is not: folded away, deciding, or marking a param after
+    // it (which only a case that gets that far may mark).
+    for fixed in ["red in t.colors", "green in t.colors", "t.on", "t.off"] {
+        for (a, b) in [(fixed, "x.a"), ("x.a", fixed)] {
+            top.push(C::And(vec![C::Leaf(a), C::Leaf(b)]));
+            top.push(C::Or(vec![C::Leaf(a), C::Leaf(b)]));
+            top.push(C::Or(vec![
+                C::And(vec![C::Leaf(a), C::Leaf("x.b")]),
+                C::Leaf(b),
+                C::Leaf("t.s is not empty"),
+            ]));
+        }
+    }
     let base = [
         C::Or(vec![C::Leaf("x.a"), C::Leaf("x.k == red")]),
         C::And(vec![C::Leaf("x.b"), C::Leaf("x.n >= t.limit")]),
@@ -261,7 +279,8 @@ proptest! {
         base in proptest::collection::vec(cond(BASE), 3),
         top in proptest::collection::vec(cond(&[
             "x.a", "x.b", "x.c", "x.k == red", "x.k in t.colors", "x.n < 3", "x.n >= t.limit",
-            "x.n > 150", "x.a is known", "t.on", "t.off", "red in t.s", "t.s is empty",
+            "x.n > 150", "x.a is known", "t.on", "t.off", "red in t.colors",
+            "green in t.colors", "red in t.s", "t.s is empty",
             "t.s is not empty", "t.f", "t.f is known", "false",
         ]), 1..5),
     ) {

@@ -156,6 +156,36 @@ pub struct FastProgram {
     eligible: bool,
     /// The rules' conditions as flat code, tried before `fb` (see `flat`).
     flat: flat::Flat,
+    /// Per rule: what deciding its state reads besides its condition, kept together.
+    hot: Vec<RuleHot>,
+    /// The sections and exceptions of every rule (ranges of `RuleHot`).
+    hot_ids: Vec<u32>,
+    /// Per conclusion: how it is settled.
+    settle: Vec<Settle>,
+}
+
+/// What `fast_rule` reads of a rule besides its condition, out of the (large) compiled rule.
+#[derive(Clone, Debug, Default)]
+struct RuleHot {
+    from: Option<Date>,
+    until: Option<Date>,
+    /// `hot_ids[sections.0..sections.1]`: the optional sections the rule needs.
+    sections: (u32, u32),
+    /// `hot_ids[overridden_by.0..overridden_by.1]`: the rules that are exceptions to it.
+    overridden_by: (u32, u32),
+}
+
+/// How a conclusion is settled on the fast path, worked out once per policy.
+#[derive(Clone, Debug)]
+enum Settle {
+    /// A collected set whose every writer adds constant enum values: per writer, the bits it
+    /// adds (`fx` of a constant reads nothing and marks nothing, so this is `fast_settle`).
+    ConstSet(Vec<(u32, u128)>),
+    /// A single value whose every writer concludes constants: per writer, its priority and the
+    /// constants (indices of `consts`) it concludes, in order.
+    ConstOne(Vec<(u32, i64, Vec<u32>)>),
+    /// Through `fast_settle`.
+    General,
 }
 
 /// The parts of an explanation that are the same for every case: which facts each condition
@@ -305,7 +335,72 @@ impl FastProgram {
         l.p.base_steps = base;
         l.p.quants = quants;
         l.p.flat = flat::Flat::build(&l.p, prog);
+        l.p.build_hot(prog);
         l.p
+    }
+
+    /// The rules' hot data and the conclusions' settle plans.
+    fn build_hot(&mut self, prog: &Program) {
+        let mut ids = Vec::new();
+        let range = |ids: &mut Vec<u32>, v: &[u32]| {
+            let a = u32::try_from(ids.len()).unwrap_or(u32::MAX);
+            ids.extend_from_slice(v);
+            (a, u32::try_from(ids.len()).unwrap_or(u32::MAX))
+        };
+        self.hot = prog
+            .rules
+            .iter()
+            .map(|r| RuleHot {
+                from: r.effective.0,
+                until: r.effective.1,
+                sections: range(&mut ids, &r.sections),
+                overridden_by: range(&mut ids, &r.overridden_by),
+            })
+            .collect();
+        self.hot_ids = ids;
+        self.settle = prog
+            .conclusions
+            .iter()
+            .enumerate()
+            .map(|(ci, c)| self.settle_plan(ci, c, prog))
+            .collect();
+    }
+
+    fn settle_plan(&self, ci: usize, c: &ConclusionDef, prog: &Program) -> Settle {
+        let konst = |x: u32| match self.nodes.get(x as usize) {
+            Some(N::Const(k)) => Some(*k),
+            _ => None,
+        };
+        let mut set = Vec::new();
+        let mut one = Vec::new();
+        for &w in &c.writers {
+            let mut bits = 0u128;
+            let mut values = Vec::new();
+            for &(target, add, x) in self.effects.get(w as usize).map_or(&[][..], |v| v) {
+                if target as usize != ci || add != c.collect {
+                    continue;
+                }
+                let Some(k) = konst(x) else {
+                    return Settle::General;
+                };
+                if c.collect {
+                    match self.consts.get(k as usize) {
+                        Some(Value::Enum(b)) => bits |= 1u128 << (b % 128),
+                        _ => return Settle::General,
+                    }
+                } else {
+                    values.push(k);
+                }
+            }
+            let prio = prog.rules.get(w as usize).map_or(0, |r| r.priority);
+            set.push((w, bits));
+            one.push((w, prio, values));
+        }
+        if c.collect {
+            Settle::ConstSet(set)
+        } else {
+            Settle::ConstOne(one)
+        }
     }
 
     /// How `fb` reads a node that is not memoized.
@@ -728,55 +823,55 @@ impl Evaluator<'_> {
     }
 
     fn fast_rule(&mut self, fp: &FastProgram, ri: usize) -> Result<(), Bail> {
-        let Some(r) = self.prog.rules.get(ri) else {
+        let Some(r) = fp.hot.get(ri) else {
             return Ok(());
         };
-        let (from, until) = r.effective;
-        let state = if from.is_some_and(|f| self.as_of < f) || until.is_some_and(|u| self.as_of > u)
-        {
-            RuleState::NotInForce
-        } else if r.sections.iter().any(|&s| {
-            !self
-                .facts
-                .sections
-                .get(s as usize)
-                .copied()
-                .unwrap_or(false)
-        }) {
-            RuleState::NotApplicable
-        } else {
-            self.open = 0;
-            self.absent_read = false;
-            let own = match self.flat_rule(fp, ri)? {
-                Some(b) => Some(b),
-                // Not definite: `fb` works out what stands behind it.
-                None => {
-                    self.open = 0;
-                    self.absent_read = false;
-                    let when = fp.rule_when.get(ri).copied().unwrap_or(NONE);
-                    self.fb(fp, when)?
+        let ids = |(a, b): (u32, u32)| fp.hot_ids.get(a as usize..b as usize).unwrap_or(&[]);
+        let state =
+            if r.from.is_some_and(|f| self.as_of < f) || r.until.is_some_and(|u| self.as_of > u) {
+                RuleState::NotInForce
+            } else if ids(r.sections).iter().any(|&s| {
+                !self
+                    .facts
+                    .sections
+                    .get(s as usize)
+                    .copied()
+                    .unwrap_or(false)
+            }) {
+                RuleState::NotApplicable
+            } else {
+                self.open = 0;
+                self.absent_read = false;
+                let own = match self.flat_rule(fp, ri)? {
+                    Some(b) => Some(b),
+                    // Not definite: `fb` works out what stands behind it.
+                    None => {
+                        self.open = 0;
+                        self.absent_read = false;
+                        let when = fp.rule_when.get(ri).copied().unwrap_or(NONE);
+                        self.fb(fp, when)?
+                    }
+                };
+                let missing = self.open > 0;
+                if let Some(c) = self.rule_cond.get_mut(ri) {
+                    *c = own;
+                }
+                let mut overridden = false;
+                for &xi in ids(r.overridden_by) {
+                    match self.rule_state.get(xi as usize) {
+                        Some(RuleState::Fired | RuleState::Overridden) => overridden = true,
+                        Some(RuleState::Undecided) => return Err(Bail),
+                        _ => {}
+                    }
+                }
+                match own {
+                    Some(false) => RuleState::NotFired,
+                    None if !missing && self.absent_read => RuleState::NotApplicable,
+                    _ if overridden => RuleState::Overridden,
+                    Some(true) => RuleState::Fired,
+                    None => return Err(Bail),
                 }
             };
-            let missing = self.open > 0;
-            if let Some(c) = self.rule_cond.get_mut(ri) {
-                *c = own;
-            }
-            let mut overridden = false;
-            for &xi in &r.overridden_by {
-                match self.rule_state.get(xi as usize) {
-                    Some(RuleState::Fired | RuleState::Overridden) => overridden = true,
-                    Some(RuleState::Undecided) => return Err(Bail),
-                    _ => {}
-                }
-            }
-            match own {
-                Some(false) => RuleState::NotFired,
-                None if !missing && self.absent_read => RuleState::NotApplicable,
-                _ if overridden => RuleState::Overridden,
-                Some(true) => RuleState::Fired,
-                None => return Err(Bail),
-            }
-        };
         if let Some(s) = self.rule_state.get_mut(ri) {
             *s = state;
         }
@@ -787,7 +882,73 @@ impl Evaluator<'_> {
         let Some(c) = self.prog.conclusions.get(ci) else {
             return Ok(());
         };
-        let value = if c.collect {
+        let value = match fp.settle.get(ci) {
+            Some(Settle::ConstSet(writers)) => {
+                let mut bits = 0u128;
+                for &(w, b) in writers {
+                    match self.rule_state.get(w as usize) {
+                        Some(RuleState::Fired) => bits |= b,
+                        Some(RuleState::Undecided) => return Err(Bail),
+                        _ => {}
+                    }
+                }
+                Value::Set {
+                    bits,
+                    complete: true,
+                }
+            }
+            Some(Settle::ConstOne(writers)) => {
+                // As the general case below: the winners are the fired writers' values of the
+                // top priority; they must agree and be definite.
+                let mut top: Option<i64> = None;
+                let mut first: Option<&Value> = None;
+                let mut ok = true;
+                for (w, prio, values) in writers {
+                    match self.rule_state.get(*w as usize) {
+                        Some(RuleState::Fired) => {}
+                        Some(RuleState::Undecided) => return Err(Bail),
+                        _ => continue,
+                    }
+                    for &k in values {
+                        let v = fp.consts.get(k as usize).unwrap_or(&Value::Unknown);
+                        match top {
+                            Some(t) if *prio < t => {}
+                            Some(t) if *prio == t => {
+                                ok &= definite(v) && first.is_some_and(|f| f == v);
+                            }
+                            _ => {
+                                top = Some(*prio);
+                                first = Some(v);
+                                ok = definite(v);
+                            }
+                        }
+                    }
+                }
+                match (top, first) {
+                    (Some(_), Some(v)) if ok => v.clone(),
+                    (Some(_), _) => return Err(Bail),
+                    (None, _) => c.default.clone().unwrap_or(Value::Unknown),
+                }
+            }
+            _ => self.settle_general(fp, c, ci)?,
+        };
+        if let Some(v) = self.conc.get_mut(ci) {
+            *v = value;
+        }
+        if let Some(u) = self.conc_undecided.get_mut(ci) {
+            *u = false;
+        }
+        Ok(())
+    }
+
+    /// `fast_settle` for any conclusion: its writers' values worked out by `fx`.
+    fn settle_general(
+        &mut self,
+        fp: &FastProgram,
+        c: &ConclusionDef,
+        ci: usize,
+    ) -> Result<Value, Bail> {
+        Ok(if c.collect {
             let mut bits = 0u128;
             for &w in &c.writers {
                 match self.rule_state.get(w as usize) {
@@ -859,14 +1020,7 @@ impl Evaluator<'_> {
                 Some(_) => first,
                 None => c.default.clone().unwrap_or(Value::Unknown),
             }
-        };
-        if let Some(v) = self.conc.get_mut(ci) {
-            *v = value;
-        }
-        if let Some(u) = self.conc_undecided.get_mut(ci) {
-            *u = false;
-        }
-        Ok(())
+        })
     }
 
     /// Evaluates a node as [`Evaluator::eval`] evaluates the expression it came from, keeping

@@ -86,6 +86,14 @@ enum Op {
         conc: u32,
         bit: u8,
     },
+    /// Marks a param used (an operand whose value is fixed, but which reads a param).
+    Mark {
+        param: u32,
+    },
+    /// A fixed truth value.
+    Set {
+        v: Tri,
+    },
     /// Anything else: `fb` on the node.
     Node {
         node: u32,
@@ -121,18 +129,31 @@ enum Op {
     },
 }
 
+/// A test that, holding, makes a rule's condition false (see [`Flat::guards`]).
+#[derive(Copy, Clone, Debug)]
+enum Test {
+    /// The fact's tag is this one (`false`; unknown, for `is known`).
+    Tag { slot: u32, tag: u8 },
+    /// The set-valued conclusion is the complete empty set (for `is not empty`).
+    Empty { conc: u32 },
+    /// The set-valued conclusion is complete and lacks this value (for `value in it`).
+    Lacks { conc: u32, bit: u8 },
+    /// The truth-valued conclusion is `false`.
+    False { conc: u32 },
+}
+
 /// The compiled conditions of a policy's rules.
 #[derive(Clone, Debug, Default)]
 pub(crate) struct Flat {
     code: Vec<Op>,
     /// Per rule: its code is `code[start[i]..start[i + 1]]`.
     start: Vec<u32>,
-    /// Per rule: its guard is `guards[guard_start[i]..guard_start[i + 1]]`, fact slots such
-    /// that when every one of them holds `false`, the condition is false and working it out
-    /// has no effect (no param or conclusion read before it is decided): the rule is not
-    /// fired without running its code. Most rules of a case end this way (an indicator not
-    /// seen), on a few byte compares.
-    guards: Vec<u32>,
+    /// Per rule: its guard is `guards[guard_start[i]..guard_start[i + 1]]`, tests such that
+    /// when every one of them holds, the condition is false and working it out has no effect
+    /// (no param read before it is decided): the rule is not fired without running its code.
+    /// Most rules of a case end this way (an indicator not seen, a list not given, no
+    /// situation found), on a few byte compares.
+    guards: Vec<Test>,
     guard_start: Vec<u32>,
     /// Memo slots (one per shared truth-valued node).
     n_memo: usize,
@@ -328,15 +349,40 @@ impl Compile<'_> {
         self.code.push(op);
     }
 
-    /// Fact slots that, all holding `false`, make node `id` false with no effect on the
-    /// evaluation (see [`Flat::guards`]); `None` when there are none.
-    fn guard(&self, id: u32) -> Option<Vec<u32>> {
-        match self.node(id)? {
-            N::Fact(slot) => matches!(
-                self.fp.bk.get(id as usize),
-                Some(B::Fact(_) | B::Memo | B::General)
-            )
-            .then(|| vec![*slot]),
+    /// Tests that, all holding, make node `id` false with no effect on the evaluation (see
+    /// [`Flat::guards`]); `None` when there are none.
+    fn guard(&self, id: u32) -> Option<Vec<Test>> {
+        let node = |k: u32| self.node(k);
+        match node(id)? {
+            N::Fact(slot) => Some(vec![Test::Tag {
+                slot: *slot,
+                tag: TAG_FALSE,
+            }]),
+            N::IsKnown(x) => match node(*x)? {
+                N::Fact(slot) => Some(vec![Test::Tag {
+                    slot: *slot,
+                    tag: TAG_UNKNOWN,
+                }]),
+                _ => None,
+            },
+            N::Conclusion(conc) => Some(vec![Test::False { conc: *conc }]),
+            N::Not(x) => match node(*x)? {
+                N::IsEmpty(c) => match node(*c)? {
+                    N::Conclusion(conc) => Some(vec![Test::Empty { conc: *conc }]),
+                    _ => None,
+                },
+                _ => None,
+            },
+            N::InSet(a, b) => match (node(*a)?, node(*b)?) {
+                (N::Const(k), N::Conclusion(conc)) => match self.fp.consts.get(*k as usize)? {
+                    Value::Enum(e) => Some(vec![Test::Lacks {
+                        conc: *conc,
+                        bit: (e % 128) as u8,
+                    }]),
+                    _ => None,
+                },
+                _ => None,
+            },
             // A disjunction is false when every operand is.
             N::Or(s, n) => {
                 let mut all = Vec::new();
@@ -346,7 +392,7 @@ impl Compile<'_> {
                 (!all.is_empty()).then_some(all)
             }
             // A conjunction is false when one operand is, and the operands before it, which
-            // are worked out first, read no param and no conclusion.
+            // are worked out first, read no param.
             N::And(s, n) => {
                 for &k in Evaluator::fx_kids(self.fp, *s, *n) {
                     if let Some(g) = self.guard(k) {
@@ -362,8 +408,10 @@ impl Compile<'_> {
         }
     }
 
-    /// Whether working out node `id` reads no param and no conclusion (so it marks nothing
-    /// and cannot stop the fast path).
+    /// Whether working out node `id` reads no param (so it marks nothing). It may read
+    /// conclusions: on the fast path every conclusion read is settled (`fast_settle` runs in
+    /// step order and the fast path stops on anything undecided), so reading one stops
+    /// nothing; that it was absent matters only to a condition that is not definite.
     fn pure(&self, id: u32) -> bool {
         let mut stack = vec![id];
         let mut seen = 0usize;
@@ -376,8 +424,8 @@ impl Compile<'_> {
                 return false;
             };
             match *node {
-                N::Param(_) | N::Conclusion(_) => return false,
-                N::Const(_) | N::Fact(_) | N::AsOf | N::Local(_) => {}
+                N::Param(_) => return false,
+                N::Const(_) | N::Fact(_) | N::Conclusion(_) | N::AsOf | N::Local(_) => {}
                 N::Field(a, _)
                 | N::Not(a)
                 | N::Neg(a)
@@ -406,16 +454,75 @@ impl Compile<'_> {
         true
     }
 
+    /// The value of node `id` when it is the same for every case (it reads only constants
+    /// and params, which are fixed when the policy is loaded), with the params it marks used
+    /// on the way, in order — as `fb` reads it, connectives stopping at their first deciding
+    /// operand.
+    fn constant(&self, id: u32) -> Option<(bool, Vec<u32>)> {
+        if let B::ConstInParam { hit, param } = self.fp.truth_kind(id as usize, self.prog) {
+            return Some((hit, vec![param]));
+        }
+        match self.node(id)? {
+            N::Const(k) => match self.fp.consts.get(*k as usize)? {
+                Value::Bool(b) => Some((*b, Vec::new())),
+                _ => None,
+            },
+            N::Param(p) => match self.param(*p)? {
+                Value::Bool(b) => Some((*b, vec![*p])),
+                _ => None,
+            },
+            N::Not(x) => self.constant(*x).map(|(b, m)| (!b, m)),
+            N::And(s, n) | N::Or(s, n) => {
+                let and = matches!(self.node(id), Some(N::And(..)));
+                let mut marks = Vec::new();
+                for &k in Evaluator::fx_kids(self.fp, *s, *n) {
+                    let (b, m) = self.constant(k)?;
+                    marks.extend(m);
+                    if b != and {
+                        return Some((b, marks));
+                    }
+                }
+                Some((and, marks))
+            }
+            _ => None,
+        }
+    }
+
+    /// A conjunction or disjunction. Operands with a fixed value are folded: their params
+    /// are marked where `fb` would read them (once per param at this level), one that decides
+    /// the connective ends it there, the others vanish.
     fn connective(&mut self, s: u32, n: u32, depth: usize, and: bool) {
         let kids: Vec<u32> = Evaluator::fx_kids(self.fp, s, n).to_vec();
         let reg = u8::try_from(depth).unwrap_or(u8::MAX);
         self.depth_max = self.depth_max.max(depth + 1);
+        let init = self.code.len();
         self.code.push(Op::Init {
             reg,
             v: if and { T } else { F },
         });
         let mut exits = Vec::with_capacity(kids.len());
+        let mut marked: Vec<u32> = Vec::new();
+        let mut dynamic = 0usize;
+        // Whether anything was emitted after the last dynamic operand's step.
+        let mut after = false;
+        let mut decided = false;
         for k in kids {
+            if let Some((b, marks)) = self.constant(k) {
+                for p in marks {
+                    if !marked.contains(&p) {
+                        marked.push(p);
+                        self.code.push(Op::Mark { param: p });
+                        after = true;
+                    }
+                }
+                if b != and {
+                    // Decides the connective: false for `and`, true for `or`.
+                    self.code.push(Op::Set { v: Tri::from(b) });
+                    decided = true;
+                    break;
+                }
+                continue;
+            }
             self.emit(k, depth + 1);
             exits.push(self.code.len());
             self.code.push(if and {
@@ -423,8 +530,37 @@ impl Compile<'_> {
             } else {
                 Op::OrStep { reg, exit: 0 }
             });
+            dynamic += 1;
+            after = false;
         }
-        self.code.push(Op::Load { reg });
+        if decided {
+            // Every way out gives the deciding value: the steps jump past the end with it.
+        } else if dynamic == 0 {
+            self.code.push(Op::Set {
+                v: if and { T } else { F },
+            });
+        } else if dynamic == 1 && !after {
+            // One operand and nothing after it: the connective is that operand (`true and x`
+            // is `x`). Drop the register and the step.
+            if let Some(last) = exits.pop() {
+                self.code.remove(last);
+            }
+            self.code.remove(init);
+            // The operand's own jumps were emitted after `init`: shift them back by one.
+            let from = u32::try_from(init).unwrap_or(u32::MAX);
+            for op in self.code.iter_mut().skip(init) {
+                match op {
+                    Op::AndStep { exit, .. } | Op::OrStep { exit, .. } if *exit > from => {
+                        *exit -= 1
+                    }
+                    Op::MemoLoad { skip, .. } if *skip > from => *skip -= 1,
+                    _ => {}
+                }
+            }
+            return;
+        } else {
+            self.code.push(Op::Load { reg });
+        }
         let end = self.here();
         for at in exits {
             if let Some(Op::AndStep { exit, .. } | Op::OrStep { exit, .. }) = self.code.get_mut(at)
@@ -448,6 +584,20 @@ impl Evaluator<'_> {
             return Err(Bail);
         }
         Ok(self.conc.get(conc as usize).unwrap_or(&Value::Unknown))
+    }
+
+    /// A conclusion's value when it is settled (for guards: one not settled holds no test,
+    /// and the rule's code runs).
+    fn settled(&self, conc: u32) -> Option<&Value> {
+        if self
+            .conc_undecided
+            .get(conc as usize)
+            .copied()
+            .unwrap_or(true)
+        {
+            return None;
+        }
+        self.conc.get(conc as usize)
     }
 
     /// Sizes the flat code's memo for a new case.
@@ -474,7 +624,22 @@ impl Evaluator<'_> {
         };
         if let (Some(&g0), Some(&g1)) = (flat.guard_start.get(ri), flat.guard_start.get(ri + 1)) {
             let guard = flat.guards.get(g0 as usize..g1 as usize).unwrap_or(&[]);
-            if !guard.is_empty() && guard.iter().all(|&s| tag(s) == TAG_FALSE) {
+            let holds = |t: &Test| match *t {
+                Test::Tag { slot, tag: want } => tag(slot) == want,
+                Test::Empty { conc } => matches!(
+                    self.settled(conc),
+                    Some(Value::Set {
+                        bits: 0,
+                        complete: true
+                    })
+                ),
+                Test::Lacks { conc, bit } => matches!(
+                    self.settled(conc),
+                    Some(Value::Set { bits, complete: true }) if bits & (1u128 << (bit % 128)) == 0
+                ),
+                Test::False { conc } => matches!(self.settled(conc), Some(Value::Bool(false))),
+            };
+            if !guard.is_empty() && guard.iter().all(holds) {
                 return Ok(Some(false));
             }
         }
@@ -616,6 +781,12 @@ impl Evaluator<'_> {
                         _ => return Ok(None),
                     }
                 }
+                Op::Mark { param } => {
+                    if let Some(u) = self.params_used.get_mut(param as usize) {
+                        *u = true;
+                    }
+                }
+                Op::Set { v } => acc = v,
                 Op::Node { node } => {
                     acc = match self.fb(fp, node)? {
                         Some(b) => Tri::from(b),
