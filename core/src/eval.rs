@@ -103,6 +103,10 @@ pub(crate) struct Evaluator<'p> {
     /// What explanations need, when worked out ahead (the fast program's); otherwise the
     /// explanation works it out itself.
     pub(crate) ahead: Option<&'p fast::TraceAhead>,
+    /// The fast program, when this evaluation ran on the fast path to the end: explanations
+    /// then read the conditions' values through it (with its memo of this case) instead of
+    /// evaluating them again. Its step bound covers them (see `FastProgram::usable`).
+    pub(crate) fast_run: Option<&'p fast::FastProgram>,
 }
 
 /// The buffers of an evaluation, kept between cases (see [`crate::policy::Outcome`]).
@@ -250,6 +254,7 @@ impl<'p> Evaluator<'p> {
             fmemo: Vec::new(),
             fast_winners: Vec::new(),
             ahead: None,
+            fast_run: None,
         }
     }
 
@@ -320,6 +325,7 @@ impl<'p> Evaluator<'p> {
             fmemo: std::mem::take(&mut state.fmemo),
             fast_winners: std::mem::take(&mut state.fast_winners),
             ahead: None,
+            fast_run: None,
         }
     }
 
@@ -1354,8 +1360,19 @@ impl<'p> Evaluator<'p> {
                 let known = self.ahead.and_then(|a| a.cond_facts.get(ri));
                 let texts = self.ahead.and_then(|a| a.cond_texts.get(ri));
                 for (ci, c) in r.conditions.iter().enumerate() {
-                    let v = self.eval(&c.ex)?;
-                    self.scratch.clear();
+                    let fast = match self.fast_run {
+                        Some(fp) => self.fast_condition(fp, ri, ci),
+                        None => None,
+                    };
+                    let v = match fast {
+                        Some(Some(b)) => Value::Bool(b),
+                        Some(None) => Value::Unknown,
+                        None => {
+                            let v = self.eval(&c.ex)?;
+                            self.scratch.clear();
+                            v
+                        }
+                    };
                     let value = match v {
                         Value::Bool(true) => "true",
                         Value::Bool(false) => "false",

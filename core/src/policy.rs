@@ -529,6 +529,7 @@ impl Policy {
             let mut ev = Evaluator::new(&self.program, &self.schema, facts, as_of, opts.max_steps);
             if ev.run_fast(fast).is_ok() {
                 ev.ahead = Some(&fast.trace);
+                ev.fast_run = Some(fast);
                 return ev.decision(self.reference(), opts);
             }
         }
@@ -566,6 +567,7 @@ impl Policy {
         }
         let mut ev = Evaluator::new(&self.program, &self.schema, facts, as_of, opts.max_steps);
         ev.run_fast(fast).ok()?;
+        ev.fast_run = Some(fast);
         Some(ev.decision(self.reference(), opts))
     }
 
@@ -645,6 +647,7 @@ impl Policy {
                 &mut bufs.state,
             );
             if ev.run_fast(fast).is_ok() {
+                ev.fast_run = Some(fast);
                 let r = self.finish_json(&mut ev, dj, opts, &bufs.notes, out);
                 ev.stash(&mut bufs.state);
                 return r;

@@ -162,6 +162,8 @@ pub struct FastProgram {
     hot_ids: Vec<u32>,
     /// Per conclusion: how it is settled.
     settle: Vec<Settle>,
+    /// Per rule, per top-level condition: its node, for explanations after a fast run.
+    cond_nodes: Vec<Vec<u32>>,
 }
 
 /// What `fast_rule` reads of a rule besides its condition, out of the (large) compiled rule.
@@ -291,6 +293,19 @@ impl FastProgram {
             }
             l.p.effects.push(eff);
         }
+        // Each rule's top-level conditions, for explanations. They are the conjuncts of `when`,
+        // already lowered; lowering them again must not count as more uses (which would keep
+        // more nodes in the memo).
+        let uses = l.uses.clone();
+        let cond_nodes: Vec<Vec<u32>> = prog
+            .rules
+            .iter()
+            .map(|r| r.conditions.iter().map(|c| l.lower(&c.ex)).collect())
+            .collect();
+        for (u, was) in l.uses.iter_mut().zip(uses) {
+            *u = was;
+        }
+        l.p.cond_nodes = cond_nodes;
         let mut n_memo = 0usize;
         let mut n_bmemo = 0usize;
         let n = l.p.nodes.len();
@@ -1143,6 +1158,18 @@ impl Evaluator<'_> {
                 _ => None,
             }),
         }
+    }
+
+    /// The value of rule `ri`'s condition `ci` after a successful fast run, for its
+    /// explanation: `None` when it cannot be read this way (the caller evaluates it).
+    pub(crate) fn fast_condition(
+        &mut self,
+        fp: &FastProgram,
+        ri: usize,
+        ci: usize,
+    ) -> Option<Option<bool>> {
+        let node = *fp.cond_nodes.get(ri)?.get(ci)?;
+        self.fb(fp, node).ok()
     }
 
     /// A node through [`Evaluator::fb_inner`], keeping the count of unknown facts only
