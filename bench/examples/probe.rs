@@ -9,7 +9,7 @@
 //! Arguments: cases (20,000), passes (5). `PROBE_SKIP_CHECK` skips the fast-path count (so a
 //! profile holds only `evaluate_outcome`); `PROBE_EXPLAIN` times `evaluate` (a whole Decision)
 //! without and with `explain` instead (`=plain` or `=explain`: only one of them);
-//! `PROBE_JSON` the CLI's path per line (`load_facts_text`, `evaluate_json_into`). Times printed are wall clock, for orientation only:
+//! `PROBE_JSON` the CLI's path per line (`evaluate_text_into`). Times printed are wall clock, for orientation only:
 //! `humiao-bench` is the figure of record.
 #![allow(clippy::expect_used)]
 
@@ -81,12 +81,16 @@ fn main() {
         for _ in 0..passes {
             let t = Instant::now();
             for l in &lines {
-                let f = pol
-                    .load_facts_text(l, &FactsOptions::default())
-                    .expect("facts");
                 text.clear();
-                pol.evaluate_json_into(&f, as_of, &opts, &mut bufs, &mut text)
-                    .expect("evaluate");
+                pol.evaluate_text_into(
+                    l,
+                    as_of,
+                    &opts,
+                    &FactsOptions::default(),
+                    &mut bufs,
+                    &mut text,
+                )
+                .expect("evaluate");
             }
             let ns = t.elapsed().as_nanos() as f64 / n.max(1) as f64;
             println!("JSON line -> decision: {ns:.1} ns per case");

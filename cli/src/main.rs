@@ -869,18 +869,16 @@ fn line_record(
         Ok(text) if text.trim().is_empty() => {
             Err(serde_json::json!({"code": "F0110", "message": "empty line", "message_zh": "空行"}))
         }
-        Ok(text) => {
-            let facts = policy.load_facts_text(text, fopts).map_err(facts_record)?;
-            policy
-                .evaluate_json_into(&facts, as_of, opts, bufs, out)
-                .map_err(|e| {
-                    serde_json::json!({
-                        "code": "E0901",
-                        "message": format!("{e} (--max-steps)"),
-                        "message_zh": format!("{}（--max-steps）", e.message_zh()),
-                    })
-                })
-        }
+        Ok(text) => policy
+            .evaluate_text_into(text, as_of, opts, fopts, bufs, out)
+            .map_err(|e| match e {
+                humiao_core::EvaluateError::Facts(errs) => facts_record(errs),
+                humiao_core::EvaluateError::Eval(e) => serde_json::json!({
+                    "code": "E0901",
+                    "message": format!("{e} (--max-steps)"),
+                    "message_zh": format!("{}（--max-steps）", e.message_zh()),
+                }),
+            }),
     }
 }
 

@@ -1166,8 +1166,16 @@ fn first_slot(node: &Node) -> usize {
 
 #[derive(Debug)]
 enum Entry {
-    /// A fact's slot; `case_id`: this is `case.id`, whose text is the case's id.
-    Leaf { slot: usize, case_id: bool },
+    /// A fact's slot, its type and range (copied here so reading a value does not touch the
+    /// schema's fact definitions); `case_id`: this is `case.id`, whose text is the case's id.
+    Leaf {
+        slot: usize,
+        /// `None` for a slot the schema does not have (the reader then gives up, as it did
+        /// when it looked the definition up).
+        ty: Option<Type>,
+        range: Option<(i64, i64)>,
+        case_id: bool,
+    },
     /// A nested object (`objects[object]`), an optional section or not.
     Branch {
         object: usize,
@@ -1227,10 +1235,15 @@ impl FastReader {
             let len = prefix.len();
             push_key(prefix, k);
             entries.push(match node {
-                Node::Leaf(slot) => Entry::Leaf {
-                    slot: *slot,
-                    case_id: is_case && k == "id",
-                },
+                Node::Leaf(slot) => {
+                    let def = schema.facts.get(*slot);
+                    Entry::Leaf {
+                        slot: *slot,
+                        ty: def.map(|d| d.ty.clone()),
+                        range: def.and_then(|d| d.range),
+                        case_id: is_case && k == "id",
+                    }
+                }
                 Node::Branch(sub) => {
                     let section = schema.sections.iter().position(|s| s.name == *prefix);
                     let object = self.add_object(schema, sub, prefix, at == 0 && k == "case");
@@ -1267,45 +1280,77 @@ impl PathTree {
         max_list_len: usize,
         reveal_sensitive: bool,
     ) -> Option<Facts> {
+        let mut facts = Facts::default();
+        self.read_text_into(
+            schema,
+            text,
+            limits,
+            max_list_len,
+            reveal_sensitive,
+            &mut facts,
+        )
+        .then_some(facts)
+    }
+
+    /// [`PathTree::read_text`] into `into`, reusing its buffers: true when read (`into` holds
+    /// the facts), false when the text is for the two-pass reader (`into` then holds nothing
+    /// of use).
+    pub(crate) fn read_text_into(
+        &self,
+        schema: &Schema,
+        text: &str,
+        limits: JsonLimits,
+        max_list_len: usize,
+        reveal_sensitive: bool,
+        into: &mut Facts,
+    ) -> bool {
         let r = &self.fast;
+        // Whatever happens below, the tags never describe slots they were not built from.
+        into.tags.clear();
         if text.len() > limits.max_bytes || r.defaults.len() != schema.facts.len() {
-            return None;
+            return false;
         }
+        let mut slots = std::mem::take(&mut into.slots);
+        slots.clone_from(&r.defaults);
+        let mut sections = std::mem::take(&mut into.sections);
+        sections.clear();
+        sections.resize(r.sections, false);
         let pass = Pass {
             reader: r,
             schema,
             max_depth: limits.max_depth.min(JSON_DEPTH_CEILING),
             max_list_len,
             case_id_hidden: r.case_id_sensitive && !reveal_sensitive,
-            slots: r.defaults.clone(),
-            sections: vec![false; r.sections],
+            slots,
+            sections,
             case_id: None,
             notes: Vec::new(),
-            path: Vec::with_capacity(8),
+            path: Vec::new(),
         };
-        let root = r.objects.first()?;
+        let Some(root) = r.objects.first() else {
+            return false;
+        };
         let mut scan = Scan { text, at: 0, pass };
         scan.ws();
-        scan.object(root, 0)?;
+        if scan.object(root, 0).is_none() {
+            return false;
+        }
         scan.ws();
         if scan.at != text.len() {
-            return None;
+            return false;
         }
         let pass = scan.pass;
         let mut notes = pass.notes;
         if notes.len() > 1 {
             notes.sort_by(|a, b| a.0.cmp(&b.0));
         }
-        Some(
-            Facts {
-                slots: pass.slots,
-                tags: Vec::new(),
-                sections: pass.sections,
-                case_id: pass.case_id,
-                notes: notes.into_iter().map(|(_, n)| n).collect(),
-            }
-            .with_tags(),
-        )
+        into.slots = pass.slots;
+        into.sections = pass.sections;
+        into.case_id = pass.case_id;
+        into.notes.clear();
+        into.notes.extend(notes.into_iter().map(|(_, n)| n));
+        into.tags.extend(into.slots.iter().map(tag));
+        true
     }
 }
 
@@ -1646,7 +1691,7 @@ impl<'t, 'r> Scan<'t, 'r> {
             return None;
         }
         self.eat(b'{')?;
-        let (schema, reader) = (self.pass.schema, self.pass.reader);
+        let reader = self.pass.reader;
         let mut seen = Seen::new(object.entries.len());
         if self.token()? == b'}' {
             self.at += 1;
@@ -1666,9 +1711,13 @@ impl<'t, 'r> Scan<'t, 'r> {
             self.ws();
             self.pass.path.push(Seg::Key(name));
             match object.entries.get(i)? {
-                Entry::Leaf { slot, case_id } => {
-                    let def = schema.facts.get(*slot)?;
-                    if let Some(v) = self.value(&def.ty, def.range, level, *case_id)? {
+                Entry::Leaf {
+                    slot,
+                    ty,
+                    range,
+                    case_id,
+                } => {
+                    if let Some(v) = self.value(ty.as_ref()?, *range, level, *case_id)? {
                         *self.pass.slots.get_mut(*slot)? = v;
                     }
                 }

@@ -457,6 +457,32 @@ impl Policy {
         }
     }
 
+    /// [`Policy::load_facts_text`] into `facts`, reusing its buffers (for batches: a line's
+    /// facts then cost no allocation once `facts` has grown to the schema's size). On an
+    /// error `facts` holds nothing of use.
+    pub fn load_facts_text_into(
+        &self,
+        text: &str,
+        opts: &FactsOptions,
+        facts: &mut Facts,
+    ) -> Result<(), Vec<FactError>> {
+        let read = self.tree.read_text_into(
+            &self.schema,
+            text,
+            crate::facts::JsonLimits {
+                max_bytes: opts.max_bytes,
+                max_depth: opts.max_json_depth,
+            },
+            opts.max_list_len,
+            opts.reveal_sensitive,
+            facts,
+        );
+        if !read {
+            *facts = self.load_facts_text_two_pass(text, opts)?;
+        }
+        Ok(())
+    }
+
     /// [`Policy::load_facts_text`] by the one-pass reader alone: `None` where it gives the case
     /// to the two-pass reader (a problem, or a note on an unknown field). For the differential
     /// tests and the benchmark.
@@ -666,6 +692,30 @@ impl Policy {
             .run()
             .and_then(|()| self.finish_json(&mut ev, dj, opts, &bufs.notes, out));
         ev.stash(&mut bufs.state);
+        r
+    }
+
+    /// Reads a case's JSON text and appends its decision's JSON to `out`: what
+    /// [`Policy::load_facts_text`] then [`Policy::evaluate_json_into`] do, with the facts read
+    /// into buffers kept in `bufs` (a batch's lines then allocate nothing for their facts).
+    /// On an error `out` is as it was.
+    pub fn evaluate_text_into(
+        &self,
+        text: &str,
+        as_of: Date,
+        opts: &EvalOptions,
+        fopts: &FactsOptions,
+        bufs: &mut DecisionBuffers,
+        out: &mut Vec<u8>,
+    ) -> Result<(), EvaluateError> {
+        let mut facts = std::mem::take(&mut bufs.facts);
+        let r = match self.load_facts_text_into(text, fopts, &mut facts) {
+            Ok(()) => self
+                .evaluate_json_into(&facts, as_of, opts, bufs, out)
+                .map_err(EvaluateError::Eval),
+            Err(errs) => Err(EvaluateError::Facts(errs)),
+        };
+        bufs.facts = facts;
         r
     }
 

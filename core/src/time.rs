@@ -914,11 +914,14 @@ impl Calendar {
         }
         let mut cur = from;
         let mut remaining = n;
+        // The next listed day after `cur`: every day before it is a working day exactly when
+        // it is not a weekend, so it is looked up only when it is reached.
+        let mut special = self.next_special_after(cur);
         while remaining > 0 {
             // Whole ordinary weeks hold exactly five working days. Keep 1–5 for the last steps,
             // since where the last one falls depends on the weekday.
             let mut weeks = (remaining - 1) / 5;
-            if let Some(special) = self.next_special_after(cur) {
+            if let Some(special) = special {
                 let gap = i64::from(special.days()) - i64::from(cur.days()) - 1;
                 weeks = weeks.min(gap / 7);
             }
@@ -927,7 +930,14 @@ impl Calendar {
                 remaining -= weeks * 5;
             } else {
                 cur = cur.add_days(1)?;
-                if self.is_working_day(cur) {
+                let working = match special {
+                    Some(sp) if cur >= sp => {
+                        special = self.next_special_after(cur);
+                        self.is_working_day(cur)
+                    }
+                    _ => !cur.is_weekend(),
+                };
+                if working {
                     remaining -= 1;
                 }
             }

@@ -852,3 +852,65 @@ fn corners_of_json_read_alike() {
     }
     assert!(answered >= 25, "{answered} of {}", texts.len());
 }
+
+/// `load_facts_text_into` and `evaluate_text_into` reuse one set of buffers across lines —
+/// valid, broken, of different schemas' cases and options — and give, line after line, what
+/// a fresh `load_facts_text` and `evaluate_json_into` give (facts, decision bytes, errors).
+#[test]
+fn reused_buffers_give_what_fresh_ones_give() {
+    use humiao_core::time::Date;
+    use humiao_core::{DecisionBuffers, EvalOptions};
+    let as_of = Date::parse("2026-11-29").unwrap();
+    let eval = EvalOptions::default();
+    let mut r = Rng(7);
+    // One buffer per policy (a buffer belongs to one policy's schema), used for every line.
+    let mut facts: Vec<Facts> = (0..3).map(|_| Facts::default()).collect();
+    let mut bufs: Vec<DecisionBuffers> = (0..3).map(|_| DecisionBuffers::new()).collect();
+    let mut fresh_bufs = DecisionBuffers::new();
+    let (mut read, mut refused) = (0, 0);
+    for _ in 0..600 {
+        let which = r.below(3);
+        let p = &policies()[which];
+        let mut j = generate(&p.schema, &mut r);
+        if r.chance(1, 3) {
+            break_case(&mut j, &mut r);
+        }
+        let mut text = String::new();
+        write(&j, &mut r, &mut text);
+        let opts = if r.chance(1, 2) {
+            FactsOptions::default()
+        } else {
+            options(&mut r)
+        };
+        let fresh = p.load_facts_text(&text, &opts);
+        let reused = p.load_facts_text_into(&text, &opts, &mut facts[which]);
+        match (&fresh, &reused) {
+            (Ok(f), Ok(())) => {
+                same_facts(f, &facts[which], &text);
+                read += 1;
+            }
+            (Err(a), Err(b)) => {
+                assert_eq!(a, b, "errors of {text}");
+                refused += 1;
+            }
+            _ => panic!("one read, the other refused: {text}"),
+        }
+        let mut want = Vec::new();
+        let want_r = match &fresh {
+            Ok(f) => p
+                .evaluate_json_into(f, as_of, &eval, &mut fresh_bufs, &mut want)
+                .map_err(|e| e.to_string()),
+            Err(e) => Err(format!("{} problem(s)", e.len())),
+        };
+        let mut got = Vec::new();
+        let got_r = p
+            .evaluate_text_into(&text, as_of, &eval, &opts, &mut bufs[which], &mut got)
+            .map_err(|e| match e {
+                humiao_core::EvaluateError::Facts(e) => format!("{} problem(s)", e.len()),
+                humiao_core::EvaluateError::Eval(e) => e.to_string(),
+            });
+        assert_eq!(got_r, want_r, "result of {text}");
+        assert_eq!(got, want, "decision of {text}");
+    }
+    assert!(read > 100 && refused > 50, "{read} read, {refused} refused");
+}

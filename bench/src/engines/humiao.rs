@@ -108,18 +108,26 @@ impl Humiao {
     }
 
     /// JSON line → decision JSON text, what `humiao eval --format jsonl` does per line:
-    /// `load_facts_text`, then `evaluate_json_into` into `b`'s text (cleared first).
+    /// `evaluate_text_into` (`load_facts_text` into reused facts buffers, then
+    /// `evaluate_json_into`) into `b`'s text (cleared first).
     #[inline(never)]
     pub fn json_line_to_decision<'b>(
         &self,
         line: &str,
         b: &'b mut JsonBuffers,
     ) -> Result<&'b [u8], String> {
-        let facts = self
-            .policy
-            .load_facts_text(line, &self.facts)
-            .map_err(|e| format!("facts: {e:?}"))?;
-        self.evaluate_json(&facts, b)
+        b.text.clear();
+        self.policy
+            .evaluate_text_into(
+                line,
+                self.as_of,
+                &self.plain,
+                &self.facts,
+                &mut b.decision,
+                &mut b.text,
+            )
+            .map_err(|e| format!("{e:?}"))?;
+        Ok(&b.text)
     }
 
     /// JSON line → decision JSON text through the `Decision`: `load_facts_text`, `evaluate`,

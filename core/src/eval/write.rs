@@ -190,6 +190,9 @@ impl DecisionJson {
 pub struct DecisionBuffers {
     pub(crate) state: EvalState,
     pub(crate) notes: Vec<String>,
+    /// The facts of the last line read by `evaluate_text_into`, whose buffers the next
+    /// line reuses.
+    pub(crate) facts: crate::facts::Facts,
 }
 
 impl DecisionBuffers {
