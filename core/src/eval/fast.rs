@@ -897,7 +897,10 @@ impl Evaluator<'_> {
         let Some(c) = self.prog.conclusions.get(ci) else {
             return Ok(());
         };
-        let value = match fp.settle.get(ci) {
+        // Each value is written into its slot where it is worked out: built on the stack and
+        // moved in, the 32-byte value was stored in pieces and loaded back whole, a
+        // store-forwarding stall per conclusion.
+        match fp.settle.get(ci) {
             Some(Settle::ConstSet(writers)) => {
                 let mut bits = 0u128;
                 for &(w, b) in writers {
@@ -907,9 +910,11 @@ impl Evaluator<'_> {
                         _ => {}
                     }
                 }
-                Value::Set {
-                    bits,
-                    complete: true,
+                if let Some(v) = self.conc.get_mut(ci) {
+                    *v = Value::Set {
+                        bits,
+                        complete: true,
+                    };
                 }
             }
             Some(Settle::ConstOne(writers)) => {
@@ -939,16 +944,21 @@ impl Evaluator<'_> {
                         }
                     }
                 }
-                match (top, first) {
-                    (Some(_), Some(v)) if ok => v.clone(),
+                let value = match (top, first) {
+                    (Some(_), Some(v)) if ok => v,
                     (Some(_), _) => return Err(Bail),
-                    (None, _) => c.default.clone().unwrap_or(Value::Unknown),
+                    (None, _) => c.default.as_ref().unwrap_or(&Value::Unknown),
+                };
+                if let Some(slot) = self.conc.get_mut(ci) {
+                    slot.clone_from(value);
                 }
             }
-            _ => self.settle_general(fp, c, ci)?,
-        };
-        if let Some(v) = self.conc.get_mut(ci) {
-            *v = value;
+            _ => {
+                let value = self.settle_general(fp, c, ci)?;
+                if let Some(v) = self.conc.get_mut(ci) {
+                    *v = value;
+                }
+            }
         }
         if let Some(u) = self.conc_undecided.get_mut(ci) {
             *u = false;
