@@ -260,6 +260,19 @@ impl<'p> Evaluator<'p> {
 
     /// An evaluator that takes its buffers from `state` (cleared and sized for the program)
     /// instead of allocating them; [`Evaluator::stash`] gives them back.
+    /// Whether any of these optional sections was not given (a rule reading it does not
+    /// apply).
+    pub(crate) fn section_absent(&self, sections: &[u32]) -> bool {
+        sections.iter().any(|&s| {
+            !self
+                .facts
+                .sections
+                .get(s as usize)
+                .copied()
+                .unwrap_or(false)
+        })
+    }
+
     pub(crate) fn reuse(
         prog: &'p Program,
         schema: &'p Schema,
@@ -367,14 +380,7 @@ impl<'p> Evaluator<'p> {
         let state = if from.is_some_and(|f| self.as_of < f) || until.is_some_and(|u| self.as_of > u)
         {
             RuleState::NotInForce
-        } else if r.sections.iter().any(|&s| {
-            !self
-                .facts
-                .sections
-                .get(s as usize)
-                .copied()
-                .unwrap_or(false)
-        }) {
+        } else if self.section_absent(&r.sections) {
             RuleState::NotApplicable
         } else {
             self.scratch.clear();

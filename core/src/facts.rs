@@ -1270,40 +1270,18 @@ impl FastReader {
 }
 
 impl PathTree {
-    /// Reads a case's facts from JSON text in one pass (see above): `Some` with the facts
-    /// when the two-pass reader would read the text without a problem, `None` otherwise.
-    pub(crate) fn read_text(
-        &self,
-        schema: &Schema,
-        text: &str,
-        limits: JsonLimits,
-        max_list_len: usize,
-        reveal_sensitive: bool,
-    ) -> Option<Facts> {
-        let mut facts = Facts::default();
-        self.read_text_into(
-            schema,
-            text,
-            limits,
-            max_list_len,
-            reveal_sensitive,
-            &mut facts,
-        )
-        .then_some(facts)
-    }
-
-    /// [`PathTree::read_text`] into `into`, reusing its buffers: true when read (`into` holds
-    /// the facts), false when the text is for the two-pass reader (`into` then holds nothing
-    /// of use).
+    /// Reads a case's facts from JSON text in one pass (see above) into `into`, reusing its
+    /// buffers: true when the two-pass reader would read the text without a problem (`into`
+    /// then holds the facts), false otherwise (`into` then holds nothing of use).
     pub(crate) fn read_text_into(
         &self,
         schema: &Schema,
         text: &str,
-        limits: JsonLimits,
-        max_list_len: usize,
-        reveal_sensitive: bool,
+        opts: &crate::policy::FactsOptions,
         into: &mut Facts,
     ) -> bool {
+        let (limits, max_list_len, reveal_sensitive) =
+            (opts.json_limits(), opts.max_list_len, opts.reveal_sensitive);
         let r = &self.fast;
         // Whatever happens below, the tags never describe slots they were not built from.
         into.tags.clear();

@@ -69,6 +69,16 @@ pub struct FactsOptions {
     pub reveal_sensitive: bool,
 }
 
+impl FactsOptions {
+    /// The limits on reading facts text.
+    pub(crate) fn json_limits(&self) -> crate::facts::JsonLimits {
+        crate::facts::JsonLimits {
+            max_bytes: self.max_bytes,
+            max_depth: self.max_json_depth,
+        }
+    }
+}
+
 impl Default for FactsOptions {
     fn default() -> Self {
         FactsOptions {
@@ -466,17 +476,7 @@ impl Policy {
         opts: &FactsOptions,
         facts: &mut Facts,
     ) -> Result<(), Vec<FactError>> {
-        let read = self.tree.read_text_into(
-            &self.schema,
-            text,
-            crate::facts::JsonLimits {
-                max_bytes: opts.max_bytes,
-                max_depth: opts.max_json_depth,
-            },
-            opts.max_list_len,
-            opts.reveal_sensitive,
-            facts,
-        );
+        let read = self.tree.read_text_into(&self.schema, text, opts, facts);
         if !read {
             *facts = self.load_facts_text_two_pass(text, opts)?;
         }
@@ -488,16 +488,10 @@ impl Policy {
     /// tests and the benchmark.
     #[doc(hidden)]
     pub fn load_facts_text_one_pass(&self, text: &str, opts: &FactsOptions) -> Option<Facts> {
-        self.tree.read_text(
-            &self.schema,
-            text,
-            crate::facts::JsonLimits {
-                max_bytes: opts.max_bytes,
-                max_depth: opts.max_json_depth,
-            },
-            opts.max_list_len,
-            opts.reveal_sensitive,
-        )
+        let mut facts = Facts::default();
+        self.tree
+            .read_text_into(&self.schema, text, opts, &mut facts)
+            .then_some(facts)
     }
 
     /// [`Policy::load_facts_text`] by the two-pass reader alone: the text read into a
@@ -509,13 +503,7 @@ impl Policy {
         text: &str,
         opts: &FactsOptions,
     ) -> Result<Facts, Vec<FactError>> {
-        let (value, mut errors) = crate::facts::read_json(
-            text,
-            crate::facts::JsonLimits {
-                max_bytes: opts.max_bytes,
-                max_depth: opts.max_json_depth,
-            },
-        );
+        let (value, mut errors) = crate::facts::read_json(text, opts.json_limits());
         let Some(value) = value else {
             return Err(errors);
         };

@@ -845,14 +845,7 @@ impl Evaluator<'_> {
         let state =
             if r.from.is_some_and(|f| self.as_of < f) || r.until.is_some_and(|u| self.as_of > u) {
                 RuleState::NotInForce
-            } else if ids(r.sections).iter().any(|&s| {
-                !self
-                    .facts
-                    .sections
-                    .get(s as usize)
-                    .copied()
-                    .unwrap_or(false)
-            }) {
+            } else if self.section_absent(ids(r.sections)) {
                 RuleState::NotApplicable
             } else {
                 self.open = 0;

@@ -323,27 +323,23 @@ impl Compile<'_> {
                 },
                 _ => Op::Node { node: id },
             },
-            Some(N::Cmp(op, a, b)) => match (node(a), node(b)) {
-                (Some(N::Fact(slot)), Some(N::Const(k))) => match self.fp.consts.get(k as usize) {
-                    Some(Value::Int(k)) => Op::IntCmp {
+            Some(N::Cmp(op, a, b)) => {
+                // An integer fact against an integer constant, or a param's (marked used).
+                let (k, param) = match node(b) {
+                    Some(N::Const(k)) => (self.fp.consts.get(k as usize), NONE),
+                    Some(N::Param(p)) => (self.param(p), p),
+                    _ => (None, NONE),
+                };
+                match (node(a), k) {
+                    (Some(N::Fact(slot)), Some(Value::Int(k))) => Op::IntCmp {
                         slot,
                         op,
                         k: *k,
-                        param: NONE,
+                        param,
                     },
                     _ => Op::Node { node: id },
-                },
-                (Some(N::Fact(slot)), Some(N::Param(p))) => match self.param(p) {
-                    Some(Value::Int(k)) => Op::IntCmp {
-                        slot,
-                        op,
-                        k: *k,
-                        param: p,
-                    },
-                    _ => Op::Node { node: id },
-                },
-                _ => Op::Node { node: id },
-            },
+                }
+            }
             _ => Op::Node { node: id },
         };
         self.code.push(op);
