@@ -3,15 +3,20 @@
 //! serde, the explained decision agrees with the plain one, the fast path agrees with the
 //! reference evaluator (decision bytes, and the conclusions of `evaluate_outcome`), the
 //! one-pass facts reader agrees with the two-pass reader (facts, notes, errors), and the
-//! direct writer (`evaluate_json_into`) gives `to_json`'s bytes, plain and explained.
+//! direct writer (`evaluate_json_into`) gives `to_json`'s bytes, plain and explained, as does
+//! `evaluate_text_into` with buffers kept from the inputs before.
 #![no_main]
 
 use humiao_core::time::Date;
 use humiao_core::{
-    Decision, DecisionBuffers, EvalOptions, EvaluateError, Facts, FactsOptions, Outcome,
-    Strictness,
+    Decision, DecisionBuffers, EvalOptions, EvaluateError, Facts, FactsOptions, Outcome, Strictness,
 };
 use libfuzzer_sys::fuzz_target;
+
+thread_local! {
+    /// Buffers kept from one input to the next, as a batch keeps them from line to line.
+    static REUSED: std::cell::RefCell<DecisionBuffers> = std::cell::RefCell::new(DecisionBuffers::new());
+}
 
 fuzz_target!(|data: &[u8]| {
     let Ok(text) = std::str::from_utf8(data) else {
@@ -31,13 +36,17 @@ fuzz_target!(|data: &[u8]| {
         };
         let two = policy.load_facts_text_two_pass(text, &o);
         let same = |a: &Facts, b: &Facts| {
-            assert_eq!(a.slots, b.slots, "one pass vs two: slots");
+            assert_eq!(a.slots(), b.slots(), "one pass vs two: slots");
             assert_eq!(a.sections, b.sections, "one pass vs two: sections");
             assert_eq!(a.case_id, b.case_id, "one pass vs two: case id");
             assert_eq!(a.notes, b.notes, "one pass vs two: notes");
         };
         if let Some(one) = policy.load_facts_text_one_pass(text, &o) {
-            same(two.as_ref().expect("one pass accepts only what two passes accept"), &one);
+            same(
+                two.as_ref()
+                    .expect("one pass accepts only what two passes accept"),
+                &one,
+            );
         }
         match (two, policy.load_facts_text(text, &o)) {
             (Ok(a), Ok(b)) => same(&a, &b),
@@ -91,6 +100,38 @@ fuzz_target!(|data: &[u8]| {
                     .evaluate_reference(&facts, as_of, &opts)
                     .map(|d| d.to_json());
                 assert_eq!(reference.as_deref(), Ok(json.as_str()), "fast vs reference");
+                // Explained too: after a fast run the trace reads the conditions through the
+                // fast program.
+                let reference = policy
+                    .evaluate_reference(
+                        &facts,
+                        as_of,
+                        &EvalOptions {
+                            explain: true,
+                            ..EvalOptions::default()
+                        },
+                    )
+                    .map(|d| d.to_json());
+                assert_eq!(
+                    reference.as_deref(),
+                    Ok(b.to_json().as_str()),
+                    "explained, fast vs reference"
+                );
+                // Reading into buffers kept from earlier inputs gives the same bytes.
+                REUSED.with(|bufs| {
+                    let mut out = Vec::new();
+                    policy
+                        .evaluate_text_into(
+                            text,
+                            as_of,
+                            &opts,
+                            &fopts,
+                            &mut bufs.borrow_mut(),
+                            &mut out,
+                        )
+                        .expect("evaluate_text_into reads what load_facts_text reads");
+                    assert_eq!(out, json.as_bytes(), "evaluate_text_into vs to_json");
+                });
                 // The direct writer against to_json, plain and explained.
                 let mut bufs = DecisionBuffers::new();
                 for (explain, want) in [(false, &json), (true, &bj)] {
