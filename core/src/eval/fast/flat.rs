@@ -157,8 +157,6 @@ pub(crate) struct Flat {
     guard_start: Vec<u32>,
     /// Memo slots (one per shared truth-valued node).
     n_memo: usize,
-    /// Connective registers needed (the deepest nesting).
-    n_regs: usize,
 }
 
 const MAX_REGS: usize = 32;
@@ -182,25 +180,20 @@ impl Flat {
                 guards.extend(g);
             }
         }
+        if c.depth_max > MAX_REGS {
+            // Nesting deeper than the registers: no code and no guards, every rule through
+            // `fb` (`flat_rule` finds no range for it).
+            return Flat::default();
+        }
         start.push(u32::try_from(c.code.len()).unwrap_or(u32::MAX));
         guard_start.push(u32::try_from(guards.len()).unwrap_or(u32::MAX));
-        let mut flat = Flat {
+        Flat {
             code: c.code,
             start,
             guards,
             guard_start,
             n_memo: fp.n_bmemo,
-            n_regs: c.depth_max,
-        };
-        if flat.n_regs > MAX_REGS {
-            // Nesting this deep: every rule through `fb` (no code at all).
-            flat.code.clear();
-            flat.start.iter_mut().for_each(|s| *s = 0);
-            flat.guards.clear();
-            flat.guard_start.iter_mut().for_each(|s| *s = 0);
-            flat.n_regs = 0;
         }
-        flat
     }
 }
 
