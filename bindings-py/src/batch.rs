@@ -63,6 +63,54 @@ impl Run<'_> {
         .flatten()
     }
 
+    /// [`Run::facts_of_text`] into `facts`, reusing its buffers from case to case; `false` when
+    /// the text has any problem (the caller then takes the way that reports it). A panic
+    /// leaves `facts` fresh.
+    fn facts_of_text_into(&self, text: &str, facts: &mut humiao_core::Facts) -> bool {
+        let read = catch_unwind(AssertUnwindSafe(|| {
+            self.policy
+                .load_facts_text_into(text, &self.facts, facts)
+                .is_ok()
+        }));
+        read.unwrap_or_else(|_| {
+            *facts = humiao_core::Facts::default();
+            false
+        })
+    }
+
+    /// A table's row written as JSON text ([`RowText`]), evaluated: `None` when the reader finds
+    /// a problem in it, so the row takes [`row_facts`] and reports it as it always has.
+    pub(crate) fn evaluate_row_text(
+        &self,
+        text: &str,
+        facts: &mut humiao_core::Facts,
+    ) -> Option<Outcome> {
+        if !self.facts_of_text_into(text, facts) {
+            return None;
+        }
+        let result = catch_unwind(AssertUnwindSafe(|| {
+            self.policy.evaluate(facts, self.as_of, &self.eval)
+        }));
+        Some(match result {
+            Ok(Ok(d)) => Outcome::Decided(d),
+            Ok(Err(e)) => Outcome::Eval(e),
+            Err(payload) => Outcome::Internal(panic_message(payload.as_ref())),
+        })
+    }
+
+    /// [`Run::evaluate_row_text`] for the conclusions only.
+    pub(crate) fn conclude_row_text(
+        &self,
+        text: &str,
+        keys: &[usize],
+        bufs: &mut ConcludeBuffers,
+    ) -> Option<Concluded> {
+        if !self.facts_of_text_into(text, &mut bufs.facts) {
+            return None;
+        }
+        Some(self.conclude_facts(&bufs.facts, keys, &mut bufs.out))
+    }
+
     pub(crate) fn evaluate_input(&self, input: &CaseInput) -> Outcome {
         match input {
             CaseInput::Text(t) => {
@@ -157,22 +205,30 @@ impl Run<'_> {
         &self,
         input: &CaseInput,
         keys: &[usize],
-        out: &mut humiao_core::Outcome,
+        bufs: &mut ConcludeBuffers,
     ) -> Concluded {
         match input {
             CaseInput::Text(t) => {
-                if let Some(facts) = self.facts_of_text(t) {
-                    return self.conclude_facts(&facts, keys, out);
+                if let Some(done) = self.conclude_row_text(t, keys, bufs) {
+                    return done;
                 }
                 // As in `evaluate_text_as_value`: the old way, for its failures.
                 match serde_json::from_str::<Value>(t) {
-                    Ok(v) => self.conclude_json(&v, keys, out),
+                    Ok(v) => self.conclude_json(&v, keys, &mut bufs.out),
                     Err(e) => Concluded::Failed(Outcome::Facts(vec![not_json(&e)])),
                 }
             }
             CaseInput::Unreadable(e) => Concluded::Failed(Outcome::Facts(vec![e.clone()])),
         }
     }
+}
+
+/// What a worker thread keeps from case to case when it evaluates conclusions only: the
+/// evaluation's buffers and the facts' slots.
+#[derive(Default)]
+pub(crate) struct ConcludeBuffers {
+    pub out: humiao_core::Outcome,
+    pub facts: humiao_core::Facts,
 }
 
 /// The facts problem for text that is not JSON, with the code the CLI uses for such a line.
@@ -356,6 +412,93 @@ pub(crate) fn row_facts(columns: &[Column], row: usize) -> Result<Value, FactErr
         })?;
     }
     Ok(Value::Object(root))
+}
+
+/// A table's rows as JSON text, for the one-pass reader the CLI reads lines with (no
+/// `serde_json::Value` per row, the facts read straight into their slots). Columns are written
+/// in path order, so a section's fields go out together; an object is opened only for a value
+/// inside it, so a row with no value in an optional section has no such section, as with
+/// [`row_facts`]. Text that the reader finds any problem in is read through [`row_facts`]
+/// instead, so a row's errors are the ones it always had.
+pub(crate) struct RowText<'a> {
+    /// The columns in path order.
+    order: Vec<&'a Column>,
+}
+
+impl<'a> RowText<'a> {
+    /// `None` when a column's path lies inside another's (a section column beside its field
+    /// columns, or the same path twice): only [`row_facts`] merges those.
+    pub(crate) fn new(columns: &'a [Column]) -> Option<RowText<'a>> {
+        let mut order: Vec<&Column> = columns.iter().collect();
+        order.sort_by(|a, b| a.segments.cmp(&b.segments));
+        // In path order, a path lying inside another comes right after it or after another
+        // path inside it: comparing neighbours finds every such pair.
+        for pair in order.windows(2) {
+            if let [a, b] = pair {
+                if a.segments.is_empty() || b.segments.starts_with(&a.segments) {
+                    return None;
+                }
+            }
+        }
+        Some(RowText { order })
+    }
+
+    /// Row `row` as compact JSON text into `out`; `false` when a cell could not become JSON
+    /// (the row then takes [`row_facts`], which reports it).
+    pub(crate) fn write(&self, row: usize, out: &mut Vec<u8>) -> bool {
+        out.clear();
+        out.push(b'{');
+        // The objects open below the root (their keys) and, per open object including the root,
+        // whether anything has been written in it yet.
+        let mut open: Vec<&str> = Vec::new();
+        let mut empty: Vec<bool> = vec![true];
+        for c in &self.order {
+            let v = match c.cells.get(row) {
+                Some(Cell::Value(v)) => v,
+                Some(Cell::Bad(_)) => return false,
+                Some(Cell::Absent) | None => continue,
+            };
+            let Some((last, parents)) = c.segments.split_last() else {
+                return false;
+            };
+            let shared = open
+                .iter()
+                .zip(parents)
+                .take_while(|(a, b)| **a == b.as_str())
+                .count();
+            while open.len() > shared {
+                open.pop();
+                empty.pop();
+                out.push(b'}');
+            }
+            for p in parents.iter().skip(shared) {
+                Self::key(out, &mut empty, p);
+                out.push(b'{');
+                open.push(p);
+                empty.push(true);
+            }
+            Self::key(out, &mut empty, last);
+            if serde_json::to_writer(&mut *out, v).is_err() {
+                return false;
+            }
+        }
+        for _ in open {
+            out.push(b'}');
+        }
+        out.push(b'}');
+        true
+    }
+
+    fn key(out: &mut Vec<u8>, empty: &mut [bool], key: &str) {
+        if let Some(e) = empty.last_mut() {
+            if !std::mem::take(e) {
+                out.push(b',');
+            }
+        }
+        // A JSON string, quoted and escaped by serde_json (writing into a Vec cannot fail).
+        let _ = serde_json::to_writer(&mut *out, key);
+        out.push(b':');
+    }
 }
 
 fn insert(map: &mut Map<String, Value>, segments: &[String], v: Value) -> Result<(), ()> {

@@ -2,8 +2,8 @@
 //! evaluates cases one at a time, in batches on all cores, or as columns of a table.
 
 use crate::batch::{
-    case_input, par_map, par_map_with, row_facts, thread_count, CaseInput, Cell, Column, Concluded,
-    Outcome, Run,
+    case_input, par_map, par_map_with, row_facts, thread_count, CaseInput, Cell, Column,
+    ConcludeBuffers, Concluded, Outcome, RowText, Run,
 };
 use crate::convert::{as_of_date, fspath, json_to_py, params_of, py_to_json, types_class};
 use crate::decision::PyDecision;
@@ -16,7 +16,7 @@ use humiao_core::{EvalOptions, FactsOptions, LoadOptions, Policy, Severity, Sour
 use pyo3::exceptions::{PyTypeError, PyValueError};
 use pyo3::intern;
 use pyo3::prelude::*;
-use pyo3::types::{PyBytes, PyDict, PyFloat, PyList, PyString, PyTuple};
+use pyo3::types::{PyBool, PyBytes, PyDict, PyFloat, PyInt, PyList, PyString, PyTuple};
 use serde_json::Value;
 use std::sync::Arc;
 
@@ -155,6 +155,14 @@ fn results_list<'py>(
     outcomes: Vec<Outcome>,
     on_error: OnError,
 ) -> PyResult<Bound<'py, PyList>> {
+    without_gc(py, || results_list_now(py, outcomes, on_error))
+}
+
+fn results_list_now<'py>(
+    py: Python<'py>,
+    outcomes: Vec<Outcome>,
+    on_error: OnError,
+) -> PyResult<Bound<'py, PyList>> {
     let out = PyList::empty(py);
     for (i, o) in outcomes.into_iter().enumerate() {
         let item = match o {
@@ -192,6 +200,18 @@ fn cell(py: Python<'_>, v: &Bound<'_, PyAny>, ty: Option<&Type>) -> PyResult<Cel
             let i = x as i64;
             return Ok(Cell::Value(Value::from(i)));
         }
+    }
+    // The common cells first, read as `py_to_json` reads them: exactly `bool`, `str` or an `int`
+    // within 64 bits (subclasses, e.g. NumPy's or enums, and everything else take the general way).
+    if let Ok(b) = v.cast_exact::<PyBool>() {
+        return Ok(Cell::Value(Value::Bool(b.is_true())));
+    }
+    if let Ok(text) = v.cast_exact::<PyString>().map(|s| s.to_cow()) {
+        if let Ok(text) = text {
+            return Ok(Cell::Value(Value::String(text.into_owned())));
+        }
+    } else if let Ok(Ok(i)) = v.cast_exact::<PyInt>().map(|i| i.extract::<i64>()) {
+        return Ok(Cell::Value(Value::from(i)));
     }
     if matches!(ty, Some(Type::Date))
         && v.hasattr(intern!(py, "hour"))?
@@ -545,13 +565,31 @@ impl PyPolicy {
             let run = self.run(py, as_of, explain, reveal_sensitive, lenient)?;
             check_threads(py, threads)?;
             let (cols, rows) = self.read_columns(py, columns)?;
+            let row_text = RowText::new(&cols);
             let indexes: Vec<usize> = (0..rows).collect();
             let n = thread_count(threads, rows);
             let outcomes = py.detach(|| {
-                par_map(&indexes, n, |_, &r| match row_facts(&cols, r) {
-                    Ok(json) => run.evaluate_json(&json),
-                    Err(e) => Outcome::Facts(vec![e]),
-                })
+                par_map_with(
+                    &indexes,
+                    n,
+                    || (humiao_core::Facts::default(), Vec::new()),
+                    |(facts, text), _, &r| {
+                        // Each row as JSON text through the one-pass reader; a row it finds a
+                        // problem in, or a table whose columns overlap, through `row_facts`.
+                        if let Some(done) = row_text
+                            .as_ref()
+                            .filter(|w| w.write(r, text))
+                            .and_then(|_| std::str::from_utf8(text).ok())
+                            .and_then(|t| run.evaluate_row_text(t, facts))
+                        {
+                            return done;
+                        }
+                        match row_facts(&cols, r) {
+                            Ok(json) => run.evaluate_json(&json),
+                            Err(e) => Outcome::Facts(vec![e]),
+                        }
+                    },
+                )
             });
             let outcomes =
                 outcomes.ok_or_else(|| internal_error(py, "a worker thread was lost", None))?;
@@ -629,8 +667,8 @@ impl PyPolicy {
             }
             let n = thread_count(threads, inputs.len());
             let results = py.detach(|| {
-                par_map_with(&inputs, n, humiao_core::Outcome::new, |out, _, c| {
-                    run.conclude_input(c, &indexes, out)
+                par_map_with(&inputs, n, ConcludeBuffers::default, |bufs, _, c| {
+                    run.conclude_input(c, &indexes, bufs)
                 })
             });
             let results =
@@ -659,17 +697,30 @@ impl PyPolicy {
             check_threads(py, threads)?;
             let (names, indexes) = self.conclusion_indexes(py, keys)?;
             let (cols, rows) = self.read_columns(py, columns)?;
+            let row_text = RowText::new(&cols);
             let rows_index: Vec<usize> = (0..rows).collect();
             let n = thread_count(threads, rows);
-            let results =
-                py.detach(|| {
-                    par_map_with(&rows_index, n, humiao_core::Outcome::new, |out, _, &r| {
+            let results = py.detach(|| {
+                par_map_with(
+                    &rows_index,
+                    n,
+                    || (ConcludeBuffers::default(), Vec::new()),
+                    |(bufs, text), _, &r| {
+                        if let Some(done) = row_text
+                            .as_ref()
+                            .filter(|w| w.write(r, text))
+                            .and_then(|_| std::str::from_utf8(text).ok())
+                            .and_then(|t| run.conclude_row_text(t, &indexes, bufs))
+                        {
+                            return done;
+                        }
                         match row_facts(&cols, r) {
-                            Ok(json) => run.conclude_json(&json, &indexes, out),
+                            Ok(json) => run.conclude_json(&json, &indexes, &mut bufs.out),
                             Err(e) => Concluded::Failed(Outcome::Facts(vec![e])),
                         }
-                    })
-                });
+                    },
+                )
+            });
             let results =
                 results.ok_or_else(|| internal_error(py, "a worker thread was lost", None))?;
             concluded_columns(py, &names, results, on_error)
@@ -797,6 +848,35 @@ impl PyPolicy {
 /// The columns of `evaluate_outcomes`: `settled`, one per conclusion key, and `error` with
 /// `on_error="return"` (with `"raise"`, the first failure is raised, its `index` saying which).
 fn concluded_columns<'py>(
+    py: Python<'py>,
+    names: &[String],
+    results: Vec<Concluded>,
+    on_error: OnError,
+) -> PyResult<Bound<'py, PyDict>> {
+    without_gc(py, || concluded_columns_now(py, names, results, on_error))
+}
+
+/// Runs `f` (which builds result objects while holding the GIL) with Python's cyclic garbage
+/// collector paused, as it was before afterwards. The lists a batch's results are made of
+/// hold no cycles, but each one counts towards the collector's next pass, and a pass walks
+/// every tracked object of the process (the caller's own cases and tables among them): with
+/// 30,000 cases of the workload alive, building their conclusion columns took ~12 µs of CPU per
+/// case with the collector running and ~3 µs with it paused (docs/performance.md). Nothing
+/// else runs Python code meanwhile: the GIL is held throughout.
+pub(crate) fn without_gc<T>(py: Python<'_>, f: impl FnOnce() -> PyResult<T>) -> PyResult<T> {
+    let gc = py.import(intern!(py, "gc"))?;
+    let was_enabled = gc.call_method0(intern!(py, "isenabled"))?.is_truthy()?;
+    if was_enabled {
+        gc.call_method0(intern!(py, "disable"))?;
+    }
+    let result = f();
+    if was_enabled {
+        gc.call_method0(intern!(py, "enable"))?;
+    }
+    result
+}
+
+fn concluded_columns_now<'py>(
     py: Python<'py>,
     names: &[String],
     results: Vec<Concluded>,

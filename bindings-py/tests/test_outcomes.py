@@ -113,3 +113,26 @@ def test_bad_arguments(policy: humiao.Policy) -> None:
         policy.evaluate_outcomes(ROWS, "2026-03-03", on_error="ignore")
     with pytest.raises(TypeError):
         policy.outcome_table(42, "2026-03-03")
+
+
+def test_batches_leave_the_garbage_collector_as_they_found_it(policy: humiao.Policy) -> None:
+    """Batches build their results with Python's collector paused (docs/performance.md); it is
+    running again afterwards, and stays paused for a caller who had paused it."""
+    import gc
+
+    cases: List[Any] = [ROWS[0], {"minor": {"sex": "girl"}}, ROWS[1]]
+    assert gc.isenabled()
+    policy.evaluate_outcomes(cases, "2026-03-03", on_error="return")
+    policy.evaluate_many(cases, "2026-03-03", on_error="return")
+    with pytest.raises(humiao.FactsError):
+        policy.evaluate_outcomes(cases, "2026-03-03")
+    with pytest.raises(humiao.FactsError):
+        policy.evaluate_many(cases, "2026-03-03")
+    assert gc.isenabled()
+    gc.disable()
+    try:
+        policy.evaluate_outcomes(cases, "2026-03-03", on_error="return")
+        policy.evaluate_many(cases, "2026-03-03", on_error="return")
+        assert not gc.isenabled()
+    finally:
+        gc.enable()

@@ -132,3 +132,99 @@ def test_datetime_columns_read_as_the_facts_mean(policy: humiao.Policy) -> None:
     cols["minor.birth_date"] = [datetime(2016, 7, 12), None, date(2012, 1, 30)]
     got = policy.evaluate_columns(cols, "2026-03-03")
     assert [d.to_json() for d in got] == expected(policy)
+
+
+def _flatten(facts: Dict[str, Any], prefix: str = "") -> Dict[str, Any]:
+    """`{"minor": {"sex": "f"}}` → `{"minor.sex": "f"}`; lists (``parents``) stay values."""
+    out: Dict[str, Any] = {}
+    for k, v in facts.items():
+        if isinstance(v, dict) and v:
+            out.update(_flatten(v, f"{prefix}{k}."))
+        elif not isinstance(v, dict):
+            out[f"{prefix}{k}"] = v
+    return out
+
+
+def _nest(row: Dict[str, Any]) -> Dict[str, Any]:
+    """The case a table's row stands for: present cells put at their paths, absent ones left out."""
+    out: Dict[str, Any] = {}
+    for path, v in row.items():
+        if v is None:
+            continue
+        at = out
+        *parents, last = path.split(".")
+        for p in parents:
+            at = at.setdefault(p, {})
+        at[last] = v
+    return out
+
+
+def _outcome(policy: humiao.Policy, facts: Dict[str, Any], as_of: str) -> str:
+    try:
+        return policy.evaluate(facts, as_of, explain=True).to_json()
+    except humiao.HumiaoError as e:
+        return f"{type(e).__name__}: {e}"
+
+
+def _shown(g: Any, i: int) -> str:
+    """A result as `_outcome` shows it; a failure's message without the row number a batch adds."""
+    if isinstance(g, humiao.Decision):
+        return g.to_json()
+    return f"{type(g).__name__}: {g}".replace(f"case {i}: ", "", 1).replace(f"第 {i} 件：", "", 1)
+
+
+def test_table_rows_read_as_their_cases(policy: humiao.Policy) -> None:
+    """Every row of a table gives what evaluating the case it stands for gives: decisions,
+    errors and their messages, whichever way the engine reads the row (as JSON text straight into
+    the facts, or the old way for rows with a problem and for overlapping columns)."""
+    import random
+    import sys
+
+    from support import CONFORMANCE, REPO
+
+    sys.path.insert(0, str(REPO / "bindings-py" / "examples"))
+    import synthetic
+
+    cases: List[Dict[str, Any]] = [json.loads(p.read_text(encoding="utf-8"))["facts"] for p in sorted(CONFORMANCE.glob("*.json"))]
+    cases += list(synthetic.cases(300, seed=7))
+    rng = random.Random(11)
+    # Rows with problems the reader reports: a wrong enum value, a number as text, an unknown
+    # fact, a fact of the wrong shape, a key JSON must escape.
+    for i, broken in enumerate(
+        [
+            {"minor.sex": "girl"},
+            {"minor.age": "nine"},
+            {"minor.shoe_size": 31},
+            {"reporter.in_course_of_work": "yes"},
+            {'minor."quoted"\\name': 1},
+        ]
+    ):
+        c = _flatten(rng.choice(cases))
+        c.update(broken)
+        cases.append(_nest(c))
+    rows = [_flatten(c) for c in cases]
+    paths = sorted({p for r in rows for p in r})
+    cols = {p: [r.get(p) for r in rows] for p in paths}
+    as_of = "2026-03-03"
+    want = [_outcome(policy, _nest(r), as_of) for r in rows]
+    assert any(w.startswith("FactsError") for w in want) and any(w.startswith("{") for w in want)
+    for threads in (1, 2):
+        got = policy.evaluate_columns(cols, as_of, threads=threads, explain=True, on_error="return")
+        assert [_shown(g, i) for i, g in enumerate(got)] == want
+        outcomes = policy.outcome_columns(cols, as_of, ["reporting.duty", "reporting.situations"], threads=threads, on_error="return")
+        for i, w in enumerate(want):
+            if w.startswith("{"):
+                d = json.loads(w)
+                assert outcomes["reporting.duty"][i] == d["conclusions"].get("reporting.duty"), i
+                assert outcomes["error"][i] is None
+            else:
+                assert _shown(outcomes["error"][i], i) == w, i
+
+    # A section column beside field columns of the same section: the rows are merged as before.
+    merged = {"minor": [{"sex": "female"}, {"sex": "male"}], "minor.age": [9, 12], **{p: cols[p][:2] for p in paths if not p.startswith("minor.")}}
+    got2 = policy.evaluate_columns(merged, as_of, explain=True, on_error="return")
+    for i, g in enumerate(got2):
+        row = {p: merged[p][i] for p in merged if p != "minor"}
+        facts = _nest(row)
+        facts.setdefault("minor", {}).update(merged["minor"][i])
+        assert _shown(g, i) == _outcome(policy, facts, as_of)

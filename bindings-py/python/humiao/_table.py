@@ -50,7 +50,7 @@ def evaluate_table(policy: "Policy", table: Any, as_of: Any, **options: Any) -> 
     decisions = policy.evaluate_columns(columns_of(table), as_of, **options)
     from ._humiao import _decision_columns
 
-    out = _decision_columns(decisions, on_error == "return")
+    out = _decision_columns(decisions, on_error == "return", options.get("threads"))
     if _is_pandas(table):
         import pandas as pd
 
