@@ -233,6 +233,9 @@ export function createIntake({ schema, root, decisionRoot }) {
 
   // ------------------------------------------------------------------ building the form
 
+  // The whole form as one HTML text with its labels in the page's language, parsed once (one
+  // `innerHTML`; a parse per field took most of the first decision's form time), then each
+  // field's elements looked up. `relabel()` rewrites the same texts when the language changes.
   function build() {
     const involves = groups.filter((g) => g.optional);
     const parts = [];
@@ -246,43 +249,44 @@ export function createIntake({ schema, root, decisionRoot }) {
       const toggles = involves
         .map(
           (g) =>
-            `<label class="involve"><input type="checkbox" data-involves="${esc(g.key)}"> <span class="group-label" data-group="${esc(g.key)}"></span></label>`,
+            `<label class="involve"><input type="checkbox" data-involves="${esc(g.key)}"> <span class="group-label" data-group="${esc(g.key)}">${esc(groupLabel(g))}</span></label>`,
         )
         .join("");
       parts.push(`<fieldset class="involves"><legend data-i18n="involves">${esc(t("involves"))}</legend>${toggles}</fieldset>`);
     }
     for (const g of groups) {
+      const checklist = [];
+      const fields = [];
+      for (const f of g.facts) {
+        if (f.type.kind === "list") fields.push(listHtml(f));
+        else if (isChecklist(f)) checklist.push(checkHtml(f));
+        else fields.push(fieldHtml(f));
+      }
       parts.push(`<fieldset class="group${g.optional ? " optional" : ""}" data-group-box="${esc(g.key)}">
-        <legend class="group-label" data-group="${esc(g.key)}"></legend>
-        <div class="checklist"></div><div class="fields"></div></fieldset>`);
+        <legend class="group-label" data-group="${esc(g.key)}">${esc(groupLabel(g))}</legend>
+        <div class="checklist">${checklist.join("")}</div><div class="fields">${fields.join("")}</div></fieldset>`);
     }
     parts.push(`<div class="form-errors" role="alert"></div>`);
     root.innerHTML = parts.join("");
 
     formErrors = root.querySelector(".form-errors");
+    const wraps = new Map();
+    for (const el of root.querySelectorAll("[data-field]")) wraps.set(el.dataset.field, el);
     for (const g of groups) {
-      const box = root.querySelector(`[data-group-box="${CSS.escape(g.key)}"]`);
-      g.box = box;
-      const checklist = box.querySelector(".checklist");
-      const fieldsEl = box.querySelector(".fields");
+      g.box = root.querySelector(`[data-group-box="${CSS.escape(g.key)}"]`);
       for (const f of g.facts) {
+        const wrap = wraps.get(f.path);
         if (f.type.kind === "list") {
-          buildList(f, fieldsEl);
+          state.lists.set(f.path, {
+            fact: f,
+            record: records.get(f.type.record),
+            wrap,
+            rowsEl: wrap.querySelector(".rows"),
+            rows: [],
+            error: wrap.querySelector(".field-error"),
+            asked: wrap.querySelector(".asked"),
+          });
           continue;
-        }
-        const wrap = document.createElement("div");
-        if (isChecklist(f)) {
-          wrap.className = "field check";
-          wrap.dataset.field = f.path;
-          wrap.innerHTML = `<label><input type="checkbox" id="${idOf(f.path)}" data-path="${esc(f.path)}"> <span class="label"></span></label><div class="field-error" role="alert"></div>`;
-          checklist.append(wrap);
-        } else {
-          wrap.className = "field";
-          wrap.dataset.field = f.path;
-          wrap.innerHTML = `<label for="${idOf(f.path)}"><span class="label"></span> <small class="hint"></small></label>
-            ${inputHtml(f.path, f.type, f.range)}
-            <div class="asked"></div><div class="field-error" role="alert"></div>`;
-          fieldsEl.append(wrap);
         }
         state.fields.set(f.path, {
           fact: f,
@@ -293,26 +297,25 @@ export function createIntake({ schema, root, decisionRoot }) {
         });
       }
     }
-    relabel();
   }
 
-  function buildList(f, parent) {
-    const record = records.get(f.type.record);
-    const wrap = document.createElement("div");
-    wrap.className = "field list";
-    wrap.dataset.field = f.path;
-    wrap.innerHTML = `<div class="list-head"><span class="label"></span> <button type="button" class="add-row" data-add-row="${esc(f.path)}"></button></div>
-      <div class="rows"></div><div class="asked"></div><div class="field-error" role="alert"></div>`;
-    parent.append(wrap);
-    state.lists.set(f.path, {
-      fact: f,
-      record,
-      wrap,
-      rowsEl: wrap.querySelector(".rows"),
-      rows: [],
-      error: wrap.querySelector(".field-error"),
-      asked: wrap.querySelector(".asked"),
-    });
+  function labelHtml(path) {
+    return `<span class="label" title="${esc(path)}">${esc(labels.fact(path))}</span>`;
+  }
+
+  function checkHtml(f) {
+    return `<div class="field check" data-field="${esc(f.path)}"><label><input type="checkbox" id="${idOf(f.path)}" data-path="${esc(f.path)}"> ${labelHtml(f.path)}</label><div class="field-error" role="alert"></div></div>`;
+  }
+
+  function fieldHtml(f) {
+    return `<div class="field" data-field="${esc(f.path)}"><label for="${idOf(f.path)}">${labelHtml(f.path)} <small class="hint">${esc(hint(f.type, f.range))}</small></label>
+            ${inputHtml(f.path, f.type, f.range)}
+            <div class="asked"></div><div class="field-error" role="alert"></div></div>`;
+  }
+
+  function listHtml(f) {
+    return `<div class="field list" data-field="${esc(f.path)}"><div class="list-head"><span class="label">${esc(labels.fact(f.path))}</span> <button type="button" class="add-row" data-add-row="${esc(f.path)}">${esc(t("addRow"))}</button></div>
+      <div class="rows"></div><div class="asked"></div><div class="field-error" role="alert"></div></div>`;
   }
 
   function addRow(path, values = {}) {
