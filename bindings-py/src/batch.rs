@@ -421,26 +421,79 @@ pub(crate) fn row_facts(columns: &[Column], row: usize) -> Result<Value, FactErr
 /// [`row_facts`]. Text that the reader finds any problem in is read through [`row_facts`]
 /// instead, so a row's errors are the ones it always had.
 pub(crate) struct RowText<'a> {
-    /// The columns in path order.
-    order: Vec<&'a Column>,
+    /// The columns in path order, each with its keys ready to copy.
+    order: Vec<TextColumn<'a>>,
+    /// `shared[i * n + j]`: how many leading parent segments columns `i` and `j` (in path
+    /// order) have in common, i.e. how many open objects column `j` can stay in after `i`.
+    shared: Vec<u8>,
 }
+
+struct TextColumn<'a> {
+    column: &'a Column,
+    /// Per segment, `"segment":` as JSON; all but the last open an object.
+    keys: Vec<Vec<u8>>,
+}
+
+/// Objects nested deeper than this are left to [`row_facts`] (the schema's are 2 deep).
+const MAX_TEXT_DEPTH: usize = 32;
 
 impl<'a> RowText<'a> {
     /// `None` when a column's path lies inside another's (a section column beside its field
     /// columns, or the same path twice): only [`row_facts`] merges those.
     pub(crate) fn new(columns: &'a [Column]) -> Option<RowText<'a>> {
-        let mut order: Vec<&Column> = columns.iter().collect();
-        order.sort_by(|a, b| a.segments.cmp(&b.segments));
+        let mut sorted: Vec<&Column> = columns.iter().collect();
+        sorted.sort_by(|a, b| a.segments.cmp(&b.segments));
         // In path order, a path lying inside another comes right after it or after another
         // path inside it: comparing neighbours finds every such pair.
-        for pair in order.windows(2) {
+        for pair in sorted.windows(2) {
             if let [a, b] = pair {
                 if a.segments.is_empty() || b.segments.starts_with(&a.segments) {
                     return None;
                 }
             }
         }
-        Some(RowText { order })
+        if sorted
+            .iter()
+            .any(|c| c.segments.is_empty() || c.segments.len() > MAX_TEXT_DEPTH)
+        {
+            return None;
+        }
+        let order: Vec<TextColumn> = sorted
+            .iter()
+            .map(|c| TextColumn {
+                column: c,
+                keys: c
+                    .segments
+                    .iter()
+                    .map(|s| {
+                        // A JSON string, quoted and escaped by serde_json (into a Vec: no error).
+                        let mut k = serde_json::to_vec(s).unwrap_or_default();
+                        k.push(b':');
+                        k
+                    })
+                    .collect(),
+            })
+            .collect();
+        let n = order.len();
+        let mut shared = vec![0u8; n * n];
+        for (i, a) in sorted.iter().enumerate() {
+            for (j, b) in sorted.iter().enumerate() {
+                let pa = a.segments.len().saturating_sub(1);
+                let pb = b.segments.len().saturating_sub(1);
+                let common = a
+                    .segments
+                    .iter()
+                    .take(pa)
+                    .zip(b.segments.iter().take(pb))
+                    .take_while(|(x, y)| x == y)
+                    .count();
+                if let Some(cell) = shared.get_mut(i * n + j) {
+                    // At most MAX_TEXT_DEPTH.
+                    *cell = u8::try_from(common).unwrap_or(u8::MAX);
+                }
+            }
+        }
+        Some(RowText { order, shared })
     }
 
     /// Row `row` as compact JSON text into `out`; `false` when a cell could not become JSON
@@ -448,56 +501,63 @@ impl<'a> RowText<'a> {
     pub(crate) fn write(&self, row: usize, out: &mut Vec<u8>) -> bool {
         out.clear();
         out.push(b'{');
-        // The objects open below the root (their keys) and, per open object including the root,
-        // whether anything has been written in it yet.
-        let mut open: Vec<&str> = Vec::new();
-        let mut empty: Vec<bool> = vec![true];
-        for c in &self.order {
-            let v = match c.cells.get(row) {
+        let n = self.order.len();
+        // The objects open below the root, and per level (the root is level 0) whether something
+        // was written in it yet: bit `l` of `written`.
+        let mut depth = 0usize;
+        let mut written = 0u64;
+        let mut last: Option<usize> = None;
+        for (j, c) in self.order.iter().enumerate() {
+            let v = match c.column.cells.get(row) {
                 Some(Cell::Value(v)) => v,
                 Some(Cell::Bad(_)) => return false,
                 Some(Cell::Absent) | None => continue,
             };
-            let Some((last, parents)) = c.segments.split_last() else {
-                return false;
-            };
-            let shared = open
-                .iter()
-                .zip(parents)
-                .take_while(|(a, b)| **a == b.as_str())
-                .count();
-            while open.len() > shared {
-                open.pop();
-                empty.pop();
+            let parents = c.keys.len().saturating_sub(1);
+            let keep = last
+                .and_then(|i| self.shared.get(i * n + j))
+                .map_or(0, |&s| usize::from(s))
+                .min(depth);
+            while depth > keep {
+                written &= !(1u64 << depth);
+                depth -= 1;
                 out.push(b'}');
             }
-            for p in parents.iter().skip(shared) {
-                Self::key(out, &mut empty, p);
-                out.push(b'{');
-                open.push(p);
-                empty.push(true);
+            for (level, key) in c.keys.iter().enumerate() {
+                if level < depth {
+                    continue;
+                }
+                if written & (1u64 << level) != 0 {
+                    out.push(b',');
+                }
+                written |= 1u64 << level;
+                out.extend_from_slice(key);
+                if level < parents {
+                    out.push(b'{');
+                    depth += 1;
+                }
             }
-            Self::key(out, &mut empty, last);
-            if serde_json::to_writer(&mut *out, v).is_err() {
+            let ok = match v {
+                Value::Bool(true) => {
+                    out.extend_from_slice(b"true");
+                    true
+                }
+                Value::Bool(false) => {
+                    out.extend_from_slice(b"false");
+                    true
+                }
+                other => serde_json::to_writer(&mut *out, other).is_ok(),
+            };
+            if !ok {
                 return false;
             }
+            last = Some(j);
         }
-        for _ in open {
+        for _ in 0..depth {
             out.push(b'}');
         }
         out.push(b'}');
         true
-    }
-
-    fn key(out: &mut Vec<u8>, empty: &mut [bool], key: &str) {
-        if let Some(e) = empty.last_mut() {
-            if !std::mem::take(e) {
-                out.push(b',');
-            }
-        }
-        // A JSON string, quoted and escaped by serde_json (writing into a Vec cannot fail).
-        let _ = serde_json::to_writer(&mut *out, key);
-        out.push(b':');
     }
 }
 
