@@ -542,7 +542,7 @@ fn read_line_bounded(
             return Ok(any.then_some(total));
         }
         any = true;
-        let (part, done) = match chunk.iter().position(|&b| b == b'\n') {
+        let (part, done) = match memchr::memchr(b'\n', chunk) {
             Some(i) => (chunk.get(..i).unwrap_or_default(), true),
             None => (chunk, false),
         };
