@@ -423,9 +423,6 @@ pub(crate) fn row_facts(columns: &[Column], row: usize) -> Result<Value, FactErr
 pub(crate) struct RowText<'a> {
     /// The columns in path order, each with its keys ready to copy.
     order: Vec<TextColumn<'a>>,
-    /// `shared[i * n + j]`: how many leading parent segments columns `i` and `j` (in path
-    /// order) have in common, i.e. how many open objects column `j` can stay in after `i`.
-    shared: Vec<u8>,
 }
 
 struct TextColumn<'a> {
@@ -458,11 +455,11 @@ impl<'a> RowText<'a> {
         {
             return None;
         }
-        let order: Vec<TextColumn> = sorted
-            .iter()
-            .map(|c| TextColumn {
-                column: c,
-                keys: c
+        let order = sorted
+            .into_iter()
+            .map(|column| TextColumn {
+                column,
+                keys: column
                     .segments
                     .iter()
                     .map(|s| {
@@ -474,26 +471,7 @@ impl<'a> RowText<'a> {
                     .collect(),
             })
             .collect();
-        let n = order.len();
-        let mut shared = vec![0u8; n * n];
-        for (i, a) in sorted.iter().enumerate() {
-            for (j, b) in sorted.iter().enumerate() {
-                let pa = a.segments.len().saturating_sub(1);
-                let pb = b.segments.len().saturating_sub(1);
-                let common = a
-                    .segments
-                    .iter()
-                    .take(pa)
-                    .zip(b.segments.iter().take(pb))
-                    .take_while(|(x, y)| x == y)
-                    .count();
-                if let Some(cell) = shared.get_mut(i * n + j) {
-                    // At most MAX_TEXT_DEPTH.
-                    *cell = u8::try_from(common).unwrap_or(u8::MAX);
-                }
-            }
-        }
-        Some(RowText { order, shared })
+        Some(RowText { order })
     }
 
     /// Row `row` as compact JSON text into `out`; `false` when a cell could not become JSON
@@ -501,23 +479,28 @@ impl<'a> RowText<'a> {
     pub(crate) fn write(&self, row: usize, out: &mut Vec<u8>) -> bool {
         out.clear();
         out.push(b'{');
-        let n = self.order.len();
         // The objects open below the root, and per level (the root is level 0) whether something
         // was written in it yet: bit `l` of `written`.
         let mut depth = 0usize;
         let mut written = 0u64;
-        let mut last: Option<usize> = None;
-        for (j, c) in self.order.iter().enumerate() {
+        let mut last: Option<&TextColumn> = None;
+        for c in &self.order {
             let v = match c.column.cells.get(row) {
                 Some(Cell::Value(v)) => v,
                 Some(Cell::Bad(_)) => return false,
                 Some(Cell::Absent) | None => continue,
             };
             let parents = c.keys.len().saturating_sub(1);
-            let keep = last
-                .and_then(|i| self.shared.get(i * n + j))
-                .map_or(0, |&s| usize::from(s))
-                .min(depth);
+            // The objects this column shares with the last one written stay open.
+            let keep = last.map_or(0, |l| {
+                l.keys
+                    .iter()
+                    .take(l.keys.len().saturating_sub(1))
+                    .zip(c.keys.iter().take(parents))
+                    .take_while(|(a, b)| a == b)
+                    .count()
+                    .min(depth)
+            });
             while depth > keep {
                 written &= !(1u64 << depth);
                 depth -= 1;
@@ -551,7 +534,7 @@ impl<'a> RowText<'a> {
             if !ok {
                 return false;
             }
-            last = Some(j);
+            last = Some(c);
         }
         for _ in 0..depth {
             out.push(b'}');

@@ -120,7 +120,9 @@ pub(crate) fn py_to_json(obj: &Bound<'_, PyAny>) -> Result<Value, ConvertError> 
 
 /// [`py_to_json`] written as compact JSON text instead of built as a `Value`: the same values
 /// accepted and the same errors, without a tree of allocations (batch cases are then read from
-/// the text by the core's one-pass reader, on the worker threads).
+/// the text by the core's one-pass reader, on the worker threads). A float's text is its
+/// shortest round-trip form, which serde_json (with `float_roundtrip`, set in the workspace)
+/// reads back to the same double.
 pub(crate) fn py_to_json_text(obj: &Bound<'_, PyAny>) -> Result<String, ConvertError> {
     let mut text = Text::default();
     walk(obj, 0, &mut text)?;

@@ -857,22 +857,34 @@ fn concluded_columns<'py>(
 }
 
 /// Runs `f` (which builds result objects while holding the GIL) with Python's cyclic garbage
-/// collector paused, as it was before afterwards. The lists a batch's results are made of
-/// hold no cycles, but each one counts towards the collector's next pass, and a pass walks
-/// every tracked object of the process (the caller's own cases and tables among them): with
-/// 30,000 cases of the workload alive, building their conclusion columns took ~12 µs of CPU per
-/// case with the collector running and ~3 µs with it paused (docs/performance.md). Nothing
-/// else runs Python code meanwhile: the GIL is held throughout.
+/// collector paused, as it was before afterwards: also when `f` fails or panics (the guard's
+/// `Drop` turns it back on while unwinding). The lists a batch's results are made of hold no
+/// cycles, but each one counts towards the collector's next pass, and a pass walks every
+/// tracked object of the process (the caller's own cases and tables among them): with 30,000
+/// cases of the workload alive, building their conclusion columns took ~12 µs of CPU per case
+/// with the collector running and ~3 µs with it paused (docs/performance.md). Only the
+/// building of results is wrapped; it runs Python code only to make the exception objects of
+/// failed cases, during which another Python thread may run and would find the collector
+/// paused for that moment.
 pub(crate) fn without_gc<T>(py: Python<'_>, f: impl FnOnce() -> PyResult<T>) -> PyResult<T> {
-    let gc = py.import(intern!(py, "gc"))?;
-    let was_enabled = gc.call_method0(intern!(py, "isenabled"))?.is_truthy()?;
-    if was_enabled {
+    struct Resume<'py>(Option<Bound<'py, PyAny>>);
+    impl Drop for Resume<'_> {
+        fn drop(&mut self) {
+            if let Some(gc) = self.0.take() {
+                // Nothing to report it to from here; `gc.enable()` does not fail in practice.
+                let _ = gc.call_method0(intern!(gc.py(), "enable"));
+            }
+        }
+    }
+    let gc = py.import(intern!(py, "gc"))?.into_any();
+    let paused = if gc.call_method0(intern!(py, "isenabled"))?.is_truthy()? {
         gc.call_method0(intern!(py, "disable"))?;
-    }
+        Resume(Some(gc))
+    } else {
+        Resume(None)
+    };
     let result = f();
-    if was_enabled {
-        gc.call_method0(intern!(py, "enable"))?;
-    }
+    drop(paused);
     result
 }
 

@@ -914,3 +914,36 @@ fn reused_buffers_give_what_fresh_ones_give() {
     }
     assert!(read > 100 && refused > 50, "{read} read, {refused} refused");
 }
+
+/// A number in a `Decimal` fact is the decimal written (at most six places), whichever reader
+/// reads it, also where serde_json's default float parser would miss the nearest double by one
+/// unit in the last place (16 and more significant digits): the workspace builds serde_json
+/// with `float_roundtrip`. Without it, `9018444419271.025` was read as `9018444419271.023`.
+#[test]
+fn decimals_are_read_as_written() {
+    use humiao_core::model::{parse_decimal, Value};
+    let p = &policies()[2];
+    let top = p.schema.fact("d").unwrap();
+    let inner = p.schema.fact("a.d").unwrap();
+    for x in [
+        "9018444419271.025",
+        "33714475990.651894",
+        "100409689225.60979",
+        "4503599627370.497",
+        "1500.75",
+        "0.1",
+        "-87654321.123456",
+        "12",
+    ] {
+        let text =
+            format!(r#"{{"discovered_at":"2026-03-01T10:00:00+08:00","d":{x},"a":{{"d":{x}}}}}"#);
+        let want = Value::Decimal(parse_decimal(x).unwrap());
+        let one_pass = p.load_facts_text(&text, &FactsOptions::default()).unwrap();
+        let json: serde_json::Value = serde_json::from_str(&text).unwrap();
+        let two_pass = p.load_facts(&json, &FactsOptions::default()).unwrap();
+        for facts in [&one_pass, &two_pass] {
+            assert_eq!(facts.slots()[top], want, "{x}");
+            assert_eq!(facts.slots()[inner], want, "{x}");
+        }
+    }
+}
