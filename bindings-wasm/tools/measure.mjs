@@ -222,6 +222,7 @@ const report = {
       engineReadyMedian: r1(median(baselineLoads.map((l) => l.engineReady))),
       policyLoadMedian: r1(median(baselineLoads.map((l) => l.policyLoaded - l.engineReady))),
       formAndDecisionMedian: r1(median(baselineLoads.map((l) => l.firstDecision - l.policyLoaded))),
+      paintedMedian: r1(median(baselineLoads.map((l) => l.painted))),
       ratio: Math.round((median(first) / median(baselineLoads.map((l) => l.firstDecision))) * 1000) / 1000,
       ratioP25: Math.round((pct(first, 25) / pct(baselineLoads.map((l) => l.firstDecision), 25)) * 1000) / 1000,
     },
@@ -251,7 +252,7 @@ const f = report.firstDecisionMs;
 console.log(`first decision: median ${f.median} ms (lower quartile ${f.p25}, min ${f.min}, max ${f.max}; ${runs} cold loads, waited for ${waitMode === "quiet" ? "without touching the page" : "by waitForSelector"}; budget 150 ms) — page modules running at ${f.appStartMedian} ms, form laid out at ${f.formBuiltMedian} ms, engine ready at ${f.engineReadyMedian} ms, then policy load ${f.policyLoadMedian} ms (of it reading the bytes ${f.policyReadMedian} ms), form and decision ${f.formAndDecisionMedian} ms; painted (largest contentful paint) at ${f.paintedMedian} ms; load event at ${f.loadEventMedian} ms`);
 if (report.baseline) {
   const bl = report.baseline;
-  console.log(`baseline ${bl.site}, same run: median ${bl.median} ms (lower quartile ${bl.p25}, min ${bl.min}, max ${bl.max}) — page modules running at ${bl.appStartMedian} ms, form laid out at ${bl.formBuiltMedian} ms, engine ready at ${bl.engineReadyMedian} ms, then policy load ${bl.policyLoadMedian} ms, form and decision ${bl.formAndDecisionMedian} ms; this site / baseline = ${bl.ratio} (medians), ${bl.ratioP25} (lower quartiles)`);
+  console.log(`baseline ${bl.site}, same run: median ${bl.median} ms (lower quartile ${bl.p25}, min ${bl.min}, max ${bl.max}) — page modules running at ${bl.appStartMedian} ms, form laid out at ${bl.formBuiltMedian} ms, engine ready at ${bl.engineReadyMedian} ms, then policy load ${bl.policyLoadMedian} ms, form and decision ${bl.formAndDecisionMedian} ms, painted at ${bl.paintedMedian} ms; this site / baseline = ${bl.ratio} (medians), ${bl.ratioP25} (lower quartiles)`);
 }
 const e = report.reevaluationMs;
 console.log(`re-evaluation on input, the page settled (warm-up done ${e.warmedUpAfterFirstDecisionMs ?? "—"} ms after the first decision): median ${e.median} ms, p95 ${e.p95} ms, max ${e.max} ms over ${e.inputs} inputs (budget 5 ms); engine alone ${e.engineOnlyMedian} ms`);
