@@ -444,7 +444,7 @@ impl<'a> RowText<'a> {
         // path inside it: comparing neighbours finds every such pair.
         for pair in sorted.windows(2) {
             if let [a, b] = pair {
-                if a.segments.is_empty() || b.segments.starts_with(&a.segments) {
+                if b.segments.starts_with(&a.segments) {
                     return None;
                 }
             }
@@ -474,9 +474,9 @@ impl<'a> RowText<'a> {
         Some(RowText { order })
     }
 
-    /// Row `row` as compact JSON text into `out`; `false` when a cell could not become JSON
-    /// (the row then takes [`row_facts`], which reports it).
-    pub(crate) fn write(&self, row: usize, out: &mut Vec<u8>) -> bool {
+    /// Row `row` as compact JSON text, written into `out`; `None` when a cell could not become
+    /// JSON (the row then takes [`row_facts`], which reports it).
+    pub(crate) fn write<'b>(&self, row: usize, out: &'b mut Vec<u8>) -> Option<&'b str> {
         out.clear();
         out.push(b'{');
         // The objects open below the root, and per level (the root is level 0) whether something
@@ -487,7 +487,7 @@ impl<'a> RowText<'a> {
         for c in &self.order {
             let v = match c.column.cells.get(row) {
                 Some(Cell::Value(v)) => v,
-                Some(Cell::Bad(_)) => return false,
+                Some(Cell::Bad(_)) => return None,
                 Some(Cell::Absent) | None => continue,
             };
             let parents = c.keys.len().saturating_sub(1);
@@ -520,27 +520,14 @@ impl<'a> RowText<'a> {
                     depth += 1;
                 }
             }
-            let ok = match v {
-                Value::Bool(true) => {
-                    out.extend_from_slice(b"true");
-                    true
-                }
-                Value::Bool(false) => {
-                    out.extend_from_slice(b"false");
-                    true
-                }
-                other => serde_json::to_writer(&mut *out, other).is_ok(),
-            };
-            if !ok {
-                return false;
-            }
+            serde_json::to_writer(&mut *out, v).ok()?;
             last = Some(c);
         }
         for _ in 0..depth {
             out.push(b'}');
         }
         out.push(b'}');
-        true
+        std::str::from_utf8(out).ok()
     }
 }
 

@@ -578,8 +578,7 @@ impl PyPolicy {
                         // problem in, or a table whose columns overlap, through `row_facts`.
                         if let Some(done) = row_text
                             .as_ref()
-                            .filter(|w| w.write(r, text))
-                            .and_then(|_| std::str::from_utf8(text).ok())
+                            .and_then(|w| w.write(r, text))
                             .and_then(|t| run.evaluate_row_text(t, facts))
                         {
                             return done;
@@ -708,8 +707,7 @@ impl PyPolicy {
                     |(bufs, text), _, &r| {
                         if let Some(done) = row_text
                             .as_ref()
-                            .filter(|w| w.write(r, text))
-                            .and_then(|_| std::str::from_utf8(text).ok())
+                            .and_then(|w| w.write(r, text))
                             .and_then(|t| run.conclude_row_text(t, &indexes, bufs))
                         {
                             return done;
