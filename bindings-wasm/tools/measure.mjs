@@ -77,18 +77,32 @@ async function coldLoad(url) {
     }
     // When the form and the decision were painted: the last largest-contentful-paint entry
     // (the intake appears whole in one frame; the earlier entry is the header's first paint).
-    const painted = await page.evaluate(
+    // When the decision was painted: the first paint of the decision's status line, which
+    // decision.js marks for the Element Timing API (`elementtiming="decision"`); and when the
+    // whole intake was, form included: the last largest-contentful-paint entry (the earlier one is
+    // the header's first paint).
+    const { painted, decisionPainted } = await page.evaluate(
       () =>
         new Promise((resolve) => {
-          const seen = [];
-          new PerformanceObserver((list) => seen.push(...list.getEntries())).observe({ type: "largest-contentful-paint", buffered: true });
-          setTimeout(() => resolve(seen.length ? Math.max(...seen.map((e) => e.renderTime || e.startTime)) : NaN), 50);
+          const lcp = [];
+          const element = [];
+          new PerformanceObserver((list) => lcp.push(...list.getEntries())).observe({ type: "largest-contentful-paint", buffered: true });
+          new PerformanceObserver((list) => element.push(...list.getEntries())).observe({ type: "element", buffered: true });
+          const at = (e) => e.renderTime || e.startTime;
+          setTimeout(() => {
+            const decision = element.filter((e) => e.identifier === "decision");
+            resolve({
+              painted: lcp.length ? Math.max(...lcp.map(at)) : NaN,
+              decisionPainted: decision.length ? Math.min(...decision.map(at)) : NaN,
+            });
+          }, 50);
         }),
     );
-    return await page.evaluate((painted) => {
+    return await page.evaluate(({ painted, decisionPainted }) => {
       const m = (n) => performance.getEntriesByName(n)[0]?.startTime ?? NaN;
       return {
         painted,
+        decisionPainted,
         loadEvent: performance.getEntriesByType("navigation")[0]?.loadEventStart ?? NaN,
         appStart: m("humiao:app-start"),
         formBuilt: m("humiao:form-built"),
@@ -98,7 +112,7 @@ async function coldLoad(url) {
         firstDecision: m("humiao:first-decision"),
         firstDecisionFrame: m("humiao:first-decision-frame"),
       };
-    }, painted);
+    }, { painted, decisionPainted });
   } finally {
     await b.close();
   }
@@ -205,6 +219,9 @@ const report = {
     formAndDecisionMedian: r1(median(loads.map((l) => l.firstDecision - l.policyLoaded))),
     // The same loads, to the frame that painted the intake (largest contentful paint), and the
     // navigation's load event.
+    decisionPaintedMedian: r1(median(loads.map((l) => l.decisionPainted))),
+    decisionPaintedP25: r1(pct(loads.map((l) => l.decisionPainted), 25)),
+    decisionPaintedMax: r1(Math.max(...loads.map((l) => l.decisionPainted))),
     paintedMedian: r1(median(loads.map((l) => l.painted))),
     loadEventMedian: r1(median(loads.map((l) => l.loadEvent))),
     waitedBy: waitMode,
@@ -222,6 +239,7 @@ const report = {
       engineReadyMedian: r1(median(baselineLoads.map((l) => l.engineReady))),
       policyLoadMedian: r1(median(baselineLoads.map((l) => l.policyLoaded - l.engineReady))),
       formAndDecisionMedian: r1(median(baselineLoads.map((l) => l.firstDecision - l.policyLoaded))),
+      decisionPaintedMedian: r1(median(baselineLoads.map((l) => l.decisionPainted))),
       paintedMedian: r1(median(baselineLoads.map((l) => l.painted))),
       ratio: Math.round((median(first) / median(baselineLoads.map((l) => l.firstDecision))) * 1000) / 1000,
       ratioP25: Math.round((pct(first, 25) / pct(baselineLoads.map((l) => l.firstDecision), 25)) * 1000) / 1000,
@@ -249,10 +267,10 @@ for (const [name, size] of [["evaluation-only engine (the intake)", sizes.evalua
   if (size) console.log(`wasm, ${name}: ${size.raw} bytes, ${size.gzip9} bytes gzip -9 (${r1(size.gzip9 / 1024)} KiB; budget 400 KiB)`);
 }
 const f = report.firstDecisionMs;
-console.log(`first decision: median ${f.median} ms (lower quartile ${f.p25}, min ${f.min}, max ${f.max}; ${runs} cold loads, waited for ${waitMode === "quiet" ? "without touching the page" : "by waitForSelector"}; budget 150 ms) — page modules running at ${f.appStartMedian} ms, form laid out at ${f.formBuiltMedian} ms, engine ready at ${f.engineReadyMedian} ms, then policy load ${f.policyLoadMedian} ms (of it reading the bytes ${f.policyReadMedian} ms), form and decision ${f.formAndDecisionMedian} ms; painted (largest contentful paint) at ${f.paintedMedian} ms; load event at ${f.loadEventMedian} ms`);
+console.log(`first decision: median ${f.median} ms (lower quartile ${f.p25}, min ${f.min}, max ${f.max}; ${runs} cold loads, waited for ${waitMode === "quiet" ? "without touching the page" : "by waitForSelector"}; budget 150 ms) — page modules running at ${f.appStartMedian} ms, form laid out at ${f.formBuiltMedian} ms, engine ready at ${f.engineReadyMedian} ms, then policy load ${f.policyLoadMedian} ms (of it reading the bytes ${f.policyReadMedian} ms), form and decision ${f.formAndDecisionMedian} ms; the decision painted at ${f.decisionPaintedMedian} ms (lower quartile ${f.decisionPaintedP25}, max ${f.decisionPaintedMax}; element timing), the whole intake at ${f.paintedMedian} ms (largest contentful paint); load event at ${f.loadEventMedian} ms`);
 if (report.baseline) {
   const bl = report.baseline;
-  console.log(`baseline ${bl.site}, same run: median ${bl.median} ms (lower quartile ${bl.p25}, min ${bl.min}, max ${bl.max}) — page modules running at ${bl.appStartMedian} ms, form laid out at ${bl.formBuiltMedian} ms, engine ready at ${bl.engineReadyMedian} ms, then policy load ${bl.policyLoadMedian} ms, form and decision ${bl.formAndDecisionMedian} ms, painted at ${bl.paintedMedian} ms; this site / baseline = ${bl.ratio} (medians), ${bl.ratioP25} (lower quartiles)`);
+  console.log(`baseline ${bl.site}, same run: median ${bl.median} ms (lower quartile ${bl.p25}, min ${bl.min}, max ${bl.max}) — page modules running at ${bl.appStartMedian} ms, form laid out at ${bl.formBuiltMedian} ms, engine ready at ${bl.engineReadyMedian} ms, then policy load ${bl.policyLoadMedian} ms, form and decision ${bl.formAndDecisionMedian} ms, the decision painted at ${bl.decisionPaintedMedian} ms, the whole intake at ${bl.paintedMedian} ms; this site / baseline = ${bl.ratio} (medians), ${bl.ratioP25} (lower quartiles)`);
 }
 const e = report.reevaluationMs;
 console.log(`re-evaluation on input, the page settled (warm-up done ${e.warmedUpAfterFirstDecisionMs ?? "—"} ms after the first decision): median ${e.median} ms, p95 ${e.p95} ms, max ${e.max} ms over ${e.inputs} inputs (budget 5 ms); engine alone ${e.engineOnlyMedian} ms`);

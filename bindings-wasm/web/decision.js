@@ -140,7 +140,7 @@ export function createDecisionView(root, labels, { onAsk } = {}) {
       return;
     }
     root.dataset.status = d.status;
-    setPart("status", `<div class="status status-${esc(d.status)}" data-testid="status">${esc(t(statusWord[d.status] ?? d.status))}</div>`);
+    setPart("status", `<div class="status status-${esc(d.status)}" data-testid="status" elementtiming="decision">${esc(t(statusWord[d.status] ?? d.status))}</div>`);
     setPart("partial", extra.problems?.length ? `<div class="partial">${esc(t("factsInvalid"))} ${extra.problems.map((p) => `<code>${esc(p.path)}</code>`).join(" ")}</div>` : "");
     if (labels.conclusions.has(DUTY)) {
       const v = d.conclusions[DUTY];
