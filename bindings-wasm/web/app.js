@@ -8,7 +8,7 @@ import { schema } from "./bundled-schema.js";
 import { getLang, setLang, t, translateStatic } from "./i18n.js";
 import { makeLabels } from "./labels.js";
 import { createDecisionView } from "./decision.js";
-import { createIntake } from "./intake.js";
+import { createIntake, initialCase } from "./intake.js";
 
 performance.mark("humiao:app-start");
 const query = new URLSearchParams(location.search);
@@ -41,24 +41,48 @@ try {
 } catch (e) {
   boot.textContent = `${t("loadFailed")}: ${e.message ?? e}`;
   boot.classList.add("boot-error");
+  document.body.classList.remove("starting");
   throw e;
 }
-// The form is laid out once the engine and the set are ready, not while they load: the engine's
-// compilation completes in a task of this thread, and laying the form out first (20 ms of
-// script, then the layout and paint it causes) delayed that by about as much; the intake is
-// hidden until the first decision either way. Same-run medians of 15 cold loads: 0.92 and 0.96
-// of laying it out first (docs/web.md, "Budgets").
+// The first decision before the form: the case a form just built holds (initialCase: nothing
+// typed, the discovery time now) is decided and drawn on its own, and the form is built and laid
+// out in the next task, after that frame. Laying the form out first put its build (8-14 ms of
+// script) and its layout (16-18 ms, the page's largest) between the engine and the decision
+// being on screen. The form's own first evaluation then reads the same case and finds the same
+// decision, so it redraws nothing (decision.js compares each part's HTML).
 decisionView = createDecisionView(document.getElementById("decision"), labels, {
   onAsk: (path) => intake?.focus(path),
 });
-intake = createIntake({ schema, root: document.getElementById("case-form"), decisionRoot: decisionView });
+const now = Date.now();
+const first = initialCase(schema, now);
+let drawn = false;
+let firstDecision = null;
+try {
+  firstDecision = JSON.parse(policy.evaluateJson(first.facts, first.asOf, { explain: true, fastPath: false }));
+  decisionView.render(firstDecision, { problems: [] });
+  drawn = true;
+} catch {
+  // A set this case does not fit: the form's evaluation below reports why, at its fields.
+}
+const intakeBox = document.getElementById("intake");
+const formBox = document.getElementById("case-form");
+boot.hidden = true;
+intakeBox.hidden = false;
+document.body.classList.remove("starting");
+if (drawn) {
+  performance.mark("humiao:first-decision");
+  requestAnimationFrame(() => performance.mark("humiao:first-decision-frame"));
+  await decisionOnScreen();
+}
+intake = createIntake({ schema, root: formBox, decisionRoot: decisionView, now });
 performance.mark("humiao:form-built");
 intake.attach(policy);
 intake.evaluate();
-boot.hidden = true;
-document.getElementById("intake").hidden = false;
-performance.mark("humiao:first-decision");
-requestAnimationFrame(() => performance.mark("humiao:first-decision-frame"));
+if (!drawn) {
+  performance.mark("humiao:first-decision");
+  requestAnimationFrame(() => performance.mark("humiao:first-decision-frame"));
+}
+performance.mark("humiao:form-ready");
 // After the first decision is drawn, in idle time: the fast path for the keystrokes to come, then
 // a warm-up. Chromium compiles the engine's WebAssembly one function at its first call, and V8
 // the page's own functions likewise: the first keystrokes that decide a case (obligations, due
@@ -120,6 +144,32 @@ function warmUp(first) {
   }
 }
 
+/**
+ * Resolves once the decision drawn before the form is on screen, so that building the form
+ * does not take the two cores from the frame that paints it: where the browser reports when an
+ * element was painted (Element Timing; the decision's status line is marked
+ * `elementtiming="decision"`), from that report; elsewhere after the frame (a task queued from
+ * its callback runs after it).
+ */
+function decisionOnScreen() {
+  const afterFrame = () => new Promise((ok) => requestAnimationFrame(() => setTimeout(ok, 0)));
+  if (!PerformanceObserver.supportedEntryTypes?.includes("element")) return afterFrame();
+  return new Promise((ok) => {
+    const seen = new PerformanceObserver((list) => {
+      if (list.getEntries().some((e) => e.identifier === "decision")) {
+        seen.disconnect();
+        ok();
+      }
+    });
+    seen.observe({ type: "element", buffered: true });
+    // Should the report not come (the decision off screen, in a narrow window), not for long.
+    setTimeout(() => {
+      seen.disconnect();
+      ok();
+    }, 200);
+  });
+}
+
 /** The bundled set's texts, which only the playground needs (it compiles what it edits). */
 function bundledSources() {
   return fetch("bundled-rules.json").then((r) => (r.ok ? r.json() : Promise.reject(new Error(`bundled-rules.json: ${r.status}`))));
@@ -168,6 +218,9 @@ window.humiao = {
   },
   showTab,
   wholeEngine,
+  // The case and decision drawn before the form existed (its first evaluation must agree).
+  firstCase: first,
+  firstDecision,
   ready: true,
 };
 document.documentElement.dataset.ready = "true";

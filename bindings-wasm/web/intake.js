@@ -34,6 +34,20 @@ function nowInChina(now = Date.now()) {
   return new Date(now + 8 * 3600 * 1000).toISOString().slice(0, 16) + "+08:00";
 }
 
+// A discovery is usually recorded when it happens: the form starts from `now`, editable.
+const startsFromNow = (schema) => schema.facts.some((f) => f.path === "discovered_at" && f.type.kind === "datetime");
+
+/**
+ * The facts and as-of date of a form just built at `now`, before anyone types: what the intake's
+ * first evaluation reads. The page decides this case while the form is still being built, so the
+ * first decision does not wait for the form (app.js); the intake then evaluates the same case.
+ */
+export function initialCase(schema, now = Date.now()) {
+  if (!startsFromNow(schema)) return { facts: {}, asOf: todayInChina(now) };
+  const at = nowInChina(now);
+  return { facts: { discovered_at: at }, asOf: at.slice(0, 10) };
+}
+
 // An instant in ms for comparing times; a time without offset is read as +08:00 (as the engine).
 function instant(s) {
   if (typeof s !== "string") return NaN;
@@ -116,7 +130,7 @@ const groupWords = { "": "groupRoot", reporter: "groupReporter", minor: "groupMi
 // `schema` is the set's schema view (baked in at build time by tools/bundle-rules.mjs, so the
 // form is laid out while the engine loads); `attach(policy)` gives the compiled set that
 // evaluates.
-export function createIntake({ schema, root, decisionRoot }) {
+export function createIntake({ schema, root, decisionRoot, now = Date.now() }) {
   let policy = null;
   const labels = decisionRoot.labels;
   const sectionLabels = new Map(schema.sections.map((s) => [s.name, s.label]));
@@ -626,9 +640,8 @@ export function createIntake({ schema, root, decisionRoot }) {
   build();
   root.addEventListener("input", onInput);
   root.addEventListener("click", onClick);
-  // A discovery is usually recorded when it happens: start from now, editable.
-  const disc = state.fields.get("discovered_at");
-  if (disc && disc.input.tagName === "INPUT") disc.input.value = nowInChina();
+  // A discovery is usually recorded when it happens: start from now, editable (initialCase).
+  if (startsFromNow(schema)) state.fields.get("discovered_at").input.value = nowInChina(now);
 
   return {
     evaluate: () => evaluate(),

@@ -36,6 +36,37 @@ async function openPage(hash = "", lang = "zh") {
   return { page, errors };
 }
 
+// ---------------------------------------------------------------- the first decision
+
+// The page decides the case a new form holds before it builds the form (app.js), then the form
+// evaluates what it holds: both must be the same case and the same decision, and the page must
+// be on screen.
+test("first decision: drawn before the form, it is the form's own first decision", async () => {
+  const { page, errors } = await openPage();
+  const got = await page.evaluate(() => {
+    const { firstCase, firstDecision, intake } = window.humiao;
+    return {
+      firstCase,
+      firstDecision,
+      formFacts: intake.facts,
+      formDecision: intake.decision,
+      formAsOf: document.querySelector("[data-as-of]").value,
+      starting: document.body.classList.contains("starting"),
+      status: document.querySelector("#decision [data-testid=status]")?.getAttribute("elementtiming"),
+    };
+  });
+  assert.deepEqual(errors, []);
+  assert.equal(got.starting, false, "the page is shown");
+  assert.notEqual(got.firstDecision, null, "a decision was drawn before the form");
+  assert.match(got.firstCase.facts.discovered_at, /^\d{4}-\d{2}-\d{2}T\d{2}:\d{2}\+08:00$/);
+  assert.equal(got.firstCase.asOf, got.firstCase.facts.discovered_at.slice(0, 10));
+  assert.deepEqual(got.formFacts, got.firstCase.facts);
+  assert.deepEqual(got.formDecision, got.firstDecision);
+  assert.equal(got.formAsOf, "", "no as-of date typed: the discovery's date is used");
+  assert.equal(got.status, "decision", "the status line is marked for the paint timing");
+  await page.close();
+});
+
 // ---------------------------------------------------------------- three corpus cases by hand
 
 // Cases of the corpus (no params: the page runs the bundled set as is) whose decision has
