@@ -1,15 +1,16 @@
 // Measures the page's budgets (a report, not a test): the gzip size of each shipped .wasm (already
 // through wasm-opt -Oz by build.sh: the evaluation-only engine the intake loads, and the whole
-// engine the playground loads), the time from navigation to the first decision in the DOM and to
-// the frame that painted it (largest contentful paint), and each
+// engine the playground loads), the time from navigation to the first decision in the DOM, to
+// its paint (Element Timing) and to the whole intake's (largest contentful paint), and each
 // re-evaluation on input, in headless Chromium. Run after build.sh:
 //   node tools/measure.mjs [--runs 7] [--site pkg/site] [--json artifacts/budgets.json]
 //                          [--baseline OTHER_SITE] [--wait quiet|selector]
+//                          [--prior-visit other|none]
 // With --baseline, the cold loads alternate between the two sites (same browser, same load on
 // the machine) and the report gives both first-decision medians and their ratio: on a shared,
 // busy machine only such a same-run comparison says whether a change made the page faster.
-import { existsSync, readFileSync, writeFileSync, mkdirSync } from "node:fs";
-import { cpus, loadavg, totalmem } from "node:os";
+import { existsSync, mkdtempSync, readFileSync, rmSync, writeFileSync, mkdirSync } from "node:fs";
+import { cpus, loadavg, tmpdir, totalmem } from "node:os";
 import { dirname, join } from "node:path";
 import { execFileSync } from "node:child_process";
 import { gzipSync } from "node:zlib";
@@ -34,6 +35,13 @@ const baselineSite = opt("baseline", null);
 // while the page loads, which no visitor's browser runs, and that delayed the first decision.
 const waitMode = opt("wait", "quiet");
 if (!["quiet", "selector"].includes(waitMode)) throw new Error(`--wait: quiet or selector, not ${waitMode}`);
+// What the browser did before the cold load. `other` (the default): it visited a page of another
+// origin, as a browser in use has: its network service and HTTP cache are set up, and nothing of
+// this site is cached or connected. `none`: a brand-new profile's first request (until the
+// seventh session): Chromium then sets up its HTTP cache and network stack during the load, and
+// the page's first requests reached the server 20-30 ms later than in a browser in use.
+const priorVisit = opt("prior-visit", "other");
+if (!["other", "none"].includes(priorVisit)) throw new Error(`--prior-visit: other or none, not ${priorVisit}`);
 
 const median = (xs) => {
   const s = [...xs].sort((a, b) => a - b);
@@ -62,6 +70,7 @@ async function coldLoad(url) {
   const b = await launch();
   try {
     const page = await b.context.newPage();
+    if (priorVisit === "other") await page.goto(otherOrigin.url);
     await page.goto("about:blank");
     await page.waitForTimeout(1500);
     if (waitMode === "selector") {
@@ -118,6 +127,10 @@ async function coldLoad(url) {
   }
 }
 
+// A one-line page on another port (another origin) for --prior-visit other.
+const otherDir = mkdtempSync(join(tmpdir(), "humiao-other-origin-"));
+writeFileSync(join(otherDir, "index.html"), "<!doctype html><meta charset=utf-8><title>another site</title><p>another site\n");
+const otherOrigin = await serve(otherDir);
 const server = await serve(site);
 const baselineServer = baselineSite ? await serve(baselineSite) : null;
 const loads = [];
@@ -129,6 +142,8 @@ for (let i = 0; i < runs; i++) {
   if (baselineServer && i % 2 === 0) baselineLoads.push(await coldLoad(baselineServer.url));
 }
 await baselineServer?.close();
+await otherOrigin.close();
+rmSync(otherDir, { recursive: true, force: true });
 
 // ---------------------------------------------------------------- re-evaluation on input
 // Twice, each in a fresh browser: typing from the moment the page is ready ("at once", a robot's
@@ -225,6 +240,7 @@ const report = {
     paintedMedian: r1(median(loads.map((l) => l.painted))),
     loadEventMedian: r1(median(loads.map((l) => l.loadEvent))),
     waitedBy: waitMode,
+    priorVisit,
     budget: 150,
   },
   ...(baselineSite && {
@@ -267,7 +283,7 @@ for (const [name, size] of [["evaluation-only engine (the intake)", sizes.evalua
   if (size) console.log(`wasm, ${name}: ${size.raw} bytes, ${size.gzip9} bytes gzip -9 (${r1(size.gzip9 / 1024)} KiB; budget 400 KiB)`);
 }
 const f = report.firstDecisionMs;
-console.log(`first decision: median ${f.median} ms (lower quartile ${f.p25}, min ${f.min}, max ${f.max}; ${runs} cold loads, waited for ${waitMode === "quiet" ? "without touching the page" : "by waitForSelector"}; budget 150 ms) — page modules running at ${f.appStartMedian} ms, form laid out at ${f.formBuiltMedian} ms, engine ready at ${f.engineReadyMedian} ms, then policy load ${f.policyLoadMedian} ms (of it reading the bytes ${f.policyReadMedian} ms), form and decision ${f.formAndDecisionMedian} ms; the decision painted at ${f.decisionPaintedMedian} ms (lower quartile ${f.decisionPaintedP25}, max ${f.decisionPaintedMax}; element timing), the whole intake at ${f.paintedMedian} ms (largest contentful paint); load event at ${f.loadEventMedian} ms`);
+console.log(`first decision: median ${f.median} ms (lower quartile ${f.p25}, min ${f.min}, max ${f.max}; ${runs} cold loads ${priorVisit === "other" ? "in a browser that had visited another site" : "in brand-new profiles"}, waited for ${waitMode === "quiet" ? "without touching the page" : "by waitForSelector"}; budget 150 ms) — page modules running at ${f.appStartMedian} ms, form laid out at ${f.formBuiltMedian} ms, engine ready at ${f.engineReadyMedian} ms, then policy load ${f.policyLoadMedian} ms (of it reading the bytes ${f.policyReadMedian} ms), form and decision ${f.formAndDecisionMedian} ms; the decision painted at ${f.decisionPaintedMedian} ms (lower quartile ${f.decisionPaintedP25}, max ${f.decisionPaintedMax}; element timing), the whole intake at ${f.paintedMedian} ms (largest contentful paint); load event at ${f.loadEventMedian} ms`);
 if (report.baseline) {
   const bl = report.baseline;
   console.log(`baseline ${bl.site}, same run: median ${bl.median} ms (lower quartile ${bl.p25}, min ${bl.min}, max ${bl.max}) — page modules running at ${bl.appStartMedian} ms, form laid out at ${bl.formBuiltMedian} ms, engine ready at ${bl.engineReadyMedian} ms, then policy load ${bl.policyLoadMedian} ms, form and decision ${bl.formAndDecisionMedian} ms, the decision painted at ${bl.decisionPaintedMedian} ms, the whole intake at ${bl.paintedMedian} ms; this site / baseline = ${bl.ratio} (medians), ${bl.ratioP25} (lower quartiles)`);
