@@ -41,7 +41,7 @@ try {
 } catch (e) {
   boot.textContent = `${t("loadFailed")}: ${e.message ?? e}`;
   boot.classList.add("boot-error");
-  document.body.classList.remove("starting");
+  document.documentElement.classList.remove("starting");
   throw e;
 }
 // The first decision before the form: the case a form just built holds (initialCase: nothing
@@ -66,14 +66,19 @@ try {
 }
 const intakeBox = document.getElementById("intake");
 const formBox = document.getElementById("case-form");
+// The decision goes on screen ahead of the form only where it keeps its place when the form
+// comes: in the two-column layout (style.css: one column up to 900 px, the form above the
+// decision), and when the page opens on the intake, not the playground.
+const playgroundFirst = location.hash === "#playground";
+const ahead = drawn && !playgroundFirst && !matchMedia("(max-width: 900px)").matches;
 boot.hidden = true;
-intakeBox.hidden = false;
-document.body.classList.remove("starting");
+intakeBox.hidden = playgroundFirst;
+document.documentElement.classList.remove("starting");
 if (drawn) {
   performance.mark("humiao:first-decision");
   requestAnimationFrame(() => performance.mark("humiao:first-decision-frame"));
-  await decisionOnScreen();
 }
+if (ahead) await decisionOnScreen();
 intake = createIntake({ schema, root: formBox, decisionRoot: decisionView, now });
 performance.mark("humiao:form-built");
 intake.attach(policy);
@@ -152,9 +157,13 @@ function warmUp(first) {
  * its callback runs after it).
  */
 function decisionOnScreen() {
-  const afterFrame = () => new Promise((ok) => requestAnimationFrame(() => setTimeout(ok, 0)));
-  if (!PerformanceObserver.supportedEntryTypes?.includes("element")) return afterFrame();
   return new Promise((ok) => {
+    // Never for long: a page opened in a background tab paints no frame and reports nothing.
+    setTimeout(ok, 200);
+    if (!PerformanceObserver.supportedEntryTypes?.includes("element")) {
+      requestAnimationFrame(() => setTimeout(ok, 0));
+      return;
+    }
     const seen = new PerformanceObserver((list) => {
       if (list.getEntries().some((e) => e.identifier === "decision")) {
         seen.disconnect();
@@ -162,11 +171,7 @@ function decisionOnScreen() {
       }
     });
     seen.observe({ type: "element", buffered: true });
-    // Should the report not come (the decision off screen, in a narrow window), not for long.
-    setTimeout(() => {
-      seen.disconnect();
-      ok();
-    }, 200);
+    setTimeout(() => seen.disconnect(), 200);
   });
 }
 

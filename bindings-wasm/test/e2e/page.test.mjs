@@ -51,13 +51,16 @@ test("first decision: drawn before the form, it is the form's own first decision
       formFacts: intake.facts,
       formDecision: intake.decision,
       formAsOf: document.querySelector("[data-as-of]").value,
-      starting: document.body.classList.contains("starting"),
+      starting: document.documentElement.classList.contains("starting"),
+      decidedAt: performance.getEntriesByName("humiao:first-decision")[0]?.startTime,
+      formAt: performance.getEntriesByName("humiao:form-built")[0]?.startTime,
       status: document.querySelector("#decision [data-testid=status]")?.getAttribute("elementtiming"),
     };
   });
   assert.deepEqual(errors, []);
   assert.equal(got.starting, false, "the page is shown");
   assert.notEqual(got.firstDecision, null, "a decision was drawn before the form");
+  assert.ok(got.decidedAt < got.formAt, `decided at ${got.decidedAt} ms, the form built at ${got.formAt} ms`);
   assert.match(got.firstCase.facts.discovered_at, /^\d{4}-\d{2}-\d{2}T\d{2}:\d{2}\+08:00$/);
   assert.equal(got.firstCase.asOf, got.firstCase.facts.discovered_at.slice(0, 10));
   assert.deepEqual(got.formFacts, got.firstCase.facts);
