@@ -5,12 +5,11 @@
 // re-evaluation on input, in headless Chromium. Run after build.sh:
 //   node tools/measure.mjs [--runs 7] [--site pkg/site] [--json artifacts/budgets.json]
 //                          [--baseline OTHER_SITE] [--wait quiet|selector]
-//                          [--prior-visit other|none]
 // With --baseline, the cold loads alternate between the two sites (same browser, same load on
 // the machine) and the report gives both first-decision medians and their ratio: on a shared,
 // busy machine only such a same-run comparison says whether a change made the page faster.
-import { existsSync, mkdtempSync, readFileSync, rmSync, writeFileSync, mkdirSync } from "node:fs";
-import { cpus, loadavg, tmpdir, totalmem } from "node:os";
+import { existsSync, readFileSync, writeFileSync, mkdirSync } from "node:fs";
+import { cpus, loadavg, totalmem } from "node:os";
 import { dirname, join } from "node:path";
 import { execFileSync } from "node:child_process";
 import { gzipSync } from "node:zlib";
@@ -35,13 +34,6 @@ const baselineSite = opt("baseline", null);
 // while the page loads, which no visitor's browser runs, and that delayed the first decision.
 const waitMode = opt("wait", "quiet");
 if (!["quiet", "selector"].includes(waitMode)) throw new Error(`--wait: quiet or selector, not ${waitMode}`);
-// What the browser did before the cold load. `other` (the default): it visited a page of another
-// origin, as a browser in use has: its network service and HTTP cache are set up, and nothing of
-// this site is cached or connected. `none`: a brand-new profile's first request (until the
-// seventh session): Chromium then sets up its HTTP cache and network stack during the load, and
-// the page's first requests reached the server 20-30 ms later than in a browser in use.
-const priorVisit = opt("prior-visit", "other");
-if (!["other", "none"].includes(priorVisit)) throw new Error(`--prior-visit: other or none, not ${priorVisit}`);
 
 // Figures a load did not record (a site without a mark or without the paint timing) are left
 // out: NaN would make every sort and statistic of the list meaningless.
@@ -67,14 +59,12 @@ function sizeOf(dir) {
 const sizes = { evaluate: sizeOf("evaluate-web"), whole: sizeOf("web") };
 
 // ---------------------------------------------------------------- first decision
-// Each run: a fresh browser profile (empty HTTP and code caches), started, taken to a page of
-// another site (--prior-visit) and settled on a blank page first, so the figure is the page's
-// load in a running browser, not the browser's start.
+// Each run: a fresh browser profile (empty HTTP and code caches), started and settled on a blank
+// page first, so the figure is the page's load in a running browser, not the browser's start.
 async function coldLoad(url) {
   const b = await launch();
   try {
     const page = await b.context.newPage();
-    if (priorVisit === "other") await page.goto(otherOrigin.url);
     await page.goto("about:blank");
     await page.waitForTimeout(1500);
     if (waitMode === "selector") {
@@ -129,20 +119,11 @@ async function coldLoad(url) {
   }
 }
 
-// A one-line page of another site for --prior-visit other: served on another port and reached
-// as `localhost`, so neither its origin nor its site is the measured page's (127.0.0.1).
-let otherOrigin = null;
-const otherDir = priorVisit === "other" ? mkdtempSync(join(tmpdir(), "humiao-other-site-")) : null;
 const server = await serve(site);
 const baselineServer = baselineSite ? await serve(baselineSite) : null;
 const loads = [];
 const baselineLoads = [];
 try {
-  if (otherDir) {
-    writeFileSync(join(otherDir, "index.html"), "<!doctype html><meta charset=utf-8><title>another site</title><p>another site\n");
-    const other = await serve(otherDir);
-    otherOrigin = { url: other.url.replace("127.0.0.1", "localhost"), close: other.close };
-  }
   for (let i = 0; i < runs; i++) {
     // Alternate which goes first, so neither always gets the quieter moment.
     if (baselineServer && i % 2 === 1) baselineLoads.push(await coldLoad(baselineServer.url));
@@ -151,8 +132,6 @@ try {
   }
 } finally {
   await baselineServer?.close();
-  await otherOrigin?.close();
-  if (otherDir) rmSync(otherDir, { recursive: true, force: true });
 }
 
 // ---------------------------------------------------------------- re-evaluation on input
@@ -252,7 +231,6 @@ const report = {
     paintedMedian: r1(median(loads.map((l) => l.painted))),
     loadEventMedian: r1(median(loads.map((l) => l.loadEvent))),
     waitedBy: waitMode,
-    priorVisit,
     budget: 150,
   },
   ...(baselineSite && {
@@ -296,7 +274,7 @@ for (const [name, size] of [["evaluation-only engine (the intake)", sizes.evalua
   if (size) console.log(`wasm, ${name}: ${size.raw} bytes, ${size.gzip9} bytes gzip -9 (${r1(size.gzip9 / 1024)} KiB; budget 400 KiB)`);
 }
 const f = report.firstDecisionMs;
-console.log(`first decision on screen (its paint, element timing): median ${f.decisionPaintedMedian} ms (lower quartile ${f.decisionPaintedP25}, max ${f.decisionPaintedMax}; budget 150 ms); in the DOM: median ${f.median} ms (lower quartile ${f.p25}, min ${f.min}, max ${f.max}) — ${runs} cold loads ${priorVisit === "other" ? "in a browser that had visited another site" : "in brand-new profiles"}, waited for ${waitMode === "quiet" ? "without touching the page" : "by waitForSelector"}; page modules running at ${f.appStartMedian} ms, engine ready at ${f.engineReadyMedian} ms, then the set read in ${f.policyLoadMedian} ms (of it reading the bytes ${f.policyReadMedian} ms), the decision in ${f.decisionMedian} ms; the form laid out at ${f.formBuiltMedian} ms, the whole intake painted at ${f.paintedMedian} ms (largest contentful paint); load event at ${f.loadEventMedian} ms`);
+console.log(`first decision on screen (its paint, element timing): median ${f.decisionPaintedMedian} ms (lower quartile ${f.decisionPaintedP25}, max ${f.decisionPaintedMax}; budget 150 ms); in the DOM: median ${f.median} ms (lower quartile ${f.p25}, min ${f.min}, max ${f.max}) — ${runs} cold loads, waited for ${waitMode === "quiet" ? "without touching the page" : "by waitForSelector"}; page modules running at ${f.appStartMedian} ms, engine ready at ${f.engineReadyMedian} ms, then the set read in ${f.policyLoadMedian} ms (of it reading the bytes ${f.policyReadMedian} ms), the decision in ${f.decisionMedian} ms; the form laid out at ${f.formBuiltMedian} ms, the whole intake painted at ${f.paintedMedian} ms (largest contentful paint); load event at ${f.loadEventMedian} ms`);
 if (report.baseline) {
   const bl = report.baseline;
   console.log(`baseline ${bl.site}, same run: on screen median ${bl.decisionPaintedMedian} ms; in the DOM median ${bl.median} ms (lower quartile ${bl.p25}, min ${bl.min}, max ${bl.max}) — page modules running at ${bl.appStartMedian} ms, engine ready at ${bl.engineReadyMedian} ms, then the set read in ${bl.policyLoadMedian} ms, the decision in ${bl.decisionMedian} ms; the form laid out at ${bl.formBuiltMedian} ms, the whole intake painted at ${bl.paintedMedian} ms; this site / baseline in the DOM = ${bl.ratio} (medians), ${bl.ratioP25} (lower quartiles); on screen = ${bl.paintedRatio}`);
