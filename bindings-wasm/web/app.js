@@ -46,7 +46,7 @@ try {
 }
 // The first decision before the form: the case a form just built holds (initialCase: nothing
 // typed, the discovery time now) is decided and drawn on its own, and the form is built and laid
-// out in the next task, after that frame. Laying the form out first put its build (8-14 ms of
+// out once that decision is on screen. Laying the form out first put its build (8-14 ms of
 // script) and its layout (16-18 ms, the page's largest) between the engine and the decision
 // being on screen. The form's own first evaluation then reads the same case and finds the same
 // decision, so it redraws nothing (decision.js compares each part's HTML).

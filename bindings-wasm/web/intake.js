@@ -127,8 +127,9 @@ function groupKey(f) {
 
 const groupWords = { "": "groupRoot", reporter: "groupReporter", minor: "groupMinor", indicators: "groupIndicators", parents: "groupParents" };
 
-// `schema` is the set's schema view (baked in at build time by tools/bundle-rules.mjs, so the
-// form is laid out while the engine loads); `attach(policy)` gives the compiled set that
+// `schema` is the set's schema view (baked in at build time by tools/bundle-rules.mjs: laying the
+// form out needs no engine); `now` is the time the form starts from (the page decides the same
+// case before building the form: initialCase); `attach(policy)` gives the compiled set that
 // evaluates.
 export function createIntake({ schema, root, decisionRoot, now = Date.now() }) {
   let policy = null;
