@@ -74,20 +74,13 @@ const ahead = drawn && !playgroundFirst && !matchMedia("(max-width: 900px)").mat
 boot.hidden = true;
 intakeBox.hidden = playgroundFirst;
 document.documentElement.classList.remove("starting");
-if (drawn) {
-  performance.mark("humiao:first-decision");
-  requestAnimationFrame(() => performance.mark("humiao:first-decision-frame"));
-}
+if (drawn) markFirstDecision();
 if (ahead) await decisionOnScreen();
 intake = createIntake({ schema, root: formBox, decisionRoot: decisionView, now });
 performance.mark("humiao:form-built");
 intake.attach(policy);
 intake.evaluate();
-if (!drawn) {
-  performance.mark("humiao:first-decision");
-  requestAnimationFrame(() => performance.mark("humiao:first-decision-frame"));
-}
-performance.mark("humiao:form-ready");
+if (!drawn) markFirstDecision();
 // After the first decision is drawn, in idle time: the fast path for the keystrokes to come, then
 // a warm-up. Chromium compiles the engine's WebAssembly one function at its first call, and V8
 // the page's own functions likewise: the first keystrokes that decide a case (obligations, due
@@ -147,6 +140,12 @@ function warmUp(first) {
     // A set whose facts this made-up case does not fit: the first keystrokes compile it instead.
     return false;
   }
+}
+
+/** The budget's marks: the first decision in the DOM, and the frame after it. */
+function markFirstDecision() {
+  performance.mark("humiao:first-decision");
+  requestAnimationFrame(() => performance.mark("humiao:first-decision-frame"));
 }
 
 /**
