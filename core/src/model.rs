@@ -232,16 +232,15 @@ impl Schema {
                     Type::Set(id) | Type::Enum(id) => Some(*id),
                     _ => None,
                 };
-                let names: Vec<J> = (0..128u16)
-                    .filter(|i| bits & (1u128 << i) != 0)
-                    .map(|i| {
-                        J::String(
-                            id.and_then(|id| self.enum_def(id))
-                                .map_or("?", |e| e.name_of(i))
-                                .to_string(),
-                        )
-                    })
-                    .collect();
+                let def = id.and_then(|id| self.enum_def(id));
+                let mut names = Vec::with_capacity(bits.count_ones() as usize);
+                // The members in order, one step per member (not one per possible bit).
+                let mut rest = *bits;
+                while rest != 0 {
+                    let i = rest.trailing_zeros() as u16;
+                    rest &= rest - 1;
+                    names.push(J::String(def.map_or("?", |e| e.name_of(i)).to_string()));
+                }
                 J::Array(names)
             }
             Value::List(items) => {
