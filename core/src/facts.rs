@@ -1332,6 +1332,225 @@ impl PathTree {
     }
 }
 
+/// One cell of a table's row, as [`PathTree::read_row_into`] takes it: what a column holds
+/// in that row, already told apart by kind (a table reader has it typed: a column of truth
+/// values, of integers, of text).
+#[derive(Clone, Copy, Debug, PartialEq)]
+pub enum Cell<'a> {
+    /// No value in this row (`None`, `NaN`, a null): the fact is not given.
+    Absent,
+    Bool(bool),
+    Int(i64),
+    Text(&'a str),
+    /// Anything else (a decimal number, a list, an object, a value that is not JSON): the row
+    /// is not read this way, and the caller takes the JSON way, which reports what is wrong.
+    Other,
+}
+
+/// The columns of a table matched once to the schema's facts: each column a fact's path, to
+/// be read row by row straight into the fact slots (no JSON text, no `serde_json::Value`).
+/// Built by [`crate::Policy::row_reader`].
+#[derive(Clone, Debug)]
+pub struct RowReader {
+    columns: Vec<RowColumn>,
+}
+
+#[derive(Clone, Debug)]
+struct RowColumn {
+    slot: usize,
+    ty: Type,
+    range: Option<(i64, i64)>,
+    case_id: bool,
+    /// The optional sections the path runs through: given when the cell is.
+    sections: Vec<usize>,
+    /// Objects the path opens in a case's JSON, the case itself included.
+    depth: usize,
+    /// An upper bound on the bytes the path's keys take in the row's JSON text.
+    key_bytes: usize,
+}
+
+impl RowReader {
+    /// The number of columns (the cells a row is read from, in this order).
+    pub fn len(&self) -> usize {
+        self.columns.len()
+    }
+
+    pub fn is_empty(&self) -> bool {
+        self.columns.is_empty()
+    }
+}
+
+impl PathTree {
+    /// Matches columns to facts: `paths` are the columns' fact paths (`minor.age`), split at
+    /// dots as a table's column names are. `None` unless every column is a distinct fact of
+    /// a type a cell can hold (truth value, integer, enum, text, date, time, duration): other
+    /// tables take the JSON way.
+    pub(crate) fn row_reader(&self, schema: &Schema, paths: &[&str]) -> Option<RowReader> {
+        let r = &self.fast;
+        let mut columns = Vec::with_capacity(paths.len());
+        let mut slots_seen = std::collections::HashSet::new();
+        for path in paths {
+            let segs: Vec<&str> = path.split('.').collect();
+            let (last, parents) = segs.split_last()?;
+            let mut object = r.objects.first()?;
+            let mut sections = Vec::new();
+            for seg in parents {
+                let (_, i) = object.keys.get(seg.as_bytes())?;
+                match object.entries.get(i)? {
+                    Entry::Branch { object: o, section } => {
+                        sections.extend(*section);
+                        object = r.objects.get(*o)?;
+                    }
+                    Entry::Leaf { .. } => return None,
+                }
+            }
+            let (_, i) = object.keys.get(last.as_bytes())?;
+            let Entry::Leaf {
+                slot,
+                ty: Some(ty),
+                range,
+                case_id,
+            } = object.entries.get(i)?
+            else {
+                return None;
+            };
+            if !matches!(
+                ty,
+                Type::Bool
+                    | Type::Int
+                    | Type::Enum(_)
+                    | Type::Text
+                    | Type::Date
+                    | Type::DateTime
+                    | Type::Duration
+            ) || !slots_seen.insert(*slot)
+                || schema.facts.get(*slot).is_none()
+            {
+                return None;
+            }
+            columns.push(RowColumn {
+                slot: *slot,
+                ty: ty.clone(),
+                range: *range,
+                case_id: *case_id,
+                sections,
+                depth: segs.len(),
+                // Each key quoted and escaped (at most 6 bytes a byte), a colon, a comma,
+                // and the braces of the object it opens.
+                key_bytes: segs.iter().map(|s| 6 * s.len() + 6).sum(),
+            });
+        }
+        Some(RowReader { columns })
+    }
+
+    /// Reads one row into `into`, reusing its buffers: `cell(i)` is the row's cell of column
+    /// `i`. True when the row reads exactly as its case written as JSON (an object opened
+    /// only for a value inside it) reads with [`PathTree::read_text_into`] — the same slots,
+    /// sections and case id, and no note; false when it does not, or might not (a cell of
+    /// another kind, a value the reader refuses, a time without offset, which takes a note;
+    /// the row then goes the JSON way). `into` holds nothing of use after false.
+    pub(crate) fn read_row_into<'c>(
+        &self,
+        schema: &Schema,
+        reader: &RowReader,
+        mut cell: impl FnMut(usize) -> Cell<'c>,
+        opts: &crate::policy::FactsOptions,
+        into: &mut Facts,
+    ) -> bool {
+        let limits = opts.json_limits();
+        let max_depth = limits.max_depth.min(JSON_DEPTH_CEILING);
+        let r = &self.fast;
+        into.tags.clear();
+        // The row's text is at least `{}`, an object at depth 1.
+        if r.defaults.len() != schema.facts.len() || max_depth < 1 || limits.max_bytes < 2 {
+            return false;
+        }
+        into.slots.clone_from(&r.defaults);
+        into.sections.clear();
+        into.sections.resize(r.sections, false);
+        into.case_id = None;
+        into.notes.clear();
+        // An upper bound on the length of the row's JSON text, held to the same limit.
+        let mut bytes = 2usize;
+        for (i, c) in reader.columns.iter().enumerate() {
+            let value = cell(i);
+            bytes = bytes
+                .saturating_add(c.key_bytes)
+                .saturating_add(match value {
+                    Cell::Absent => continue,
+                    Cell::Other => return false,
+                    Cell::Bool(_) => 5,
+                    Cell::Int(_) => 20,
+                    Cell::Text(s) => s.len().saturating_mul(6).saturating_add(2),
+                });
+            if c.depth > max_depth || bytes > limits.max_bytes {
+                return false;
+            }
+            let Some(slot) = into.slots.get_mut(c.slot) else {
+                return false;
+            };
+            // Each value written into its slot where it is made (see `Scan::leaf`: built
+            // apart and moved in, a value costs a store-forwarding stall).
+            match (value, &c.ty) {
+                (Cell::Bool(b), Type::Bool) => *slot = Value::Bool(b),
+                (Cell::Int(n), Type::Int) if c.range.is_none_or(|(lo, hi)| lo <= n && n <= hi) => {
+                    *slot = Value::Int(n);
+                }
+                (Cell::Text(s), Type::Enum(id)) if !c.case_id => {
+                    let Some(e) = r.enums.get(usize::from(*id)) else {
+                        return false;
+                    };
+                    let Some(v) = e.get(s.as_bytes()).and_then(|(_, v)| u16::try_from(v).ok())
+                    else {
+                        return false;
+                    };
+                    *slot = Value::Enum(v);
+                }
+                (Cell::Text(s), ty) => {
+                    if c.case_id {
+                        into.case_id = Some(if r.case_id_sensitive && !opts.reveal_sensitive {
+                            REDACTED.to_string()
+                        } else {
+                            s.to_string()
+                        });
+                    }
+                    let Some(v) = text_value(r, ty, s) else {
+                        return false;
+                    };
+                    *slot = v;
+                }
+                _ => return false,
+            }
+            for &s in &c.sections {
+                if let Some(given) = into.sections.get_mut(s) {
+                    *given = true;
+                }
+            }
+        }
+        into.tags.extend(into.slots.iter().map(tag));
+        true
+    }
+}
+
+/// A text cell's value for a fact of type `ty`, as the one-pass reader reads a JSON string:
+/// `None` where it would refuse it, or note something (a time without offset).
+fn text_value(r: &FastReader, ty: &Type, s: &str) -> Option<Value> {
+    Some(match ty {
+        Type::Enum(id) => {
+            let e = r.enums.get(usize::from(*id))?;
+            Value::Enum(u16::try_from(e.get(s.as_bytes())?.1).ok()?)
+        }
+        Type::Text => Value::Text(Arc::from(s)),
+        Type::Date => Value::Date(Date::parse(s).ok()?),
+        Type::DateTime => match DateTime::parse(s).ok()? {
+            (d, true) => Value::DateTime(d),
+            (_, false) => return None,
+        },
+        Type::Duration => Value::Duration(Duration::parse(s).ok()?),
+        _ => return None,
+    })
+}
+
 /// One segment of a path: a key or a list index. Sorting paths by their segments orders
 /// them as the two-pass reader walks a case (keys by their text, items by index).
 #[derive(Clone, Copy, Debug, PartialEq, Eq, PartialOrd, Ord)]

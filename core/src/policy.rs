@@ -473,6 +473,32 @@ impl Policy {
         }
     }
 
+    /// Matches a table's columns to the schema's facts, for [`Policy::load_row_into`]:
+    /// `paths` are the columns' fact paths. `None` unless every column is a distinct fact a
+    /// cell can hold (see [`crate::facts::RowReader`]); such a table is read as JSON, row by
+    /// row.
+    pub fn row_reader(&self, paths: &[&str]) -> Option<crate::facts::RowReader> {
+        self.tree.row_reader(&self.schema, paths)
+    }
+
+    /// Reads one row of a table into `facts` (buffers reused), straight into the fact slots:
+    /// `cell(i)` is the row's cell of the reader's column `i`. True when the row read exactly
+    /// as the same case written as JSON reads with [`Policy::load_facts_text`] (an object
+    /// only for a value inside it: a row with no value in an optional section has no such
+    /// section); false when it would not, or might not (a cell of another kind, a value the
+    /// schema refuses, a time without offset). After false, `facts` holds nothing of use and
+    /// the row is to be read as JSON, which reports its problems.
+    pub fn load_row_into<'c>(
+        &self,
+        reader: &crate::facts::RowReader,
+        cell: impl FnMut(usize) -> crate::facts::Cell<'c>,
+        opts: &FactsOptions,
+        facts: &mut Facts,
+    ) -> bool {
+        self.tree
+            .read_row_into(&self.schema, reader, cell, opts, facts)
+    }
+
     /// [`Policy::load_facts_text`] into `facts`, reusing its buffers (for batches: a line's
     /// facts then cost no allocation once `facts` has grown to the schema's size). On an
     /// error `facts` holds nothing of use.

@@ -19,6 +19,7 @@
     clippy::indexing_slicing
 )]
 
+use humiao_core::facts::Cell;
 use humiao_core::model::{Schema, Type};
 use humiao_core::{Facts, FactsOptions, LoadOptions, Policy, Source, Strictness};
 use proptest::prelude::*;
@@ -624,6 +625,162 @@ fn round(seed: u64) {
 fn generated_cases_read_alike() {
     for seed in 0..1500 {
         round(seed);
+    }
+}
+
+// ------------------------------------------------------------------ rows of a table
+
+/// The value at a fact's path in a generated case, as a table's cell holds it.
+fn cell_of<'a>(j: &'a J, path: &str) -> Cell<'a> {
+    let mut cur = j;
+    for seg in path.split('.') {
+        let J::Obj(pairs) = cur else {
+            return Cell::Absent;
+        };
+        // The reader refuses repeated keys; a row cannot repeat a column.
+        match pairs.iter().rev().find(|(k, _)| k == seg) {
+            Some((_, v)) => cur = v,
+            None => return Cell::Absent,
+        }
+    }
+    match cur {
+        J::Null => Cell::Absent,
+        J::Bool(b) => Cell::Bool(*b),
+        J::Num(t) => t.parse::<i64>().map_or(Cell::Other, Cell::Int),
+        J::Str(s) => Cell::Text(s),
+        J::Arr(_) | J::Obj(_) => Cell::Other,
+    }
+}
+
+/// A row's case as JSON text, as a table's row is written: an object only for a value inside
+/// it.
+fn row_text(paths: &[&str], cells: &[Cell]) -> String {
+    let mut root = serde_json::Map::new();
+    for (path, c) in paths.iter().zip(cells) {
+        let v = match c {
+            Cell::Bool(b) => serde_json::Value::from(*b),
+            Cell::Int(i) => serde_json::Value::from(*i),
+            Cell::Text(s) => serde_json::Value::from(*s),
+            Cell::Absent | Cell::Other => continue,
+        };
+        let mut segs: Vec<&str> = path.split('.').collect();
+        let last = segs.pop().unwrap();
+        let mut cur = &mut root;
+        for s in segs {
+            cur = cur
+                .entry(s)
+                .or_insert_with(|| serde_json::Value::Object(serde_json::Map::new()))
+                .as_object_mut()
+                .unwrap();
+        }
+        cur.insert(last.to_string(), v);
+    }
+    serde_json::Value::Object(root).to_string()
+}
+
+/// The columns a table of a schema may have: every fact a cell can hold.
+fn row_columns(schema: &Schema) -> Vec<&str> {
+    schema
+        .facts
+        .iter()
+        .filter(|f| {
+            matches!(
+                f.ty,
+                Type::Bool
+                    | Type::Int
+                    | Type::Enum(_)
+                    | Type::Text
+                    | Type::Date
+                    | Type::DateTime
+                    | Type::Duration
+            )
+        })
+        .map(|f| f.path.as_str())
+        .collect()
+}
+
+/// One case as a table's row: read into the slots directly, it must give what its JSON text
+/// gives (or hand the row over); a valid row must be read unless the text takes a note.
+/// Whether the row was read with the default options.
+fn row_round(seed: u64) -> bool {
+    let mut r = Rng(seed);
+    let p = &policies()[r.below(3)];
+    let mut j = generate(&p.schema, &mut r);
+    if r.chance(1, 2) {
+        for _ in 0..1 + r.below(3) {
+            break_case(&mut j, &mut r);
+        }
+    }
+    let mut paths = row_columns(&p.schema);
+    shuffle(&mut paths, &mut r);
+    let reader = p
+        .row_reader(&paths)
+        .expect("every column is a fact a cell holds");
+    assert_eq!(reader.len(), paths.len());
+    let cells: Vec<Cell> = paths.iter().map(|c| cell_of(&j, c)).collect();
+    let text = row_text(&paths, &cells);
+    let mut read_default = false;
+    for (k, opts) in [FactsOptions::default(), options(&mut r)]
+        .into_iter()
+        .enumerate()
+    {
+        // Buffers left over from another case must not show through.
+        let mut facts = p
+            .load_facts_text(r#"{"discovered_at": "2026-01-01T08:00+08:00"}"#, &opts)
+            .unwrap_or_default();
+        let read = p.load_row_into(&reader, |i| cells[i], &opts, &mut facts);
+        read_default |= read && k == 0;
+        let want = p.load_facts_text_two_pass(&text, &opts);
+        match &want {
+            Ok(w) if read => same_facts(w, &facts, &text),
+            Err(e) if read => {
+                panic!("the row reader accepted what the JSON reader refuses: {text}\n{e:#?}")
+            }
+            Ok(w) => {
+                let other = cells.iter().any(|c| matches!(c, Cell::Other));
+                assert!(
+                    other || !w.notes.is_empty() || k > 0,
+                    "the row reader handed over a valid row: {text}"
+                );
+            }
+            Err(_) => {}
+        }
+    }
+    read_default
+}
+
+#[test]
+fn generated_rows_read_as_their_json() {
+    let read = (0..1500).filter(|&seed| row_round(seed)).count();
+    // Half the rows are broken, and two in five times are written without an offset (a note:
+    // handed over); 489 were read when this was written.
+    assert!(read > 400, "only {read} of 1500 rows read directly");
+}
+
+proptest! {
+    #![proptest_config(ProptestConfig::with_cases(300))]
+
+    #[test]
+    fn rows_read_as_their_json(seed in any::<u64>()) {
+        row_round(seed);
+    }
+}
+
+/// Columns that are not facts a cell holds (a section, a list, a set, an unknown path, the
+/// same fact twice) leave the table to the JSON way.
+#[test]
+fn only_columns_of_single_facts_are_read_directly() {
+    let p = &policies()[0];
+    assert!(p.row_reader(&["minor.age", "reporter.org_type"]).is_some());
+    for bad in [
+        &["minor"][..],
+        &["minor.age", "minor.age"],
+        &["minor.agee"],
+        &["minor.age.x"],
+        &[""],
+        &["indicators"],
+    ] {
+        assert!(p.row_reader(bad).is_none(), "{bad:?}");
     }
 }
 
