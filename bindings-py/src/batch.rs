@@ -3,11 +3,13 @@
 
 use crate::convert::{py_to_json_text, ConvertError};
 use crate::errors::panic_message;
+use crate::table::View;
+use humiao_core::facts::Cell as CoreCell;
 use humiao_core::time::Date;
 use humiao_core::{
     Decision, EvalError, EvalOptions, EvaluateError, FactError, FactsOptions, Policy,
 };
-use serde_json::{Map, Value};
+use serde_json::{Map, Number, Value};
 use std::panic::{catch_unwind, AssertUnwindSafe};
 use std::sync::atomic::{AtomicUsize, Ordering};
 
@@ -76,6 +78,46 @@ impl Run<'_> {
             *facts = humiao_core::Facts::default();
             false
         })
+    }
+
+    /// A table's row read straight into `facts` by the core's row reader: false when the row
+    /// is to be read as JSON instead (a cell of another kind, a problem to report). A panic
+    /// leaves `facts` fresh.
+    pub(crate) fn read_row(
+        &self,
+        reader: &humiao_core::facts::RowReader,
+        columns: &[Column],
+        row: usize,
+        facts: &mut humiao_core::Facts,
+    ) -> bool {
+        let read = catch_unwind(AssertUnwindSafe(|| {
+            self.policy.load_row_into(
+                reader,
+                |i| {
+                    columns
+                        .get(i)
+                        .map_or(CoreCell::Other, |c| c.data.view(row).core())
+                },
+                &self.facts,
+                facts,
+            )
+        }));
+        read.unwrap_or_else(|_| {
+            *facts = humiao_core::Facts::default();
+            false
+        })
+    }
+
+    /// Loaded facts, evaluated into a decision.
+    pub(crate) fn evaluate_facts(&self, facts: &humiao_core::Facts) -> Outcome {
+        let result = catch_unwind(AssertUnwindSafe(|| {
+            self.policy.evaluate(facts, self.as_of, &self.eval)
+        }));
+        match result {
+            Ok(Ok(d)) => Outcome::Decided(d),
+            Ok(Err(e)) => Outcome::Eval(e),
+            Err(payload) => Outcome::Internal(panic_message(payload.as_ref())),
+        }
     }
 
     /// A table's row written as JSON text ([`RowText`]), evaluated: `None` when the reader finds
@@ -172,7 +214,7 @@ impl Run<'_> {
     }
 
     /// [`Run::conclude_json`] once the facts are loaded.
-    fn conclude_facts(
+    pub(crate) fn conclude_facts(
         &self,
         facts: &humiao_core::Facts,
         keys: &[usize],
@@ -385,7 +427,7 @@ pub(crate) enum Cell {
 pub(crate) struct Column {
     pub name: String,
     pub segments: Vec<String>,
-    pub cells: Vec<Cell>,
+    pub data: crate::table::ColData,
 }
 
 /// Row `row` of the columns as a nested facts object. Absent values leave their fact out, so an
@@ -394,12 +436,11 @@ pub(crate) struct Column {
 pub(crate) fn row_facts(columns: &[Column], row: usize) -> Result<Value, FactError> {
     let mut root = Map::new();
     for c in columns {
-        let v = match c.cells.get(row) {
-            Some(Cell::Value(v)) => v,
-            Some(Cell::Bad(e)) => return Err(e.clone()),
-            Some(Cell::Absent) | None => continue,
+        let v = match c.data.view(row).json()? {
+            Some(v) => v,
+            None => continue,
         };
-        insert(&mut root, &c.segments, v.clone()).map_err(|()| FactError {
+        insert(&mut root, &c.segments, v).map_err(|()| FactError {
             code: "F0111",
             path: c.name.clone(),
             expected: "one value per fact".into(),
@@ -485,10 +526,10 @@ impl<'a> RowText<'a> {
         let mut written = 0u64;
         let mut last: Option<&TextColumn> = None;
         for c in &self.order {
-            let v = match c.column.cells.get(row) {
-                Some(Cell::Value(v)) => v,
-                Some(Cell::Bad(_)) => return None,
-                Some(Cell::Absent) | None => continue,
+            let v = match c.column.data.view(row) {
+                View::Absent => continue,
+                View::Bad(_) => return None,
+                v => v,
             };
             let parents = c.keys.len().saturating_sub(1);
             // The objects this column shares with the last one written stay open.
@@ -520,7 +561,13 @@ impl<'a> RowText<'a> {
                     depth += 1;
                 }
             }
-            serde_json::to_writer(&mut *out, v).ok()?;
+            match v {
+                View::Bool(b) => out.extend_from_slice(if b { b"true" } else { b"false" }),
+                View::Int(i) => serde_json::to_writer(&mut *out, &i).ok()?,
+                View::Float(x) => serde_json::to_writer(&mut *out, &Number::from_f64(x)?).ok()?,
+                View::Json(v) => serde_json::to_writer(&mut *out, v).ok()?,
+                View::Absent | View::Bad(_) => return None,
+            }
             last = Some(c);
         }
         for _ in 0..depth {

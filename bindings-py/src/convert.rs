@@ -52,7 +52,7 @@ pub(crate) struct ConvertError {
 }
 
 impl ConvertError {
-    fn new(found: String, expected: &'static str) -> ConvertError {
+    pub(crate) fn new(found: String, expected: &'static str) -> ConvertError {
         ConvertError {
             path: Vec::new(),
             found,

@@ -13,6 +13,7 @@ mod decision;
 mod errors;
 mod plan;
 mod policy;
+mod table;
 
 use pyo3::prelude::*;
 
@@ -74,6 +75,8 @@ fn _humiao(m: &Bound<'_, PyModule>) -> PyResult<()> {
     m.add_function(wrap_pyfunction!(policy::_policy_from_bytes, m)?)?;
     m.add_function(wrap_pyfunction!(decision::_decision_from_json, m)?)?;
     m.add_function(wrap_pyfunction!(columns::_decision_columns, m)?)?;
+    m.add_class::<table::EncodedColumn>()?;
+    m.add_function(wrap_pyfunction!(table::_encoded_column, m)?)?;
     m.add_function(wrap_pyfunction!(plan::_plan_from_json, m)?)?;
     m.add_function(wrap_pyfunction!(_selftest_panic, m)?)?;
     m.add_function(wrap_pyfunction!(_time_core, m)?)?;

@@ -11,6 +11,7 @@ use crate::errors::{
     diagnostics_list, evaluation_error, facts_error, guard, humiao_error, internal_error,
     policy_error, policy_read_error, serde_kwargs,
 };
+use crate::table::{ColData, EncodedColumn};
 use humiao_core::model::Type;
 use humiao_core::{EvalOptions, FactsOptions, LoadOptions, Policy, Severity, Source, Strictness};
 use pyo3::exceptions::{PyTypeError, PyValueError};
@@ -258,16 +259,23 @@ impl PyPolicy {
                 .fact(&name)
                 .and_then(|i| self.inner.schema.facts.get(i))
                 .map(|f| f.ty.clone());
-            let mut cells = Vec::new();
-            for x in v.try_iter()? {
-                cells.push(cell(py, &x?, ty.as_ref())?);
-            }
+            let data = if let Ok(e) = v.cast::<EncodedColumn>() {
+                // Handed over whole by `humiao._table`: each distinct value read once.
+                let int_fact = matches!(ty, Some(Type::Int));
+                ColData::from_encoded(e.get(), int_fact, |x| cell(py, x.bind(py), ty.as_ref()))?
+            } else {
+                let mut cells = Vec::new();
+                for x in v.try_iter()? {
+                    cells.push(cell(py, &x?, ty.as_ref())?);
+                }
+                ColData::Cells(cells)
+            };
             match rows {
-                None => rows = Some(cells.len()),
-                Some(n) if n != cells.len() => {
+                None => rows = Some(data.len()),
+                Some(n) if n != data.len() => {
                     return Err(PyValueError::new_err(format!(
                         "column `{name}` has {} values, the others {n}",
-                        cells.len()
+                        data.len()
                     )))
                 }
                 Some(_) => {}
@@ -276,10 +284,17 @@ impl PyPolicy {
             cols.push(Column {
                 name,
                 segments,
-                cells,
+                data,
             });
         }
         Ok((cols, rows.unwrap_or(0)))
+    }
+
+    /// The core's row reader for these columns: `None` unless every column is a fact a cell
+    /// holds (then rows go as JSON text).
+    fn row_reader(&self, cols: &[Column]) -> Option<humiao_core::facts::RowReader> {
+        let paths: Vec<&str> = cols.iter().map(|c| c.name.as_str()).collect();
+        self.inner.row_reader(&paths)
     }
 
     /// Conclusion keys by name (default: every conclusion, in declaration order) and index.
@@ -566,6 +581,7 @@ impl PyPolicy {
             check_threads(py, threads)?;
             let (cols, rows) = self.read_columns(py, columns)?;
             let row_text = RowText::new(&cols);
+            let reader = self.row_reader(&cols);
             let indexes: Vec<usize> = (0..rows).collect();
             let n = thread_count(threads, rows);
             let outcomes = py.detach(|| {
@@ -574,8 +590,14 @@ impl PyPolicy {
                     n,
                     || (humiao_core::Facts::default(), Vec::new()),
                     |(facts, text), _, &r| {
-                        // Each row as JSON text through the one-pass reader; a row it finds a
+                        // Each row straight into the fact slots; a row the row reader hands
+                        // over as JSON text through the one-pass reader; a row that finds a
                         // problem in, or a table whose columns overlap, through `row_facts`.
+                        if let Some(rr) = &reader {
+                            if run.read_row(rr, &cols, r, facts) {
+                                return run.evaluate_facts(facts);
+                            }
+                        }
                         if let Some(done) = row_text
                             .as_ref()
                             .and_then(|w| w.write(r, text))
@@ -697,6 +719,7 @@ impl PyPolicy {
             let (names, indexes) = self.conclusion_indexes(py, keys)?;
             let (cols, rows) = self.read_columns(py, columns)?;
             let row_text = RowText::new(&cols);
+            let reader = self.row_reader(&cols);
             let rows_index: Vec<usize> = (0..rows).collect();
             let n = thread_count(threads, rows);
             let results = py.detach(|| {
@@ -705,6 +728,11 @@ impl PyPolicy {
                     n,
                     || (ConcludeBuffers::default(), Vec::new()),
                     |(bufs, text), _, &r| {
+                        if let Some(rr) = &reader {
+                            if run.read_row(rr, &cols, r, &mut bufs.facts) {
+                                return run.conclude_facts(&bufs.facts, &indexes, &mut bufs.out);
+                            }
+                        }
                         if let Some(done) = row_text
                             .as_ref()
                             .and_then(|w| w.write(r, text))
@@ -895,12 +923,26 @@ fn concluded_columns_now<'py>(
     let settled = PyList::empty(py);
     let columns: Vec<Bound<'py, PyList>> = names.iter().map(|_| PyList::empty(py)).collect();
     let errors = PyList::empty(py);
+    // Text values (an enum's value, most conclusions) are immutable in Python: each distinct
+    // one is made once per column and shared by its rows.
+    let mut texts: Vec<std::collections::HashMap<String, Bound<'py, PyAny>>> =
+        names.iter().map(|_| Default::default()).collect();
     for (i, r) in results.into_iter().enumerate() {
         match r {
             Concluded::Done(s, values) => {
                 settled.append(s)?;
-                for (col, v) in columns.iter().zip(&values) {
-                    col.append(json_to_py(py, v)?)?;
+                for ((col, v), seen) in columns.iter().zip(&values).zip(texts.iter_mut()) {
+                    match v {
+                        Value::String(t) => match seen.get(t.as_str()) {
+                            Some(o) => col.append(o)?,
+                            None => {
+                                let o = PyString::new(py, t).into_any();
+                                col.append(&o)?;
+                                seen.insert(t.clone(), o);
+                            }
+                        },
+                        _ => col.append(json_to_py(py, v)?)?,
+                    }
                 }
                 errors.append(py.None())?;
             }

@@ -44,10 +44,87 @@ def columns_of(table: Any) -> Dict[str, List[Any]]:
     )
 
 
+# infer_dtype's answers for an object column whose equal values are alike (no True beside 1,
+# no 1 beside 1.0): such a column may be read through its distinct values.
+_UNIFORM = frozenset({"string", "boolean", "integer", "date", "datetime"})
+
+
+def _pandas_column(s: Any) -> Any:
+    import numpy as np
+    import pandas as pd
+
+    from ._humiao import _encoded_column
+
+    dt = s.dtype
+    if isinstance(dt, np.dtype) and dt.kind == "b":
+        return _encoded_column("bool", s.to_numpy().tobytes())
+    if isinstance(dt, np.dtype) and (dt.kind == "i" or (dt.kind == "u" and dt.itemsize < 8)):
+        return _encoded_column("int", s.to_numpy().astype("<i8").tobytes())
+    if isinstance(dt, np.dtype) and dt.kind == "f":
+        return _encoded_column("float", s.to_numpy().astype("<f8").tobytes())
+    if dt == object and pd.api.types.infer_dtype(s, skipna=True) not in _UNIFORM:
+        raise TypeError("a column of mixed values")
+    codes, uniques = pd.factorize(s, use_na_sentinel=True)
+    values = pd.Index(uniques).astype(object).tolist()
+    return _encoded_column("codes", codes.astype("<i8").tobytes(), values)
+
+
+def _arrow_column(col: Any) -> Any:
+    import pyarrow as pa
+    import pyarrow.compute as pc
+
+    from ._humiao import _encoded_column
+
+    t = col.type
+    if pa.types.is_boolean(t) and col.null_count == 0:
+        return _encoded_column("bool", col.to_numpy().tobytes())
+    if pa.types.is_integer(t) and col.null_count == 0 and (
+        pa.types.is_signed_integer(t) or t.bit_width < 64
+    ):
+        return _encoded_column("int", col.to_numpy().astype("<i8").tobytes())
+    if pa.types.is_floating(t):
+        # Nulls become NaN, a missing value as to_pydict's None is.
+        return _encoded_column("float", col.to_numpy().astype("<f8").tobytes())
+    d = col.combine_chunks()
+    if not pa.types.is_dictionary(d.type):
+        d = d.dictionary_encode()
+    codes = pc.fill_null(d.indices, -1).to_numpy().astype("<i8")
+    return _encoded_column("codes", codes.tobytes(), d.dictionary.to_pylist())
+
+
+def _encoded_columns(table: Any) -> Dict[str, Any]:
+    """The columns of a pandas DataFrame or a pyarrow Table handed to the engine whole, each as
+    its values' bytes (truth values, integers, floats) or as codes into its distinct values,
+    made by pandas or pyarrow in C: no Python object per cell. A column neither can encode
+    (values of mixed kinds, dicts, lists) goes as the list ``columns_of`` gives; so does every
+    column of another kind of table. Each value reads as in ``columns_of``."""
+    try:
+        import numpy  # noqa: F401  (both encoders need it; pyarrow can be installed without)
+    except ImportError:
+        return columns_of(table)
+    out: Dict[str, Any] = {}
+    if _is_pandas(table):
+        for i, name in enumerate(table.columns):
+            s = table.iloc[:, i]
+            try:
+                out[str(name)] = _pandas_column(s)
+            except (TypeError, ValueError):
+                out[str(name)] = s.astype(object).where(s.notna(), None).tolist()
+        return out
+    if _is_arrow(table) and hasattr(table, "columns") and hasattr(table, "column_names"):
+        for name, col in zip(table.column_names, table.columns):
+            try:
+                out[str(name)] = _arrow_column(col)
+            except (TypeError, ValueError, NotImplementedError, ArithmeticError, LookupError):
+                out[str(name)] = col.to_pylist()
+        return out
+    return columns_of(table)
+
+
 def evaluate_table(policy: "Policy", table: Any, as_of: Any, **options: Any) -> Any:
     """See :meth:`humiao.Policy.evaluate_table`."""
     on_error = options.get("on_error", "raise")
-    decisions = policy.evaluate_columns(columns_of(table), as_of, **options)
+    decisions = policy.evaluate_columns(_encoded_columns(table), as_of, **options)
     from ._humiao import _decision_columns
 
     out = _decision_columns(decisions, on_error == "return", options.get("threads"))
@@ -64,7 +141,7 @@ def evaluate_table(policy: "Policy", table: Any, as_of: Any, **options: Any) -> 
 
 def outcome_table(policy: "Policy", table: Any, as_of: Any, **options: Any) -> Any:
     """See :meth:`humiao.Policy.outcome_table`."""
-    out = policy.outcome_columns(columns_of(table), as_of, **options)
+    out = policy.outcome_columns(_encoded_columns(table), as_of, **options)
     if "error" in out:
         # As evaluate_table: the failure's message, so the column holds text.
         out["error"] = [None if e is None else str(e) for e in out["error"]]

@@ -1,0 +1,215 @@
+//! Table columns handed over whole: a column of a pandas DataFrame or a pyarrow Table arrives as
+//! its values' bytes (truth values, integers, floats) or as codes into its distinct values
+//! (text, dates, anything else), made by pandas or pyarrow in C (`humiao._table`), instead of
+//! one Python object per cell. Each distinct value is read once; each row is then read straight
+//! into the fact slots (`Policy::load_row_into`), with no JSON in between.
+
+use crate::batch::Cell;
+use crate::convert::ConvertError;
+use humiao_core::facts::Cell as CoreCell;
+use humiao_core::FactError;
+use pyo3::exceptions::PyValueError;
+use pyo3::prelude::*;
+use serde_json::{Number, Value};
+use std::borrow::Cow;
+
+/// What an encoded column holds (see [`_encoded_column`]).
+#[derive(Clone, Copy, Debug, PartialEq, Eq)]
+pub(crate) enum Kind {
+    /// One byte per row, 0 or 1 (NumPy's `bool`).
+    Bool,
+    /// Eight bytes per row, a little-endian `int64`.
+    Int,
+    /// Eight bytes per row, a little-endian `float64`; NaN is a missing value.
+    Float,
+    /// Eight bytes per row, a little-endian `int64` code into the distinct values; -1 (any
+    /// negative code) is a missing value.
+    Codes,
+}
+
+/// A column as bytes, made by `humiao._table` from a DataFrame's or Table's column.
+#[pyclass(frozen, module = "humiao._humiao", name = "_EncodedColumn")]
+pub struct EncodedColumn {
+    pub(crate) kind: Kind,
+    pub(crate) bytes: Vec<u8>,
+    /// The distinct values, for `Codes`.
+    pub(crate) values: Vec<Py<PyAny>>,
+}
+
+/// `_encoded_column(kind, data, values=None)`: `kind` is ``"bool"``, ``"int"``, ``"float"``
+/// or ``"codes"``; `data` the values' bytes (``numpy.ndarray.tobytes()`` of ``bool``,
+/// ``<i8``, ``<f8``, ``<i8``); `values` the distinct values the codes point into.
+#[pyfunction]
+#[pyo3(signature = (kind, data, values=None))]
+pub(crate) fn _encoded_column(
+    kind: &str,
+    data: &[u8],
+    values: Option<Vec<Py<PyAny>>>,
+) -> PyResult<EncodedColumn> {
+    let kind = match kind {
+        "bool" => Kind::Bool,
+        "int" => Kind::Int,
+        "float" => Kind::Float,
+        "codes" => Kind::Codes,
+        _ => {
+            return Err(PyValueError::new_err(format!(
+                "unknown column kind {kind:?}"
+            )))
+        }
+    };
+    if kind != Kind::Bool && !data.len().is_multiple_of(8) {
+        return Err(PyValueError::new_err(
+            "column data is not a whole number of 8-byte values",
+        ));
+    }
+    let values = values.unwrap_or_default();
+    if kind == Kind::Codes {
+        let n = values.len();
+        let bad = data.chunks_exact(8).any(|c| {
+            let code = i64::from_le_bytes(c.try_into().unwrap_or([0; 8]));
+            usize::try_from(code).is_ok_and(|c| c >= n)
+        });
+        if bad {
+            return Err(PyValueError::new_err(
+                "a column code points past its values",
+            ));
+        }
+    }
+    Ok(EncodedColumn {
+        kind,
+        bytes: data.to_vec(),
+        values,
+    })
+}
+
+/// A column's values, as read for the fact its name is.
+pub(crate) enum ColData {
+    /// One cell per row, read from Python objects one by one.
+    Cells(Vec<Cell>),
+    Bools(Vec<u8>),
+    Ints(Vec<i64>),
+    /// `int_fact`: the column's fact is an integer, so a whole float (pandas' `12.0` in a
+    /// column with gaps) reads as that integer.
+    Floats {
+        values: Vec<f64>,
+        int_fact: bool,
+    },
+    /// Codes into the distinct values, each read once.
+    Codes {
+        codes: Vec<i64>,
+        values: Vec<Cell>,
+    },
+}
+
+/// One cell of a column, borrowed or small.
+pub(crate) enum View<'a> {
+    Absent,
+    Bool(bool),
+    Int(i64),
+    /// A float that is not read as an integer (finite).
+    Float(f64),
+    Json(&'a Value),
+    Bad(Cow<'a, FactError>),
+}
+
+fn le_i64(c: &[u8]) -> i64 {
+    i64::from_le_bytes(c.try_into().unwrap_or([0; 8]))
+}
+
+impl ColData {
+    /// The data of an encoded column; `cell` reads a distinct value as a column's cell is read.
+    pub(crate) fn from_encoded(
+        e: &EncodedColumn,
+        int_fact: bool,
+        mut cell: impl FnMut(&Py<PyAny>) -> PyResult<Cell>,
+    ) -> PyResult<ColData> {
+        Ok(match e.kind {
+            Kind::Bool => ColData::Bools(e.bytes.clone()),
+            Kind::Int => ColData::Ints(e.bytes.chunks_exact(8).map(le_i64).collect()),
+            Kind::Float => ColData::Floats {
+                values: e
+                    .bytes
+                    .chunks_exact(8)
+                    .map(|c| f64::from_le_bytes(c.try_into().unwrap_or([0; 8])))
+                    .collect(),
+                int_fact,
+            },
+            Kind::Codes => ColData::Codes {
+                codes: e.bytes.chunks_exact(8).map(le_i64).collect(),
+                values: e.values.iter().map(&mut cell).collect::<PyResult<_>>()?,
+            },
+        })
+    }
+
+    pub(crate) fn len(&self) -> usize {
+        match self {
+            ColData::Cells(c) => c.len(),
+            ColData::Bools(v) => v.len(),
+            ColData::Ints(v) => v.len(),
+            ColData::Floats { values, .. } => values.len(),
+            ColData::Codes { codes, .. } => codes.len(),
+        }
+    }
+
+    /// Row `row`'s cell, as the cell read from its Python object would be.
+    pub(crate) fn view(&self, row: usize) -> View<'_> {
+        fn of(c: Option<&Cell>) -> View<'_> {
+            match c {
+                Some(Cell::Value(v)) => View::Json(v),
+                Some(Cell::Bad(e)) => View::Bad(Cow::Borrowed(e)),
+                Some(Cell::Absent) | None => View::Absent,
+            }
+        }
+        match self {
+            ColData::Cells(c) => of(c.get(row)),
+            ColData::Bools(v) => v.get(row).map_or(View::Absent, |&b| View::Bool(b != 0)),
+            ColData::Ints(v) => v.get(row).map_or(View::Absent, |&i| View::Int(i)),
+            ColData::Floats { values, int_fact } => match values.get(row) {
+                None => View::Absent,
+                Some(x) if x.is_nan() => View::Absent,
+                // As `cell` reads a float: exact below 2^53, so the conversion is lossless.
+                #[allow(clippy::cast_possible_truncation)]
+                Some(&x) if *int_fact && x.fract() == 0.0 && x.abs() < 9.0e15 => {
+                    View::Int(x as i64)
+                }
+                Some(&x) if x.is_finite() => View::Float(x),
+                Some(&x) => View::Bad(Cow::Owned(
+                    ConvertError::new(format!("{x}"), "a finite number").to_fact_error(),
+                )),
+            },
+            ColData::Codes { codes, values } => match codes.get(row) {
+                Some(&c) if c >= 0 => of(usize::try_from(c).ok().and_then(|c| values.get(c))),
+                _ => View::Absent,
+            },
+        }
+    }
+}
+
+impl<'a> View<'a> {
+    /// The cell's JSON value (`None` when absent); a cell that could not become JSON is `Err`
+    /// (as `row_facts` returns it).
+    #[allow(clippy::result_large_err)]
+    pub(crate) fn json(&self) -> Result<Option<Value>, FactError> {
+        Ok(Some(match self {
+            View::Absent => return Ok(None),
+            View::Bool(b) => Value::Bool(*b),
+            View::Int(i) => Value::from(*i),
+            View::Float(x) => Number::from_f64(*x).map_or(Value::Null, Value::Number),
+            View::Json(v) => (*v).clone(),
+            View::Bad(e) => return Err(e.clone().into_owned()),
+        }))
+    }
+
+    /// The cell as the core's row reader takes it.
+    pub(crate) fn core(self) -> CoreCell<'a> {
+        match self {
+            View::Absent => CoreCell::Absent,
+            View::Bool(b) => CoreCell::Bool(b),
+            View::Int(i) => CoreCell::Int(i),
+            View::Json(Value::Bool(b)) => CoreCell::Bool(*b),
+            View::Json(Value::Number(n)) => n.as_i64().map_or(CoreCell::Other, CoreCell::Int),
+            View::Json(Value::String(s)) => CoreCell::Text(s),
+            View::Float(_) | View::Json(_) | View::Bad(_) => CoreCell::Other,
+        }
+    }
+}
