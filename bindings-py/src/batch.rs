@@ -609,3 +609,127 @@ fn insert(map: &mut Map<String, Value>, segments: &[String], v: Value) -> Result
         }
     }
 }
+
+/// Inputs read one by one on the calling thread by `next` (which holds the GIL: reading Python
+/// objects), handed to `threads` worker threads in blocks as they are read, so the workers
+/// evaluate while the rest are still being read; results in input order. `Ok(None)` when a
+/// worker thread died (as [`par_map`]); an error of `next` stops the workers and is returned.
+pub(crate) fn par_map_stream<T: Send, R: Send, S>(
+    py: pyo3::Python<'_>,
+    mut next: impl FnMut() -> pyo3::PyResult<Option<T>>,
+    threads: usize,
+    init: impl Fn() -> S + Sync,
+    f: impl Fn(&mut S, &T) -> R + Sync,
+) -> pyo3::PyResult<Option<Vec<R>>> {
+    use std::collections::VecDeque;
+    use std::sync::{Condvar, Mutex};
+
+    /// Blocks read and not yet taken, and whether reading is over.
+    struct Queue<T> {
+        blocks: VecDeque<(usize, Vec<T>)>,
+        done: bool,
+    }
+    let queue = Mutex::new(Queue {
+        blocks: VecDeque::new(),
+        done: false,
+    });
+    let ready = Condvar::new();
+    let finish = |q: &Mutex<Queue<T>>| {
+        if let Ok(mut q) = q.lock() {
+            q.done = true;
+        }
+        ready.notify_all();
+    };
+    let work = || {
+        let mut state = init();
+        let mut out: Vec<(usize, Vec<R>)> = Vec::new();
+        loop {
+            let block = {
+                let Ok(mut q) = queue.lock() else {
+                    return out;
+                };
+                loop {
+                    if let Some(b) = q.blocks.pop_front() {
+                        break Some(b);
+                    }
+                    if q.done {
+                        break None;
+                    }
+                    q = match ready.wait(q) {
+                        Ok(q) => q,
+                        Err(_) => return out,
+                    };
+                }
+            };
+            let Some((at, items)) = block else {
+                return out;
+            };
+            out.push((at, items.iter().map(|x| f(&mut state, x)).collect()));
+        }
+    };
+    std::thread::scope(|s| {
+        let mut handles = Vec::new();
+        for _ in 0..threads.max(1) {
+            // The main thread's stack size, so deep policies behave as in the CLI.
+            let spawned = std::thread::Builder::new()
+                .name("humiao-eval".into())
+                .stack_size(8 << 20)
+                .spawn_scoped(s, work);
+            match spawned {
+                Ok(h) => handles.push(h),
+                Err(_) => break,
+            }
+        }
+        let mut read = 0usize;
+        let mut blocks = 0usize;
+        let mut block = Vec::with_capacity(BLOCK);
+        let failed = loop {
+            match next() {
+                Ok(Some(x)) => block.push(x),
+                Ok(None) => break None,
+                Err(e) => break Some(e),
+            }
+            if block.len() == BLOCK {
+                read += block.len();
+                if let Ok(mut q) = queue.lock() {
+                    q.blocks.push_back((blocks, std::mem::take(&mut block)));
+                }
+                blocks += 1;
+                ready.notify_one();
+            }
+        };
+        if !block.is_empty() {
+            read += block.len();
+            if let Ok(mut q) = queue.lock() {
+                q.blocks.push_back((blocks, block));
+            }
+            blocks += 1;
+        }
+        finish(&queue);
+        let (parts, lost) = py.detach(|| {
+            let mut parts: Vec<(usize, Vec<R>)> = Vec::with_capacity(blocks);
+            let mut lost = false;
+            if handles.is_empty() {
+                // No thread could be started: do the work here.
+                parts.extend(work());
+            }
+            for h in handles {
+                match h.join() {
+                    Ok(p) => parts.extend(p),
+                    Err(_) => lost = true,
+                }
+            }
+            (parts, lost)
+        });
+        if let Some(e) = failed {
+            return Err(e);
+        }
+        if lost || parts.len() != blocks {
+            return Ok(None);
+        }
+        let mut parts = parts;
+        parts.sort_unstable_by_key(|(b, _)| *b);
+        let out: Vec<R> = parts.into_iter().flat_map(|(_, r)| r).collect();
+        Ok((out.len() == read).then_some(out))
+    })
+}

@@ -2,7 +2,7 @@
 //! evaluates cases one at a time, in batches on all cores, or as columns of a table.
 
 use crate::batch::{
-    case_input, par_map, par_map_with, row_facts, thread_count, CaseInput, Cell, Column,
+    case_input, par_map, par_map_stream, par_map_with, row_facts, thread_count, CaseInput, Cell, Column,
     ConcludeBuffers, Concluded, Outcome, RowText, Run,
 };
 use crate::convert::{as_of_date, fspath, json_to_py, params_of, py_to_json, types_class};
@@ -543,12 +543,19 @@ impl PyPolicy {
                     "evaluate_many takes an iterable of cases (dicts or JSON texts); for one case use evaluate",
                 ));
             }
-            let mut inputs: Vec<CaseInput> = Vec::new();
-            for item in cases.try_iter()? {
-                inputs.push(case_input(&item?)?);
-            }
-            let n = thread_count(threads, inputs.len());
-            let outcomes = py.detach(|| par_map(&inputs, n, |_, c| run.evaluate_input(c)));
+            let mut iter = cases.try_iter()?;
+            let outcomes = if thread_count(threads, usize::MAX) > 1 {
+                // Cases are read (the GIL held) while the ones read are evaluated.
+                let n = thread_count(threads, usize::MAX);
+                let next = || iter.next().map(|item| case_input(&item?)).transpose();
+                par_map_stream(py, next, n, || (), |(), c| run.evaluate_input(c))?
+            } else {
+                let mut inputs: Vec<CaseInput> = Vec::new();
+                for item in iter {
+                    inputs.push(case_input(&item?)?);
+                }
+                py.detach(|| par_map(&inputs, 1, |_, c| run.evaluate_input(c)))
+            };
             let outcomes =
                 outcomes.ok_or_else(|| internal_error(py, "a worker thread was lost", None))?;
             results_list(py, outcomes, on_error)
@@ -682,16 +689,25 @@ impl PyPolicy {
                     "evaluate_outcomes takes an iterable of cases (dicts or JSON texts); for a table use outcome_table",
                 ));
             }
-            let mut inputs: Vec<CaseInput> = Vec::new();
-            for item in cases.try_iter()? {
-                inputs.push(case_input(&item?)?);
-            }
-            let n = thread_count(threads, inputs.len());
-            let results = py.detach(|| {
-                par_map_with(&inputs, n, ConcludeBuffers::default, |bufs, _, c| {
+            let mut iter = cases.try_iter()?;
+            let n = thread_count(threads, usize::MAX);
+            let results = if n > 1 {
+                // Cases are read (the GIL held) while the ones read are evaluated.
+                let next = || iter.next().map(|item| case_input(&item?)).transpose();
+                par_map_stream(py, next, n, ConcludeBuffers::default, |bufs, c| {
                     run.conclude_input(c, &indexes, bufs)
+                })?
+            } else {
+                let mut inputs: Vec<CaseInput> = Vec::new();
+                for item in iter {
+                    inputs.push(case_input(&item?)?);
+                }
+                py.detach(|| {
+                    par_map_with(&inputs, 1, ConcludeBuffers::default, |bufs, _, c| {
+                        run.conclude_input(c, &indexes, bufs)
+                    })
                 })
-            });
+            };
             let results =
                 results.ok_or_else(|| internal_error(py, "a worker thread was lost", None))?;
             concluded_columns(py, &names, results, on_error)

@@ -295,6 +295,35 @@ def test_evaluate_many_errors(policy: humiao.Policy, school_girl: Dict[str, Any]
         policy.evaluate_many(school_girl, "2026-03-01")
 
 
+def test_batches_read_while_evaluating_stop_at_a_failing_iterator(policy: humiao.Policy, school_girl: Dict[str, Any]) -> None:
+    """On more than one thread, cases are read from the iterable while the ones already read are
+    evaluated: an exception raised by the iterable midway still reaches the caller (after the
+    workers stop), and the results of a whole run come in input order on every path."""
+
+    def cases(fail_at: int = -1) -> Any:
+        for i in range(1000):
+            if i == fail_at:
+                raise KeyError("the source failed")
+            c = json.loads(json.dumps(school_girl))
+            c["case"]["id"] = f"c{i}"
+            c["minor"]["birth_date"] = f"{2004 + i % 20}-07-12"
+            yield c
+
+    for call in (
+        lambda it: policy.evaluate_many(it, "2026-03-01", threads=2),
+        lambda it: policy.evaluate_outcomes(it, "2026-03-01", ["reporting.duty"], threads=2),
+    ):
+        with pytest.raises(KeyError, match="the source failed"):
+            call(cases(fail_at=500))
+    many = policy.evaluate_many(cases(), "2026-03-01", threads=2)
+    assert [d.case_id for d in many] == [f"c{i}" for i in range(1000)]
+    want = [d.conclusions.get("reporting.duty") for d in many]
+    for threads in (1, 2, 3):
+        got = policy.evaluate_outcomes(cases(), "2026-03-01", ["reporting.duty"], threads=threads)
+        assert got["reporting.duty"] == want
+    assert len(set(want)) > 1
+
+
 def test_evaluate_many_releases_the_gil(policy: humiao.Policy, school_girl: Dict[str, Any]) -> None:
     # A Python thread keeps counting while a large batch runs: with the GIL held throughout
     # it would barely get to run.
