@@ -2,8 +2,8 @@
 //! evaluates cases one at a time, in batches on all cores, or as columns of a table.
 
 use crate::batch::{
-    case_input, par_map, par_map_stream, par_map_with, row_facts, thread_count, CaseInput, Cell, Column,
-    ConcludeBuffers, Concluded, Outcome, RowText, Run,
+    case_input, par_map, par_map_stream, par_map_with, row_facts, thread_count, CaseInput, Cell,
+    Column, ConcludeBuffers, Concluded, Outcome, RowText, Run,
 };
 use crate::convert::{as_of_date, fspath, json_to_py, params_of, py_to_json, types_class};
 use crate::decision::PyDecision;

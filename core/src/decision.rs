@@ -2,6 +2,7 @@
 //! contract's; JSON is compact UTF-8.
 
 use serde::{Deserialize, Serialize};
+use std::borrow::Cow;
 use std::sync::Arc;
 
 #[derive(Clone, Debug, PartialEq, Serialize, Deserialize)]
@@ -110,8 +111,10 @@ pub struct TraceFact {
 #[derive(Clone, Debug, PartialEq, Serialize, Deserialize)]
 pub struct TraceCondition {
     pub condition: Arc<str>,
-    /// `true`, `false` or `unknown`.
-    pub value: Arc<str>,
+    /// `true`, `false` or `unknown`. (The fixed words of an explanation are borrowed, not
+    /// shared: every explained case has ~150 of them, and sharing costs two atomic operations
+    /// each.)
+    pub value: Cow<'static, str>,
     pub facts: Vec<TraceFact>,
 }
 
@@ -121,7 +124,7 @@ pub struct TraceRule {
     pub title: Option<Arc<str>>,
     /// `fired`, `not_fired`, `undecided`, `overridden`, `not_applicable` (an optional section is
     /// absent) or `not_in_force` (outside its effective dates).
-    pub result: Arc<str>,
+    pub result: Cow<'static, str>,
     pub conditions: Vec<TraceCondition>,
 }
 

@@ -10,6 +10,7 @@ use crate::facts::Facts;
 use crate::ir::*;
 use crate::model::*;
 use crate::time::{due_after, Date, DateTime, Duration};
+use std::borrow::Cow;
 use std::sync::Arc;
 
 mod fast;
@@ -1346,7 +1347,6 @@ impl<'p> Evaluator<'p> {
         let prog = self.prog;
         let mut out = Vec::with_capacity(prog.rules.len());
         let mut json: Vec<Option<serde_json::Value>> = vec![None; self.schema.facts.len()];
-        let words = TraceWords::new();
         for (ri, r) in prog.rules.iter().enumerate() {
             let state = self
                 .rule_state
@@ -1361,7 +1361,7 @@ impl<'p> Evaluator<'p> {
                 RuleState::Undecided => "undecided",
                 RuleState::Overridden => "overridden",
             };
-            let mut conditions = Vec::new();
+            let mut conditions = Vec::with_capacity(r.conditions.len());
             if !matches!(state, RuleState::NotInForce | RuleState::NotApplicable) {
                 let known = self.ahead.and_then(|a| a.cond_facts.get(ri));
                 let texts = self.ahead.and_then(|a| a.cond_texts.get(ri));
@@ -1400,48 +1400,46 @@ impl<'p> Evaluator<'p> {
                             &found
                         }
                     };
-                    let facts = slots
-                        .iter()
-                        .filter_map(|&s| {
-                            let def = self.schema.facts.get(s as usize)?;
-                            // A fact read by many conditions is turned into JSON once.
-                            let fact = match self.ahead.and_then(|a| a.fact_paths.get(s as usize)) {
-                                Some(p) => p.clone(),
-                                None => Arc::from(def.path.as_str()),
-                            };
-                            if let Some(Some(j)) = json.get(s as usize) {
-                                return Some(TraceFact {
-                                    fact,
-                                    value: j.clone(),
-                                });
+                    let mut facts = Vec::with_capacity(slots.len());
+                    facts.extend(slots.iter().filter_map(|&s| {
+                        let def = self.schema.facts.get(s as usize)?;
+                        // A fact read by many conditions is turned into JSON once.
+                        let fact = match self.ahead.and_then(|a| a.fact_paths.get(s as usize)) {
+                            Some(p) => p.clone(),
+                            None => Arc::from(def.path.as_str()),
+                        };
+                        if let Some(Some(j)) = json.get(s as usize) {
+                            return Some(TraceFact {
+                                fact,
+                                value: j.clone(),
+                            });
+                        }
+                        let v = self
+                            .facts
+                            .slots
+                            .get(s as usize)
+                            .cloned()
+                            .unwrap_or_default();
+                        let value = if def.sensitive && !opts.reveal_sensitive && v.is_known() {
+                            serde_json::Value::String("<redacted>".into())
+                        } else {
+                            let mut j = self.schema.to_json(&def.ty, &v);
+                            if !opts.reveal_sensitive {
+                                redact_record_fields(self.schema, &def.ty, &mut j);
                             }
-                            let v = self
-                                .facts
-                                .slots
-                                .get(s as usize)
-                                .cloned()
-                                .unwrap_or_default();
-                            let value = if def.sensitive && !opts.reveal_sensitive && v.is_known() {
-                                serde_json::Value::String("<redacted>".into())
-                            } else {
-                                let mut j = self.schema.to_json(&def.ty, &v);
-                                if !opts.reveal_sensitive {
-                                    redact_record_fields(self.schema, &def.ty, &mut j);
-                                }
-                                j
-                            };
-                            if let Some(slot) = json.get_mut(s as usize) {
-                                *slot = Some(value.clone());
-                            }
-                            Some(TraceFact { fact, value })
-                        })
-                        .collect();
+                            j
+                        };
+                        if let Some(slot) = json.get_mut(s as usize) {
+                            *slot = Some(value.clone());
+                        }
+                        Some(TraceFact { fact, value })
+                    }));
                     conditions.push(TraceCondition {
                         condition: match texts.and_then(|t| t.get(ci)) {
                             Some(t) => t.clone(),
                             None => Arc::from(c.text.as_str()),
                         },
-                        value: words.get(value),
+                        value: Cow::Borrowed(value),
                         facts,
                     });
                 }
@@ -1456,44 +1454,11 @@ impl<'p> Evaluator<'p> {
             out.push(TraceRule {
                 rule: rule.unwrap_or_else(|| Arc::from(r.id.as_str())),
                 title: title.or_else(|| r.title.as_deref().map(Arc::from)),
-                result: words.get(result),
+                result: Cow::Borrowed(result),
                 conditions,
             });
         }
         Ok(out)
-    }
-}
-
-/// The words of an explanation (`fired`, `true`…), made once per explained case and shared
-/// by every rule and condition of it.
-struct TraceWords {
-    words: Vec<(&'static str, Arc<str>)>,
-}
-
-impl TraceWords {
-    fn new() -> TraceWords {
-        let words = [
-            "true",
-            "false",
-            "unknown",
-            "not_in_force",
-            "not_applicable",
-            "fired",
-            "not_fired",
-            "undecided",
-            "overridden",
-        ]
-        .into_iter()
-        .map(|w| (w, Arc::from(w)))
-        .collect();
-        TraceWords { words }
-    }
-
-    fn get(&self, w: &'static str) -> Arc<str> {
-        self.words
-            .iter()
-            .find(|(k, _)| *k == w)
-            .map_or_else(|| Arc::from(w), |(_, a)| a.clone())
     }
 }
 
