@@ -1532,6 +1532,54 @@ impl PathTree {
     }
 }
 
+impl PathTree {
+    /// Whether [`PathTree::read_row_into`] would read the row (true) or hand it over (false),
+    /// without reading it: the same checks, no slot written. For a row checked where its cells
+    /// are found and read elsewhere.
+    pub(crate) fn check_row<'c>(
+        &self,
+        schema: &Schema,
+        reader: &RowReader,
+        mut cell: impl FnMut(usize) -> Cell<'c>,
+        opts: &crate::policy::FactsOptions,
+    ) -> bool {
+        let limits = opts.json_limits();
+        let max_depth = limits.max_depth.min(JSON_DEPTH_CEILING);
+        let r = &self.fast;
+        if r.defaults.len() != schema.facts.len() || max_depth < 1 || limits.max_bytes < 2 {
+            return false;
+        }
+        let mut bytes = 2usize;
+        for (i, c) in reader.columns.iter().enumerate() {
+            let value = cell(i);
+            bytes = bytes
+                .saturating_add(c.key_bytes)
+                .saturating_add(match value {
+                    Cell::Absent => continue,
+                    Cell::Other => return false,
+                    Cell::Bool(_) => 5,
+                    Cell::Int(_) => 20,
+                    Cell::Text(s) => s.len().saturating_mul(6).saturating_add(2),
+                });
+            if c.depth > max_depth || bytes > limits.max_bytes || c.slot >= r.defaults.len() {
+                return false;
+            }
+            let ok = match (value, &c.ty) {
+                (Cell::Bool(_), Type::Bool) => true,
+                (Cell::Int(n), Type::Int) => c.range.is_none_or(|(lo, hi)| lo <= n && n <= hi),
+                // Any text is a text (`text_value` would only copy it).
+                (Cell::Text(_), Type::Text) => true,
+                (Cell::Text(s), ty) => text_value(r, ty, s).is_some(),
+                _ => false,
+            };
+            if !ok {
+                return false;
+            }
+        }
+        true
+    }
+}
+
 /// A text cell's value for a fact of type `ty`, as the one-pass reader reads a JSON string:
 /// `None` where it would refuse it, or note something (a time without offset).
 fn text_value(r: &FastReader, ty: &Type, s: &str) -> Option<Value> {

@@ -499,6 +499,17 @@ impl Policy {
             .read_row_into(&self.schema, reader, cell, opts, facts)
     }
 
+    /// Whether [`Policy::load_row_into`] would read this row (true) or hand it over (false),
+    /// without reading it.
+    pub fn check_row<'c>(
+        &self,
+        reader: &crate::facts::RowReader,
+        cell: impl FnMut(usize) -> crate::facts::Cell<'c>,
+        opts: &FactsOptions,
+    ) -> bool {
+        self.tree.check_row(&self.schema, reader, cell, opts)
+    }
+
     /// [`Policy::load_facts_text`] into `facts`, reusing its buffers (for batches: a line's
     /// facts then cost no allocation once `facts` has grown to the schema's size). On an
     /// error `facts` holds nothing of use.

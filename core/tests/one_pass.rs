@@ -729,6 +729,11 @@ fn row_round(seed: u64) -> bool {
             .load_facts_text(r#"{"discovered_at": "2026-01-01T08:00+08:00"}"#, &opts)
             .unwrap_or_default();
         let read = p.load_row_into(&reader, |i| cells[i], &opts, &mut facts);
+        assert_eq!(
+            p.check_row(&reader, |i| cells[i], &opts),
+            read,
+            "check_row and load_row_into disagree on {text}"
+        );
         read_default |= read && k == 0;
         let want = p.load_facts_text_two_pass(&text, &opts);
         match &want {
