@@ -15,8 +15,11 @@ use std::sync::atomic::{AtomicUsize, Ordering};
 
 /// One case as read from Python: JSON text (given, or written from a dict while the GIL is
 /// held), read on a worker thread, so every input uses every core for the rest.
+#[allow(clippy::large_enum_variant)]
 pub(crate) enum CaseInput {
     Text(String),
+    /// A dict's cells, read and checked while the GIL was held (`crate::dictread`).
+    Row(crate::dictread::RowCells),
     /// A value that could not become JSON; reported as a facts problem at its place.
     Unreadable(FactError),
 }
@@ -35,6 +38,8 @@ pub(crate) enum Outcome {
 /// The options every case of a call shares.
 pub(crate) struct Run<'a> {
     pub policy: &'a Policy,
+    /// How case dicts are read straight into cells (`None`: the schema has no fact a cell holds).
+    pub dicts: Option<&'a crate::dictread::DictReader>,
     pub as_of: Date,
     pub eval: EvalOptions,
     pub facts: FactsOptions,
@@ -108,6 +113,19 @@ impl Run<'_> {
         })
     }
 
+    /// A dict's cells (checked on the calling thread) read into `facts`.
+    fn load_row(
+        &self,
+        row: &crate::dictread::RowCells,
+        facts: &mut humiao_core::Facts,
+    ) -> Option<()> {
+        let reader = self.dicts?;
+        let read = catch_unwind(AssertUnwindSafe(|| {
+            reader.load(self.policy, row, &self.facts, facts)
+        }));
+        read.ok()?.then_some(())
+    }
+
     /// Loaded facts, evaluated into a decision.
     pub(crate) fn evaluate_facts(&self, facts: &humiao_core::Facts) -> Outcome {
         let result = catch_unwind(AssertUnwindSafe(|| {
@@ -154,6 +172,15 @@ impl Run<'_> {
     }
 
     pub(crate) fn evaluate_input(&self, input: &CaseInput) -> Outcome {
+        self.evaluate_input_with(input, &mut humiao_core::Facts::default())
+    }
+
+    /// [`Run::evaluate_input`] with facts buffers kept between cases (for a dict's cells).
+    pub(crate) fn evaluate_input_with(
+        &self,
+        input: &CaseInput,
+        scratch: &mut humiao_core::Facts,
+    ) -> Outcome {
         match input {
             CaseInput::Text(t) => {
                 if let Some(facts) = self.facts_of_text(t) {
@@ -168,6 +195,10 @@ impl Run<'_> {
                 }
                 self.evaluate_text_as_value(t)
             }
+            CaseInput::Row(row) => match self.load_row(row, scratch) {
+                Some(()) => self.evaluate_facts(scratch),
+                None => Outcome::Internal("a checked row did not read".into()),
+            },
             CaseInput::Unreadable(e) => Outcome::Facts(vec![e.clone()]),
         }
     }
@@ -260,6 +291,10 @@ impl Run<'_> {
                     Err(e) => Concluded::Failed(Outcome::Facts(vec![not_json(&e)])),
                 }
             }
+            CaseInput::Row(row) => match self.load_row(row, &mut bufs.facts) {
+                Some(()) => self.conclude_facts(&bufs.facts, keys, &mut bufs.out),
+                None => Concluded::Failed(Outcome::Internal("a checked row did not read".into())),
+            },
             CaseInput::Unreadable(e) => Concluded::Failed(Outcome::Facts(vec![e.clone()])),
         }
     }

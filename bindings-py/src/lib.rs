@@ -10,6 +10,7 @@ mod batch;
 mod columns;
 mod convert;
 mod decision;
+mod dictread;
 mod errors;
 mod plan;
 mod policy;

@@ -2,11 +2,12 @@
 //! evaluates cases one at a time, in batches on all cores, or as columns of a table.
 
 use crate::batch::{
-    case_input, par_map, par_map_stream, par_map_with, row_facts, thread_count, CaseInput, Cell,
-    Column, ConcludeBuffers, Concluded, Outcome, RowText, Run,
+    case_input, par_map_stream, par_map_with, row_facts, thread_count, CaseInput, Cell, Column,
+    ConcludeBuffers, Concluded, Outcome, RowText, Run,
 };
 use crate::convert::{as_of_date, fspath, json_to_py, params_of, py_to_json, types_class};
 use crate::decision::PyDecision;
+use crate::dictread::DictReader;
 use crate::errors::{
     diagnostics_list, evaluation_error, facts_error, guard, humiao_error, internal_error,
     policy_error, policy_read_error, serde_kwargs,
@@ -30,6 +31,8 @@ use std::sync::Arc;
 #[pyclass(frozen, module = "humiao", name = "Policy")]
 pub struct PyPolicy {
     inner: Arc<Policy>,
+    /// How a batch reads case dicts straight into facts, made at the first batch of dicts.
+    dicts: std::sync::OnceLock<Option<DictReader>>,
     /// The params as the caller gave them, for pickling; `None` for a set read from its
     /// compiled bytes, which pickles as those bytes.
     params: Option<Vec<(String, Value)>>,
@@ -64,6 +67,7 @@ fn build(py: Python<'_>, sources: Vec<Source>, params: Vec<(String, Value)>) -> 
     match result {
         Ok(p) => Ok(PyPolicy {
             inner: Arc::new(p),
+            dicts: std::sync::OnceLock::new(),
             params: Some(params),
         }),
         Err(e) => {
@@ -290,6 +294,17 @@ impl PyPolicy {
         Ok((cols, rows.unwrap_or(0)))
     }
 
+    /// A case of a batch: a dict read straight into its facts where it can be
+    /// ([`DictReader`]), anything else as [`case_input`] reads it.
+    fn batch_input(&self, item: &Bound<'_, PyAny>, run: &Run<'_>) -> PyResult<CaseInput> {
+        if let (Ok(d), Some(reader)) = (item.cast_exact::<PyDict>(), run.dicts) {
+            if let Some(row) = reader.read(&self.inner, d, &run.facts) {
+                return Ok(CaseInput::Row(row));
+            }
+        }
+        case_input(item)
+    }
+
     /// The core's row reader for these columns: `None` unless every column is a fact a cell
     /// holds (then rows go as JSON text).
     fn row_reader(&self, cols: &[Column]) -> Option<humiao_core::facts::RowReader> {
@@ -330,6 +345,10 @@ impl PyPolicy {
         let _ = py;
         Ok(Run {
             policy: &self.inner,
+            dicts: self
+                .dicts
+                .get_or_init(|| DictReader::new(&self.inner))
+                .as_ref(),
             as_of: as_of_date(as_of)?,
             eval: EvalOptions {
                 explain,
@@ -401,6 +420,7 @@ impl PyPolicy {
                 .map_err(|e| humiao_error(py, &e.to_string(), &e.message_zh()))?;
             Ok(PyPolicy {
                 inner: Arc::new(p),
+                dicts: std::sync::OnceLock::new(),
                 params: None,
             })
         })
@@ -547,14 +567,24 @@ impl PyPolicy {
             let outcomes = if thread_count(threads, usize::MAX) > 1 {
                 // Cases are read (the GIL held) while the ones read are evaluated.
                 let n = thread_count(threads, usize::MAX);
-                let next = || iter.next().map(|item| case_input(&item?)).transpose();
-                par_map_stream(py, next, n, || (), |(), c| run.evaluate_input(c))?
+                let next = || {
+                    iter.next()
+                        .map(|item| self.batch_input(&item?, &run))
+                        .transpose()
+                };
+                par_map_stream(py, next, n, humiao_core::Facts::default, |f, c| {
+                    run.evaluate_input_with(c, f)
+                })?
             } else {
                 let mut inputs: Vec<CaseInput> = Vec::new();
                 for item in iter {
-                    inputs.push(case_input(&item?)?);
+                    inputs.push(self.batch_input(&item?, &run)?);
                 }
-                py.detach(|| par_map(&inputs, 1, |_, c| run.evaluate_input(c)))
+                py.detach(|| {
+                    par_map_with(&inputs, 1, humiao_core::Facts::default, |f, _, c| {
+                        run.evaluate_input_with(c, f)
+                    })
+                })
             };
             let outcomes =
                 outcomes.ok_or_else(|| internal_error(py, "a worker thread was lost", None))?;
@@ -693,14 +723,18 @@ impl PyPolicy {
             let n = thread_count(threads, usize::MAX);
             let results = if n > 1 {
                 // Cases are read (the GIL held) while the ones read are evaluated.
-                let next = || iter.next().map(|item| case_input(&item?)).transpose();
+                let next = || {
+                    iter.next()
+                        .map(|item| self.batch_input(&item?, &run))
+                        .transpose()
+                };
                 par_map_stream(py, next, n, ConcludeBuffers::default, |bufs, c| {
                     run.conclude_input(c, &indexes, bufs)
                 })?
             } else {
                 let mut inputs: Vec<CaseInput> = Vec::new();
                 for item in iter {
-                    inputs.push(case_input(&item?)?);
+                    inputs.push(self.batch_input(&item?, &run)?);
                 }
                 py.detach(|| {
                     par_map_with(&inputs, 1, ConcludeBuffers::default, |bufs, _, c| {

@@ -7,7 +7,7 @@ import pickle
 import threading
 from datetime import date, datetime, timedelta, timezone
 from pathlib import Path
-from typing import Any, Dict
+from typing import Any, Dict, List
 
 import pytest
 
@@ -322,6 +322,70 @@ def test_batches_read_while_evaluating_stop_at_a_failing_iterator(policy: humiao
         got = policy.evaluate_outcomes(cases(), "2026-03-01", ["reporting.duty"], threads=threads)
         assert got["reporting.duty"] == want
     assert len(set(want)) > 1
+
+
+def test_batches_of_dicts_read_as_each_dict_alone(policy: humiao.Policy, school_girl: Dict[str, Any]) -> None:
+    """A batch reads a case dict straight into its facts where it can (truth values, integers,
+    strings) and as JSON otherwise; either way each case gives what `evaluate` gives it alone:
+    decisions, notes, errors and their messages."""
+    import enum
+
+    class Org(str, enum.Enum):
+        school = "school"
+
+    def variant(i: int) -> Dict[str, Any]:
+        c = json.loads(json.dumps(school_girl))
+        c["case"]["id"] = f"c{i}"
+        return c
+
+    changes: List[Any] = [
+        lambda c: None,
+        lambda c: c.update(hotel={}),  # an empty section: given, with nothing in it
+        lambda c: c.update(hotel={"registered_identity": None}),  # a section of absent values
+        lambda c: c.update(hotel=None),
+        lambda c: c["minor"].update(age=None),
+        lambda c: c["minor"].update(age=9.0),  # a float for an integer
+        lambda c: c["minor"].update(age=2**70),  # past 64 bits
+        lambda c: c["minor"].update(age=-3),  # out of range
+        lambda c: c["minor"].update(sex="girl"),  # not a value of the enum
+        lambda c: c["minor"].update(birth_date=date(2016, 7, 12)),  # a date object
+        lambda c: c["reporter"].update(org_type=Org.school),  # a str subclass
+        lambda c: c.update(discovered_at="2026-03-01T10:00"),  # no offset: a note
+        lambda c: c.update(unknown_fact=1),
+        lambda c: c["minor"].update(nickname="x"),  # unknown in a section
+        lambda c: c.update(minor="nine"),  # a value where a section goes
+        lambda c: c.update({1: "a key that is not text"}),
+        lambda c: c["case"].update(id="A-\"quoted\"-\n"),
+    ]
+    cases = []
+    for i, change in enumerate(changes):
+        c = variant(i)
+        change(c)
+        cases.append(c)
+
+    def alone(c: Dict[str, Any]) -> str:
+        try:
+            return policy.evaluate(c, "2026-03-01").to_json()
+        except humiao.HumiaoError as e:
+            return f"{type(e).__name__}: {e}"
+
+    def shown(g: Any, i: int) -> str:
+        if isinstance(g, humiao.Decision):
+            return g.to_json()
+        return f"{type(g).__name__}: {g}".replace(f"case {i}: ", "", 1).replace(f"第 {i} 件：", "", 1)
+
+    want = [alone(c) for c in cases]
+    assert sum(w.startswith("{") for w in want) >= 8 and sum(not w.startswith("{") for w in want) >= 5
+    assert any("had no offset" in w for w in want)
+    for threads in (1, 2):
+        got = policy.evaluate_many(cases, "2026-03-01", threads=threads, on_error="return")
+        assert [shown(g, i) for i, g in enumerate(got)] == want
+        out = policy.evaluate_outcomes(cases, "2026-03-01", ["reporting.duty"], threads=threads, on_error="return")
+        for i, w in enumerate(want):
+            if w.startswith("{"):
+                assert out["reporting.duty"][i] == json.loads(w)["conclusions"].get("reporting.duty"), i
+            else:
+                assert shown(out["error"][i], i) == w, i
 
 
 def test_evaluate_many_releases_the_gil(policy: humiao.Policy, school_girl: Dict[str, Any]) -> None:
