@@ -109,6 +109,15 @@ def test_pyarrow_table_in_table_out(policy: humiao.Policy) -> None:
     result = policy.evaluate_table(table, "2026-03-03")
     assert isinstance(result, pa.Table)
     assert result.column("decision").to_pylist() == expected(policy)
+    # The decisions' JSON arrives as UTF-8 buffers: a plain string column, in its place.
+    assert result.schema.field("decision").type == pa.string()
+    assert result.column_names[-2:] == ["fired", "decision"]
+    cols["minor.sex"] = ["female", "girl", "male"]
+    failed = policy.evaluate_table(pa.table(cols), "2026-03-03", on_error="return")
+    assert failed.column_names[-3:] == ["fired", "decision", "error"]
+    assert failed.column("decision").null_count == 1
+    got = failed.column("decision").to_pylist()
+    assert got[1] is None and got[0] == expected(policy)[0] and got[2] == expected(policy)[2]
 
 
 def test_table_errors_as_a_column(policy: humiao.Policy) -> None:

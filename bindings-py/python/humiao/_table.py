@@ -127,14 +127,22 @@ def evaluate_table(policy: "Policy", table: Any, as_of: Any, **options: Any) -> 
     decisions = policy.evaluate_columns(_encoded_columns(table), as_of, **options)
     from ._humiao import _decision_columns
 
-    out = _decision_columns(decisions, on_error == "return", options.get("threads"))
+    arrow = _is_arrow(table)
+    out = _decision_columns(decisions, on_error == "return", options.get("threads"), arrow)
     if _is_pandas(table):
         import pandas as pd
 
         return pd.DataFrame(out, index=table.index)
-    if _is_arrow(table):
+    if arrow:
         import pyarrow as pa
 
+        # The decisions' JSON comes as UTF-8 buffers (see _decision_columns), made into the
+        # column without a Python str per row, which pyarrow would encode back.
+        data, offsets, valid = out["decision"]
+        rows = len(out["status"])
+        kind = pa.string() if len(offsets) == 4 * (rows + 1) else pa.large_string()
+        buffers = [None if valid is None else pa.py_buffer(valid), pa.py_buffer(offsets), pa.py_buffer(data)]
+        out["decision"] = pa.Array.from_buffers(kind, rows, buffers)
         return pa.table(out)
     return out
 
