@@ -417,18 +417,7 @@ pub(crate) fn par_map_with<T: Sync, R: Send, S>(
     };
     let mut parts: Vec<(usize, Vec<R>)> = Vec::with_capacity(blocks);
     let complete = std::thread::scope(|s| {
-        let mut handles = Vec::new();
-        for _ in 0..threads {
-            // The main thread's stack size, so deep policies behave as in the CLI.
-            let spawned = std::thread::Builder::new()
-                .name("humiao-eval".into())
-                .stack_size(8 << 20)
-                .spawn_scoped(s, work);
-            match spawned {
-                Ok(h) => handles.push(h),
-                Err(_) => break,
-            }
-        }
+        let handles = spawn_workers(s, threads, &work);
         if handles.is_empty() {
             // No thread could be started: do the work here.
             parts.extend(work());
@@ -448,6 +437,27 @@ pub(crate) fn par_map_with<T: Sync, R: Send, S>(
     }
     parts.sort_unstable_by_key(|(b, _)| *b);
     Some(parts.into_iter().flat_map(|(_, r)| r).collect())
+}
+
+/// Starts up to `threads` worker threads running `work` (fewer if the system refuses one).
+fn spawn_workers<'scope, T: Send + 'scope>(
+    s: &'scope std::thread::Scope<'scope, '_>,
+    threads: usize,
+    work: &'scope (impl Fn() -> T + Sync),
+) -> Vec<std::thread::ScopedJoinHandle<'scope, T>> {
+    let mut handles = Vec::new();
+    for _ in 0..threads {
+        // The main thread's stack size, so deep policies behave as in the CLI.
+        let spawned = std::thread::Builder::new()
+            .name("humiao-eval".into())
+            .stack_size(8 << 20)
+            .spawn_scoped(s, work);
+        match spawned {
+            Ok(h) => handles.push(h),
+            Err(_) => break,
+        }
+    }
+    handles
 }
 
 /// One cell of a table of cases.
@@ -703,18 +713,7 @@ pub(crate) fn par_map_stream<T: Send, R: Send, S>(
         }
     };
     std::thread::scope(|s| {
-        let mut handles = Vec::new();
-        for _ in 0..threads.max(1) {
-            // The main thread's stack size, so deep policies behave as in the CLI.
-            let spawned = std::thread::Builder::new()
-                .name("humiao-eval".into())
-                .stack_size(8 << 20)
-                .spawn_scoped(s, work);
-            match spawned {
-                Ok(h) => handles.push(h),
-                Err(_) => break,
-            }
-        }
+        let handles = spawn_workers(s, threads.max(1), &work);
         let mut read = 0usize;
         let mut blocks = 0usize;
         let mut block = Vec::with_capacity(BLOCK);

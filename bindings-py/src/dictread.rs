@@ -6,7 +6,6 @@
 //! refuses, a time without an offset) goes the JSON way as before, with the same errors.
 
 use humiao_core::facts::{Cell, RowReader};
-use humiao_core::model::Type;
 use humiao_core::{Facts, FactsOptions, Policy};
 use pyo3::prelude::*;
 use pyo3::types::{PyBool, PyDict, PyInt, PyString};
@@ -81,18 +80,7 @@ impl DictReader {
             .schema
             .facts
             .iter()
-            .filter(|f| {
-                matches!(
-                    f.ty,
-                    Type::Bool
-                        | Type::Int
-                        | Type::Enum(_)
-                        | Type::Text
-                        | Type::Date
-                        | Type::DateTime
-                        | Type::Duration
-                )
-            })
+            .filter(|f| RowReader::holds(&f.ty))
             .map(|f| f.path.as_str())
             .collect();
         if facts.is_empty() {

@@ -1370,6 +1370,20 @@ struct RowColumn {
 }
 
 impl RowReader {
+    /// Whether a fact of this type can be a column: a type a cell holds.
+    pub fn holds(ty: &Type) -> bool {
+        matches!(
+            ty,
+            Type::Bool
+                | Type::Int
+                | Type::Enum(_)
+                | Type::Text
+                | Type::Date
+                | Type::DateTime
+                | Type::Duration
+        )
+    }
+
     /// The number of columns (the cells a row is read from, in this order).
     pub fn len(&self) -> usize {
         self.columns.len()
@@ -1414,16 +1428,8 @@ impl PathTree {
             else {
                 return None;
             };
-            if !matches!(
-                ty,
-                Type::Bool
-                    | Type::Int
-                    | Type::Enum(_)
-                    | Type::Text
-                    | Type::Date
-                    | Type::DateTime
-                    | Type::Duration
-            ) || !slots_seen.insert(*slot)
+            if !RowReader::holds(ty)
+                || !slots_seen.insert(*slot)
                 || schema.facts.get(*slot).is_none()
             {
                 return None;
@@ -1457,34 +1463,22 @@ impl PathTree {
         opts: &crate::policy::FactsOptions,
         into: &mut Facts,
     ) -> bool {
-        let limits = opts.json_limits();
-        let max_depth = limits.max_depth.min(JSON_DEPTH_CEILING);
         let r = &self.fast;
         into.tags.clear();
-        // The row's text is at least `{}`, an object at depth 1.
-        if r.defaults.len() != schema.facts.len() || max_depth < 1 || limits.max_bytes < 2 {
+        let Some(mut bound) = RowBound::new(r, schema, opts) else {
             return false;
-        }
+        };
         into.slots.clone_from(&r.defaults);
         into.sections.clear();
         into.sections.resize(r.sections, false);
         into.case_id = None;
         into.notes.clear();
-        // An upper bound on the length of the row's JSON text, held to the same limit.
-        let mut bytes = 2usize;
         for (i, c) in reader.columns.iter().enumerate() {
             let value = cell(i);
-            bytes = bytes
-                .saturating_add(c.key_bytes)
-                .saturating_add(match value {
-                    Cell::Absent => continue,
-                    Cell::Other => return false,
-                    Cell::Bool(_) => 5,
-                    Cell::Int(_) => 20,
-                    Cell::Text(s) => s.len().saturating_mul(6).saturating_add(2),
-                });
-            if c.depth > max_depth || bytes > limits.max_bytes {
-                return false;
+            match bound.admit(c, value) {
+                Some(true) => {}
+                Some(false) => continue,
+                None => return false,
             }
             let Some(slot) = into.slots.get_mut(c.slot) else {
                 return false;
@@ -1543,26 +1537,17 @@ impl PathTree {
         mut cell: impl FnMut(usize) -> Cell<'c>,
         opts: &crate::policy::FactsOptions,
     ) -> bool {
-        let limits = opts.json_limits();
-        let max_depth = limits.max_depth.min(JSON_DEPTH_CEILING);
         let r = &self.fast;
-        if r.defaults.len() != schema.facts.len() || max_depth < 1 || limits.max_bytes < 2 {
+        let Some(mut bound) = RowBound::new(r, schema, opts) else {
             return false;
-        }
-        let mut bytes = 2usize;
+        };
         for (i, c) in reader.columns.iter().enumerate() {
             let value = cell(i);
-            bytes = bytes
-                .saturating_add(c.key_bytes)
-                .saturating_add(match value {
-                    Cell::Absent => continue,
-                    Cell::Other => return false,
-                    Cell::Bool(_) => 5,
-                    Cell::Int(_) => 20,
-                    Cell::Text(s) => s.len().saturating_mul(6).saturating_add(2),
-                });
-            if c.depth > max_depth || bytes > limits.max_bytes || c.slot >= r.defaults.len() {
-                return false;
+            match bound.admit(c, value) {
+                Some(true) if c.slot < r.defaults.len() => {}
+                Some(true) => return false,
+                Some(false) => continue,
+                None => return false,
             }
             let ok = match (value, &c.ty) {
                 (Cell::Bool(_), Type::Bool) => true,
@@ -1577,6 +1562,46 @@ impl PathTree {
             }
         }
         true
+    }
+}
+
+/// The limits a row's JSON text would be held to (its length, its depth), checked cell by cell
+/// against an upper bound on the text's length.
+struct RowBound {
+    bytes: usize,
+    max_bytes: usize,
+    max_depth: usize,
+}
+
+impl RowBound {
+    /// `None` when no row can be read (the row's text is at least `{}`, an object at depth 1).
+    fn new(
+        r: &FastReader,
+        schema: &Schema,
+        opts: &crate::policy::FactsOptions,
+    ) -> Option<RowBound> {
+        let limits = opts.json_limits();
+        let max_depth = limits.max_depth.min(JSON_DEPTH_CEILING);
+        (r.defaults.len() == schema.facts.len() && max_depth >= 1 && limits.max_bytes >= 2)
+            .then_some(RowBound {
+                bytes: 2,
+                max_bytes: limits.max_bytes,
+                max_depth,
+            })
+    }
+
+    /// A cell of column `c`: `Some(true)` to read it, `Some(false)` when it is absent, `None`
+    /// when the row is not to be read (a cell of another kind, past a limit).
+    fn admit(&mut self, c: &RowColumn, value: Cell) -> Option<bool> {
+        let text = match value {
+            Cell::Absent => return Some(false),
+            Cell::Other => return None,
+            Cell::Bool(_) => 5,
+            Cell::Int(_) => 20,
+            Cell::Text(s) => s.len().saturating_mul(6).saturating_add(2),
+        };
+        self.bytes = self.bytes.saturating_add(c.key_bytes).saturating_add(text);
+        (c.depth <= self.max_depth && self.bytes <= self.max_bytes).then_some(true)
     }
 }
 

@@ -19,7 +19,7 @@
     clippy::indexing_slicing
 )]
 
-use humiao_core::facts::Cell;
+use humiao_core::facts::{Cell, RowReader};
 use humiao_core::model::{Schema, Type};
 use humiao_core::{Facts, FactsOptions, LoadOptions, Policy, Source, Strictness};
 use proptest::prelude::*;
@@ -683,18 +683,7 @@ fn row_columns(schema: &Schema) -> Vec<&str> {
     schema
         .facts
         .iter()
-        .filter(|f| {
-            matches!(
-                f.ty,
-                Type::Bool
-                    | Type::Int
-                    | Type::Enum(_)
-                    | Type::Text
-                    | Type::Date
-                    | Type::DateTime
-                    | Type::Duration
-            )
-        })
+        .filter(|f| RowReader::holds(&f.ty))
         .map(|f| f.path.as_str())
         .collect()
 }
