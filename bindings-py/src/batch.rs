@@ -14,7 +14,8 @@ use std::panic::{catch_unwind, AssertUnwindSafe};
 use std::sync::atomic::{AtomicUsize, Ordering};
 
 /// One case as read from Python: JSON text (given, or written from a dict while the GIL is
-/// held), read on a worker thread, so every input uses every core for the rest.
+/// held), or a dict's cells (walked and checked while the GIL is held); read into facts on a
+/// worker thread, so every input uses every core for the rest.
 #[allow(clippy::large_enum_variant)]
 pub(crate) enum CaseInput {
     Text(String),
