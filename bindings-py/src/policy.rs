@@ -294,6 +294,37 @@ impl PyPolicy {
         Ok((cols, rows.unwrap_or(0)))
     }
 
+    /// `f` over the cases of a batch (an iterable), in input order. On more than one thread the
+    /// cases are read (the GIL held) while the ones read are evaluated ([`par_map_stream`]); on
+    /// one, all are read, then evaluated. `None` when a worker thread was lost.
+    fn map_cases<R: Send, S>(
+        &self,
+        py: Python<'_>,
+        cases: &Bound<'_, PyAny>,
+        run: &Run<'_>,
+        threads: Option<usize>,
+        init: impl Fn() -> S + Sync,
+        f: impl Fn(&mut S, &CaseInput) -> R + Sync,
+    ) -> PyResult<Option<Vec<R>>> {
+        let mut iter = cases.try_iter()?;
+        let n = thread_count(threads, usize::MAX);
+        if n > 1 {
+            let next = || {
+                iter.next()
+                    .map(|item| self.batch_input(&item?, run))
+                    .transpose()
+            };
+            return par_map_stream(py, next, n, init, f);
+        }
+        let mut inputs: Vec<CaseInput> = Vec::new();
+        for item in iter {
+            inputs.push(self.batch_input(&item?, run)?);
+        }
+        // By reference: what the closure given to `detach` holds must be `Send`.
+        let init = &init;
+        Ok(py.detach(|| par_map_with(&inputs, 1, init, |s, _, c| f(s, c))))
+    }
+
     /// A case of a batch: a dict read straight into its facts where it can be
     /// ([`DictReader`]), anything else as [`case_input`] reads it.
     fn batch_input(&self, item: &Bound<'_, PyAny>, run: &Run<'_>) -> PyResult<CaseInput> {
@@ -563,29 +594,14 @@ impl PyPolicy {
                     "evaluate_many takes an iterable of cases (dicts or JSON texts); for one case use evaluate",
                 ));
             }
-            let mut iter = cases.try_iter()?;
-            let outcomes = if thread_count(threads, usize::MAX) > 1 {
-                // Cases are read (the GIL held) while the ones read are evaluated.
-                let n = thread_count(threads, usize::MAX);
-                let next = || {
-                    iter.next()
-                        .map(|item| self.batch_input(&item?, &run))
-                        .transpose()
-                };
-                par_map_stream(py, next, n, humiao_core::Facts::default, |f, c| {
-                    run.evaluate_input_with(c, f)
-                })?
-            } else {
-                let mut inputs: Vec<CaseInput> = Vec::new();
-                for item in iter {
-                    inputs.push(self.batch_input(&item?, &run)?);
-                }
-                py.detach(|| {
-                    par_map_with(&inputs, 1, humiao_core::Facts::default, |f, _, c| {
-                        run.evaluate_input_with(c, f)
-                    })
-                })
-            };
+            let outcomes = self.map_cases(
+                py,
+                cases,
+                &run,
+                threads,
+                humiao_core::Facts::default,
+                |f, c| run.evaluate_input_with(c, f),
+            )?;
             let outcomes =
                 outcomes.ok_or_else(|| internal_error(py, "a worker thread was lost", None))?;
             results_list(py, outcomes, on_error)
@@ -719,29 +735,14 @@ impl PyPolicy {
                     "evaluate_outcomes takes an iterable of cases (dicts or JSON texts); for a table use outcome_table",
                 ));
             }
-            let mut iter = cases.try_iter()?;
-            let n = thread_count(threads, usize::MAX);
-            let results = if n > 1 {
-                // Cases are read (the GIL held) while the ones read are evaluated.
-                let next = || {
-                    iter.next()
-                        .map(|item| self.batch_input(&item?, &run))
-                        .transpose()
-                };
-                par_map_stream(py, next, n, ConcludeBuffers::default, |bufs, c| {
-                    run.conclude_input(c, &indexes, bufs)
-                })?
-            } else {
-                let mut inputs: Vec<CaseInput> = Vec::new();
-                for item in iter {
-                    inputs.push(self.batch_input(&item?, &run)?);
-                }
-                py.detach(|| {
-                    par_map_with(&inputs, 1, ConcludeBuffers::default, |bufs, _, c| {
-                        run.conclude_input(c, &indexes, bufs)
-                    })
-                })
-            };
+            let results = self.map_cases(
+                py,
+                cases,
+                &run,
+                threads,
+                ConcludeBuffers::default,
+                |bufs, c| run.conclude_input(c, &indexes, bufs),
+            )?;
             let results =
                 results.ok_or_else(|| internal_error(py, "a worker thread was lost", None))?;
             concluded_columns(py, &names, results, on_error)
