@@ -15,6 +15,7 @@ use std::sync::Arc;
 
 mod fast;
 mod write;
+pub(crate) use fast::lanes;
 pub use fast::FastProgram;
 pub use write::DecisionBuffers;
 pub(crate) use write::{DecisionJson, Written};
@@ -979,27 +980,13 @@ impl<'p> Evaluator<'p> {
 
     /// A builtin applied to its (at most two) evaluated arguments.
     fn apply(&mut self, b: Builtin, vals: [Value; 2]) -> Value {
-        let [a, c] = vals;
-        match (b, a, c) {
-            (Builtin::Zhousui, Value::Date(birth), Value::Date(on)) => {
-                match crate::time::zhousui(birth, on) {
-                    Some(y) => Value::Int(y),
-                    None => {
-                        // No dates in the note: a birth date is usually @sensitive.
-                        let n = "a birth date is after the date the age is counted on; age unknown / 出生日期晚于计算周岁的日期，年龄无法确定".to_string();
-                        self.note(n);
-                        Value::Unknown
-                    }
-                }
-            }
-            (Builtin::DateOf, Value::DateTime(dt), _) => {
-                Value::Date(dt.with_offset(DateTime::DEFAULT_OFFSET_MIN).local_date())
-            }
-            (Builtin::DaysBetween, Value::Date(x), Value::Date(y)) => {
-                Value::Int(i64::from(y.days()) - i64::from(x.days()))
-            }
-            _ => Value::Unknown,
+        let (v, late_birth) = apply_builtin(b, vals);
+        if late_birth {
+            // No dates in the note: a birth date is usually @sensitive.
+            let n = "a birth date is after the date the age is counted on; age unknown / 出生日期晚于计算周岁的日期，年龄无法确定".to_string();
+            self.note(n);
         }
+        v
     }
 
     fn arith(&mut self, op: Arith, a: Value, b: Value) -> Value {
@@ -1491,6 +1478,28 @@ fn redact_record_fields(schema: &Schema, ty: &Type, j: &mut serde_json::Value) {
 }
 
 /// Kleene comparison: unknown when either side is unknown.
+/// A builtin applied to its (at most two) evaluated arguments, and whether the case gets the
+/// note that a birth date is after the date an age is counted on.
+pub(crate) fn apply_builtin(b: Builtin, vals: [Value; 2]) -> (Value, bool) {
+    let [a, c] = vals;
+    match (b, a, c) {
+        (Builtin::Zhousui, Value::Date(birth), Value::Date(on)) => {
+            match crate::time::zhousui(birth, on) {
+                Some(y) => (Value::Int(y), false),
+                None => (Value::Unknown, true),
+            }
+        }
+        (Builtin::DateOf, Value::DateTime(dt), _) => (
+            Value::Date(dt.with_offset(DateTime::DEFAULT_OFFSET_MIN).local_date()),
+            false,
+        ),
+        (Builtin::DaysBetween, Value::Date(x), Value::Date(y)) => {
+            (Value::Int(i64::from(y.days()) - i64::from(x.days())), false)
+        }
+        _ => (Value::Unknown, false),
+    }
+}
+
 pub(crate) fn compare(op: Cmp, a: &Value, b: &Value) -> Value {
     use std::cmp::Ordering;
     if !definite(a) || !definite(b) {

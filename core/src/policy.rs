@@ -698,6 +698,32 @@ impl Policy {
         r
     }
 
+    /// Evaluates many cases into `out`: case by case, the outcome [`Policy::evaluate_outcome`]
+    /// gives (conclusions, rule states, whether it settled, or its error), worked out 64 cases
+    /// at a time where it can be: every node of the rules is evaluated for 64 cases at once as
+    /// bit masks, and a case the masks cannot decide alone (anything undecided, a conflict,
+    /// list items, computed dates; explanations) is evaluated by `evaluate_outcome`.
+    /// `out`'s buffers are reused between calls.
+    pub fn evaluate_batch(
+        &self,
+        cases: &[Facts],
+        as_of: Date,
+        opts: &EvalOptions,
+        out: &mut BatchOutcome,
+    ) {
+        let fast = self.fast_program();
+        crate::eval::lanes::run(
+            fast,
+            fast.lanes.as_ref(),
+            &self.program,
+            cases,
+            as_of,
+            opts,
+            &mut out.batch,
+            |f, o| self.evaluate_outcome(f, as_of, opts, o),
+        );
+    }
+
     /// Evaluates a case and appends its decision's JSON to `out`: the bytes of
     /// [`Decision::to_json`] of [`Policy::evaluate`] (with the notes of `bufs` added), without
     /// building the [`Decision`] when it is determined. The constant parts of the text are
@@ -914,6 +940,12 @@ impl Outcome {
         self.state.conc.get(index)
     }
 
+    /// A rule's state by name (see [`BatchOutcome::rule_state_name`]).
+    #[doc(hidden)]
+    pub fn rule_state_name(&self, index: usize) -> Option<String> {
+        self.state.rule_state.get(index).map(|s| format!("{s:?}"))
+    }
+
     /// Whether a rule (by [`Policy::rule_index`]) fired.
     pub fn fired(&self, index: usize) -> bool {
         matches!(
@@ -927,5 +959,82 @@ impl Outcome {
     /// carries obligations: [`Policy::evaluate`] says so in `undecided`.)
     pub fn settled(&self) -> bool {
         self.state.conflicts.is_empty() && !self.state.conc_undecided.iter().any(|&u| u)
+    }
+}
+
+/// The outcomes of many cases ([`Policy::evaluate_batch`]), read case by case as an
+/// [`Outcome`] is.
+#[derive(Debug, Default)]
+pub struct BatchOutcome {
+    batch: crate::eval::lanes::Batch,
+}
+
+impl BatchOutcome {
+    pub fn new() -> BatchOutcome {
+        BatchOutcome::default()
+    }
+
+    /// The number of cases.
+    pub fn len(&self) -> usize {
+        self.batch.n
+    }
+
+    pub fn is_empty(&self) -> bool {
+        self.batch.n == 0
+    }
+
+    /// A case's conclusion by [`Policy::conclusion_index`], as [`Outcome::conclusion`].
+    pub fn conclusion(&self, case: usize, index: usize) -> Option<crate::model::Value> {
+        match self.batch.handed_outcome(case) {
+            Some((_, o)) => o.conclusion(index).cloned(),
+            None => self.batch.conclusion(case, index),
+        }
+    }
+
+    /// Whether a rule (by [`Policy::rule_index`]) fired in a case.
+    pub fn fired(&self, case: usize, index: usize) -> bool {
+        match self.batch.handed_outcome(case) {
+            Some((_, o)) => o.fired(index),
+            None => matches!(
+                self.batch.rule_state(case, index),
+                Some(crate::eval::RuleState::Fired)
+            ),
+        }
+    }
+
+    /// Whether every conclusion of a case settled, as [`Outcome::settled`].
+    pub fn settled(&self, case: usize) -> bool {
+        match self.batch.handed_outcome(case) {
+            Some((_, o)) => o.settled(),
+            None => case < self.batch.n,
+        }
+    }
+
+    /// The error that stopped a case's evaluation, if one did.
+    pub fn error(&self, case: usize) -> Option<&EvalError> {
+        self.batch
+            .handed_outcome(case)
+            .and_then(|(r, _)| r.as_ref().err())
+    }
+
+    /// How many cases were decided 64 at a time (the rest were evaluated one by one).
+    pub fn decided_together(&self) -> usize {
+        self.batch.decided()
+    }
+
+    /// Whether a case was decided with its block (not evaluated on its own).
+    pub fn was_decided_together(&self, case: usize) -> bool {
+        case < self.batch.n && self.batch.handed_outcome(case).is_none()
+    }
+
+    /// A rule's state in a case, by name (`Fired`, `NotFired`, `Overridden`,
+    /// `NotApplicable`, `NotInForce`, `Undecided`): for tests that hold the batch to
+    /// [`Outcome`].
+    #[doc(hidden)]
+    pub fn rule_state_name(&self, case: usize, index: usize) -> Option<String> {
+        match self.batch.handed_outcome(case) {
+            Some((_, o)) => o.rule_state_name(index),
+            None => self.batch.rule_state(case, index).map(|s| format!("{s:?}")),
+        }
     }
 }

@@ -2,7 +2,8 @@
 //! byte, on the conformance corpus and on cases generated from the bundled set's schema —
 //! with and without explanations, with tight step budgets, and with params overridden. Each
 //! test also counts how many cases the fast path decided on its own, so it cannot pass by
-//! always falling back.
+//! always falling back. `evaluate_batch` (64 cases at a time) is held to `evaluate_outcome`
+//! case by case, rule states included.
 #![allow(
     clippy::unwrap_used,
     clippy::expect_used,
@@ -13,7 +14,9 @@
 use humiao_conformance::{load_cases, rules_dir};
 use humiao_core::model::{Schema, Type};
 use humiao_core::time::Date;
-use humiao_core::{EvalOptions, FactsOptions, LoadOptions, Outcome, Policy, Status};
+use humiao_core::{
+    BatchOutcome, EvalOptions, Facts, FactsOptions, LoadOptions, Outcome, Policy, Source, Status,
+};
 use proptest::prelude::*;
 use serde_json::{json, Map, Value};
 use std::sync::OnceLock;
@@ -341,4 +344,288 @@ proptest! {
         let opts = EvalOptions { explain, max_steps: budget, ..EvalOptions::default() };
         compare(p, &facts, Date::parse("2026-03-01").unwrap(), &opts);
     }
+}
+
+// ------------------------------------------------------------------ batches
+
+/// `evaluate_batch` against `evaluate_outcome`, case by case: errors, whether settled, every
+/// conclusion and every rule's state. Returns how many cases the batch decided together.
+fn batch_agrees(p: &Policy, cases: &[Facts], as_of: Date, opts: &EvalOptions) -> usize {
+    BATCH.with(|b| {
+        let mut b = b.borrow_mut();
+        p.evaluate_batch(cases, as_of, opts, &mut b);
+        assert_eq!(b.len(), cases.len());
+        let mut o = Outcome::new();
+        for (i, f) in cases.iter().enumerate() {
+            let r = p.evaluate_outcome(f, as_of, opts, &mut o);
+            assert_eq!(
+                b.error(i).map(|e| format!("{e:?}")),
+                r.as_ref().err().map(|e| format!("{e:?}")),
+                "case {i}"
+            );
+            assert_eq!(b.settled(i), o.settled(), "case {i}");
+            for (ci, c) in p.program.conclusions.iter().enumerate() {
+                assert_eq!(
+                    b.conclusion(i, ci),
+                    o.conclusion(ci).cloned(),
+                    "case {i}, {}",
+                    c.key
+                );
+            }
+            for (ri, rule) in p.program.rules.iter().enumerate() {
+                assert_eq!(
+                    b.rule_state_name(i, ri),
+                    o.rule_state_name(ri),
+                    "case {i}, rule {}",
+                    rule.id
+                );
+                assert_eq!(b.fired(i, ri), o.fired(ri));
+            }
+        }
+        b.decided_together()
+    })
+}
+
+thread_local! {
+    /// One batch for every call of a thread, so reusing its buffers is tested too.
+    static BATCH: std::cell::RefCell<BatchOutcome> = std::cell::RefCell::new(BatchOutcome::new());
+}
+
+fn loaded(p: &Policy, facts: &[Value]) -> Vec<Facts> {
+    facts
+        .iter()
+        .filter_map(|f| p.load_facts(f, &FactsOptions::default()).ok())
+        .collect()
+}
+
+/// A case in which most facts are given and most truth values are false, as in the
+/// benchmark's workload: most such cases are decided, so the lanes carry them.
+fn generate_decided(seed: u64) -> Value {
+    let mut facts = generate(seed, 15);
+    let mut r = Rng(seed ^ 0x5EED);
+    fn falsify(v: &mut Value, r: &mut Rng) {
+        match v {
+            Value::Bool(b) if *b && r.chance(3, 4) => *b = false,
+            Value::Object(m) => m.values_mut().for_each(|x| falsify(x, r)),
+            _ => {}
+        }
+    }
+    falsify(&mut facts, &mut r);
+    facts
+}
+
+#[test]
+fn batches_give_each_case_its_outcome() {
+    let p = policy();
+    let as_of = Date::parse("2026-03-01").unwrap();
+    let mixed: Vec<Value> = (0..700u64).map(|s| generate(s, 8 + s % 9)).collect();
+    let decided: Vec<Value> = (0..700u64).map(generate_decided).collect();
+    let (mixed, decided) = (loaded(p, &mixed), loaded(p, &decided));
+    let together = batch_agrees(p, &mixed, as_of, &EvalOptions::default());
+    eprintln!(
+        "batch, mixed: {together} of {} decided together",
+        mixed.len()
+    );
+    let together = batch_agrees(p, &decided, as_of, &EvalOptions::default());
+    let fast = decided
+        .iter()
+        .filter(|f| p.evaluate_fast(f, as_of, &EvalOptions::default()).is_some())
+        .count();
+    eprintln!(
+        "batch, decided: {together} of {} decided together (the fast path alone: {fast})",
+        decided.len()
+    );
+    // The lanes must carry a real share of cases that the fast path decides, or this test
+    // would hold only `evaluate_outcome` to itself.
+    assert!(
+        together * 2 >= fast && together * 5 >= decided.len(),
+        "only {together} of {} decided together (the fast path alone: {fast})",
+        decided.len()
+    );
+    // Blocks cut anywhere, a batch reused at another size, an empty batch.
+    for n in [0usize, 1, 63, 64, 65, 130] {
+        batch_agrees(p, &decided[..n], as_of, &EvalOptions::default());
+    }
+    // Explanations and step budgets: every case one by one, or stopped alike.
+    let explain = EvalOptions {
+        explain: true,
+        ..EvalOptions::default()
+    };
+    assert_eq!(batch_agrees(p, &decided[..100], as_of, &explain), 0);
+    for max_steps in [0u64, 50, 400, 2_000] {
+        let o = EvalOptions {
+            max_steps,
+            ..EvalOptions::default()
+        };
+        batch_agrees(p, &decided[..200], as_of, &o);
+    }
+    // Another date: rules in force or not.
+    for d in ["2020-01-01", "2030-06-30"] {
+        batch_agrees(
+            p,
+            &decided[..200],
+            Date::parse(d).unwrap(),
+            &EvalOptions::default(),
+        );
+    }
+}
+
+#[test]
+fn batches_of_the_corpus_give_each_case_its_outcome() {
+    let sources = humiao_cli::load::read_policy_dir(&rules_dir()).unwrap();
+    let mut together = 0;
+    let cases = load_cases().unwrap();
+    for c in &cases {
+        let opts = LoadOptions {
+            params: c.params.clone(),
+            ..LoadOptions::default()
+        };
+        let p = Policy::from_sources(&sources, &opts).unwrap();
+        let facts = loaded(&p, std::slice::from_ref(&c.facts));
+        together += batch_agrees(
+            &p,
+            &facts,
+            Date::parse(&c.as_of).unwrap(),
+            &EvalOptions::default(),
+        );
+    }
+    eprintln!("corpus: {together} of {} decided together", cases.len());
+    assert!(together > 0);
+}
+
+proptest! {
+    #![proptest_config(ProptestConfig::with_cases(60))]
+
+    #[test]
+    fn batches_and_outcomes_agree(
+        seed in any::<u64>(),
+        n in 0usize..150,
+        decided in any::<bool>(),
+        budget in prop_oneof![Just(10_000_000u64), 0u64..2_000],
+    ) {
+        let p = policy();
+        let facts: Vec<Value> = (0..n as u64)
+            .map(|i| {
+                let s = seed.wrapping_add(i);
+                if decided { generate_decided(s) } else { generate(s, 8 + s % 9) }
+            })
+            .collect();
+        let opts = EvalOptions { max_steps: budget, ..EvalOptions::default() };
+        batch_agrees(p, &loaded(p, &facts), Date::parse("2026-03-01").unwrap(), &opts);
+    }
+}
+
+/// A small policy with every form the lanes model, and some they hand over: exceptions,
+/// priorities and conflicts, sets read by later rules, an optional section, effective dates,
+/// integers, ages from birth dates, date comparisons, `is known`, conclusions compared.
+const LANE_POLICY: &str = r#"policy l "lanes"
+enum Level { low, mid, high }
+enum Tag { red, green, blue }
+facts { discovered_at: DateTime
+ a: Bool?
+ b: Bool?
+ c: Bool?
+ n: Int? @range(0, 200)
+ m: Int?
+ lvl: Level?
+ born: Date?
+ seen: Date? }
+facts extra optional "e" {
+ d: Bool?
+ k: Int? }
+let today = date(discovered_at)
+let age = if born is known then zhousui(born, today) else n
+conclusion tags: Set<Tag> collect "t"
+conclusion more: Set<Tag> collect "t2"
+conclusion level: Level default low "l"
+conclusion flag: Bool "f"
+conclusion sum_ok: Bool default false "s"
+rule r_red "red" cite "A" when a and not b then add red to tags
+rule r_green "green" cite "A" when b or (c and lvl in {mid, high}) then add green to tags
+rule r_blue "blue" cite "A" when extra.d and extra.k > 3 then add blue to tags
+rule r_mid "mid" cite "A" priority 1 when red in tags then conclude level = mid
+rule r_high "high" cite "A" priority 2 when age < 14 and tags is not empty then conclude level = high
+rule r_high2 "high2" cite "A" priority 3 when lvl == high and c then conclude level = mid
+rule r_mid2 "mid2" cite "A" priority 1 when c and not a then conclude level = mid
+rule r_flag "flag" cite "A" when level == high or (n is known and n + 3 >= 10) then conclude flag = true
+rule r_noflag "noflag" cite "A" exception to r_flag when a and c then conclude flag = false
+rule r_seen "seen" cite "A" effective 2026-01-01 until 2026-12-31 when seen is known and seen < today then conclude sum_ok = true
+rule r_m "m" cite "A" when m is known and m * 2 > 10 and level in {mid, high} then add blue to more
+"#;
+
+fn lane_case(r: &mut Rng) -> Value {
+    let mut m = Map::new();
+    m.insert("discovered_at".into(), json!("2026-03-01T10:00:00+08:00"));
+    let maybe = |m: &mut Map<String, Value>, k: &str, v: Value, r: &mut Rng| {
+        if r.chance(13, 16) {
+            m.insert(k.into(), v);
+        }
+    };
+    for k in ["a", "b", "c"] {
+        let v = json!(r.chance(1, 3));
+        maybe(&mut m, k, v, r);
+    }
+    let v = json!(r.below(25));
+    maybe(&mut m, "n", v, r);
+    let v = json!(r.below(10) as i64 - 2);
+    maybe(&mut m, "m", v, r);
+    let v = json!(["low", "mid", "high"][r.below(3) as usize]);
+    maybe(&mut m, "lvl", v, r);
+    if r.chance(1, 3) {
+        // Some after the date of discovery: an unknown age, with a note.
+        let v = json!(format!("20{:02}-0{}-15", 8 + r.below(20), 1 + r.below(9)));
+        m.insert("born".into(), v);
+    }
+    let v = json!(format!("2026-0{}-10", 1 + r.below(5)));
+    maybe(&mut m, "seen", v, r);
+    if r.chance(1, 2) {
+        let mut e = Map::new();
+        let v = json!(r.chance(1, 2));
+        maybe(&mut e, "d", v, r);
+        let v = json!(r.below(8));
+        maybe(&mut e, "k", v, r);
+        m.insert("extra".into(), Value::Object(e));
+    }
+    Value::Object(m)
+}
+
+#[test]
+fn batches_of_a_small_policy_give_each_case_its_outcome() {
+    let p = Policy::from_sources(
+        &[Source::new("l.humiao", LANE_POLICY.to_string())],
+        &LoadOptions::default(),
+    )
+    .unwrap_or_else(|e| panic!("{:#?}", e.diagnostics));
+    let mut r = Rng(7);
+    let facts: Vec<Value> = (0..3000).map(|_| lane_case(&mut r)).collect();
+    let cases = loaded(&p, &facts);
+    assert_eq!(cases.len(), facts.len());
+    let mut total = 0;
+    for day in ["2026-03-01", "2025-06-01"] {
+        let as_of = Date::parse(day).unwrap();
+        let together = batch_agrees(&p, &cases, as_of, &EvalOptions::default());
+        eprintln!(
+            "small policy, {day}: {together} of {} decided together",
+            cases.len()
+        );
+        total += together;
+    }
+    // What each rule came to in the cases decided together: every form must have been
+    // decided both ways there, or the test would not hold the lanes to it.
+    let mut b = BatchOutcome::new();
+    p.evaluate_batch(
+        &cases,
+        Date::parse("2026-03-01").unwrap(),
+        &EvalOptions::default(),
+        &mut b,
+    );
+    for (ri, rule) in p.program.rules.iter().enumerate() {
+        let mut states = std::collections::BTreeSet::new();
+        for i in (0..cases.len()).filter(|&i| b.was_decided_together(i)) {
+            states.insert(b.rule_state_name(i, ri).unwrap());
+        }
+        eprintln!("{}: {states:?}", rule.id);
+        assert!(states.len() >= 2, "{}: {states:?}", rule.id);
+    }
+    assert!(total >= cases.len() / 2, "{total}");
 }

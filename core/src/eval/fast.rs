@@ -30,6 +30,7 @@ use super::*;
 use std::collections::HashMap;
 
 mod flat;
+pub(crate) mod lanes;
 use std::sync::Arc;
 
 const NONE: u32 = u32::MAX;
@@ -164,6 +165,8 @@ pub struct FastProgram {
     settle: Vec<Settle>,
     /// Per rule, per top-level condition: its node, for explanations after a fast run.
     cond_nodes: Vec<Vec<u32>>,
+    /// The program for blocks of 64 cases (`lanes`); `None` when it cannot be built.
+    pub(crate) lanes: Option<lanes::LaneProgram>,
 }
 
 /// What `fast_rule` reads of a rule besides its condition, out of the (large) compiled rule.
@@ -351,6 +354,7 @@ impl FastProgram {
         l.p.quants = quants;
         l.p.flat = flat::Flat::build(&l.p, prog);
         l.p.build_hot(prog);
+        l.p.lanes = lanes::build(&l.p, prog, schema);
         l.p
     }
 
