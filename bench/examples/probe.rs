@@ -9,7 +9,7 @@
 //! Arguments: cases (20,000), passes (5). `PROBE_SKIP_CHECK` skips the fast-path count (so a
 //! profile holds only `evaluate_outcome`); `PROBE_EXPLAIN` times `evaluate` (a whole Decision)
 //! without and with `explain` instead (`=plain` or `=explain`: only one of them);
-//! `PROBE_JSON` the CLI's path per line (`evaluate_text_into`). Times printed are wall clock, for orientation only:
+//! `PROBE_JSON` the CLI's path per line (`evaluate_text_into`); `PROBE_BATCH` `evaluate_batch`. Times printed are wall clock, for orientation only:
 //! `humiao-bench` is the figure of record.
 #![allow(clippy::expect_used)]
 
@@ -94,6 +94,23 @@ fn main() {
             }
             let ns = t.elapsed().as_nanos() as f64 / n.max(1) as f64;
             println!("JSON line -> decision: {ns:.1} ns per case");
+        }
+        return;
+    }
+    if std::env::var_os("PROBE_BATCH").is_some() {
+        // `evaluate_batch` over the cases in batches of 10,000 (the harness's chunk).
+        let mut b = humiao_core::BatchOutcome::new();
+        for _ in 0..passes {
+            let t = Instant::now();
+            for chunk in facts.chunks(10_000) {
+                pol.evaluate_batch(chunk, as_of, &opts, &mut b);
+                std::hint::black_box(&b);
+            }
+            let ns = t.elapsed().as_nanos() as f64 / n.max(1) as f64;
+            println!(
+                "evaluate_batch: {ns:.1} ns per case ({} together)",
+                b.decided_together()
+            );
         }
         return;
     }

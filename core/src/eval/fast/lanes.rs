@@ -203,6 +203,11 @@ pub(crate) struct LaneProgram {
     quant_slots: Vec<u32>,
     /// Per rule: whether a step evaluates it (one that none does stays `NotFired`).
     stepped: Vec<bool>,
+    /// The fact slots whose tags the ops read: each block copies them into a matrix, one
+    /// row of 64 tags per slot, before the ops run.
+    tag_slots: Vec<u32>,
+    /// Per fact slot: its row in that matrix (`NONE` for one no op reads).
+    tag_row: Vec<u32>,
 }
 
 /// Builds the lanes' program; `None` when the program reads a conclusion before it is
@@ -280,6 +285,32 @@ pub(crate) fn build(fp: &FastProgram, prog: &Program, schema: &Schema) -> Option
     qs.sort_unstable();
     qs.dedup();
     b.lp.quant_slots = qs;
+    let mut tag_slots: Vec<u32> =
+        b.lp.ops
+            .iter()
+            .filter_map(|(op, _)| match op {
+                Op::Bool { slot, .. }
+                | Op::EnumIn { slot, .. }
+                | Op::IsKnownFact { slot }
+                | Op::QuantUnknownList { slot }
+                | Op::IntFact { slot }
+                | Op::IntLen { slot } => Some(*slot),
+                _ => None,
+            })
+            .chain(b.lp.quant_slots.iter().copied())
+            .collect();
+    tag_slots.sort_unstable();
+    tag_slots.dedup();
+    let n_slots = schema.facts.len();
+    b.lp.tag_row = vec![NONE; n_slots];
+    for (k, &s) in tag_slots.iter().enumerate() {
+        if let Some(r) = b.lp.tag_row.get_mut(s as usize) {
+            *r = k as u32;
+        } else {
+            return None;
+        }
+    }
+    b.lp.tag_slots = tag_slots;
     b.ok.then_some(b.lp)
 }
 
@@ -725,6 +756,8 @@ pub(crate) struct Batch {
     ints: Vec<[i64; LANES]>,
     vals: Vec<Vec<Value>>,
     absent: Vec<u64>,
+    /// The block's tags, one row per slot of `LaneProgram::tag_slots`.
+    tags: Vec<[u8; LANES]>,
 }
 
 // Per block, in `masks[block * stride ..]`: [bail, fired × n_rules, overridden × n_rules,
@@ -947,9 +980,33 @@ fn run_block(
         vals,
         absent,
         in_force,
+        tags,
         ..
     } = out;
-    let mut rows = Rows { ints, vals, as_of };
+    // The tags the ops read, a row per slot (unknown past the block's last case).
+    tags.clear();
+    tags.resize(lp.tag_slots.len(), [TAG_UNKNOWN; LANES]);
+    for (i, f) in block.iter().enumerate() {
+        if f.tags.len() == f.slots.len() {
+            for (row, &s) in tags.iter_mut().zip(&lp.tag_slots) {
+                if let (Some(x), Some(&t)) = (row.get_mut(i), f.tags.get(s as usize)) {
+                    *x = t;
+                }
+            }
+        } else {
+            for (row, &s) in tags.iter_mut().zip(&lp.tag_slots) {
+                if let Some(x) = row.get_mut(i) {
+                    *x = tag_of(f, s);
+                }
+            }
+        }
+    }
+    let mut rows = Rows {
+        ints,
+        vals,
+        tags,
+        as_of,
+    };
     let Some(m) = masks.get_mut(bi * stride..(bi + 1) * stride) else {
         return live;
     };
@@ -1117,7 +1174,25 @@ fn run_block(
 struct Rows<'a> {
     ints: &'a mut [[i64; LANES]],
     vals: &'a mut [Vec<Value>],
+    tags: &'a [[u8; LANES]],
     as_of: Date,
+}
+
+/// The lanes whose tag is `c`, eight lanes a word: the bytes equal to `c` become zero, a
+/// zero byte sets its top bit (exactly: no carry crosses a byte), and one multiply gathers
+/// the eight top bits into a byte.
+#[inline]
+fn eq_mask(row: &[u8; LANES], c: u8) -> u64 {
+    const LO7: u64 = 0x7f7f_7f7f_7f7f_7f7f;
+    let rep = u64::from(c) * 0x0101_0101_0101_0101;
+    let mut m = 0u64;
+    for (k, chunk) in row.chunks_exact(8).enumerate() {
+        let w = u64::from_le_bytes(chunk.try_into().unwrap_or([0; 8])) ^ rep;
+        let z = !(((w & LO7) + LO7) | w | LO7);
+        let bits = (z >> 7).wrapping_mul(0x0102_0408_1020_4080) >> 56;
+        m |= bits << (8 * k);
+    }
+    m
 }
 
 /// Works out one op over a block into register `r`.
@@ -1134,6 +1209,13 @@ fn eval_op(
     rows: &mut Rows,
 ) {
     let ints = &mut *rows.ints;
+    let unknown_row = [TAG_UNKNOWN; LANES];
+    let tag_row = |slot: u32| -> &[u8; LANES] {
+        lp.tag_row
+            .get(slot as usize)
+            .and_then(|&k| rows.tags.get(k as usize))
+            .unwrap_or(&unknown_row)
+    };
     let reg = |regs: &[Tb], k: u32| {
         regs.get(k as usize).copied().unwrap_or(Tb {
             t: 0,
@@ -1151,32 +1233,28 @@ fn eval_op(
             None => {}
         },
         Op::Bool { slot, want, neg } => {
-            for (i, f) in block.iter().enumerate() {
-                let b = 1u64 << i;
-                let v = match tag_of(f, *slot) {
-                    TAG_TRUE => true,
-                    TAG_FALSE => false,
-                    TAG_UNKNOWN => continue,
-                    _ => {
-                        out.x |= b;
-                        continue;
-                    }
-                };
-                let v = match want {
-                    Some(w) => (v == *w) != *neg,
-                    None => v,
-                };
-                if v {
-                    out.t |= b;
-                } else {
-                    out.f |= b;
-                }
+            let row = tag_row(*slot);
+            let (tm, fm, um) = (
+                eq_mask(row, TAG_TRUE),
+                eq_mask(row, TAG_FALSE),
+                eq_mask(row, TAG_UNKNOWN),
+            );
+            // A value of another kind: `fb` reads it as unknown; not modelled here.
+            out.x = live & !(tm | fm | um);
+            let (mut t, mut f) = (tm & live, fm & live);
+            if *want == Some(false) {
+                std::mem::swap(&mut t, &mut f);
             }
+            if *neg {
+                std::mem::swap(&mut t, &mut f);
+            }
+            out.t = t;
+            out.f = f;
         }
         Op::EnumIn { slot, mask, neg } => {
-            for (i, f) in block.iter().enumerate() {
+            let row = tag_row(*slot);
+            for (i, &t) in row.iter().enumerate().take(block.len()) {
                 let b = 1u64 << i;
-                let t = tag_of(f, *slot);
                 let e = if (TAG_ENUM..TAG_INT).contains(&t) {
                     u32::from(t - TAG_ENUM)
                 } else if t == TAG_UNKNOWN {
@@ -1194,26 +1272,13 @@ fn eval_op(
             }
         }
         Op::IsKnownFact { slot } => {
-            for (i, f) in block.iter().enumerate() {
-                let b = 1u64 << i;
-                let known = match tag_of(f, *slot) {
-                    TAG_UNKNOWN => false,
-                    TAG_OTHER => slot_of(f, *slot).is_known(),
-                    _ => true,
-                };
-                if known {
-                    out.t |= b;
-                } else {
-                    out.f |= b;
-                }
-            }
+            // Only `Unknown` has the unknown tag; every other value is known.
+            let um = eq_mask(tag_row(*slot), TAG_UNKNOWN);
+            out.t = live & !um;
+            out.f = live & um;
         }
         Op::QuantUnknownList { slot } => {
-            for (i, f) in block.iter().enumerate() {
-                if tag_of(f, *slot) != TAG_UNKNOWN {
-                    out.x |= 1u64 << i;
-                }
-            }
+            out.x = live & !eq_mask(tag_row(*slot), TAG_UNKNOWN);
         }
         Op::OneTest { conc, answers } => {
             if let Some(ConcLanes::One { at, .. }) = lp.conc.get(*conc as usize) {
@@ -1323,10 +1388,11 @@ fn eval_op(
             out.t = live;
         }
         Op::IntFact { slot } => {
+            let tr = tag_row(*slot);
             if let Some(v) = ints.get_mut(row(r)) {
                 for ((i, f), v) in block.iter().enumerate().zip(v.iter_mut()) {
                     let b = 1u64 << i;
-                    let t = tag_of(f, *slot);
+                    let t = tr.get(i).copied().unwrap_or(TAG_UNKNOWN);
                     if (TAG_INT..TAG_LIST).contains(&t) {
                         *v = i64::from(t - TAG_INT);
                         out.t |= b;
@@ -1346,10 +1412,11 @@ fn eval_op(
             }
         }
         Op::IntLen { slot } => {
+            let tr = tag_row(*slot);
             if let Some(v) = ints.get_mut(row(r)) {
                 for ((i, f), v) in block.iter().enumerate().zip(v.iter_mut()) {
                     let b = 1u64 << i;
-                    let t = tag_of(f, *slot);
+                    let t = tr.get(i).copied().unwrap_or(TAG_UNKNOWN);
                     if (TAG_LIST..TAG_OTHER).contains(&t) {
                         *v = i64::from(t - TAG_LIST);
                         out.t |= b;
@@ -1511,10 +1578,14 @@ fn eval_op(
             while rest != 0 {
                 let i = rest.trailing_zeros() as usize;
                 rest &= rest - 1;
-                let va = ra.get(i).cloned().unwrap_or_default();
-                let vc = rc.get(i).cloned().unwrap_or_default();
+                let va = ra.get(i).unwrap_or(&Value::Unknown);
+                let vc = rc.get(i).unwrap_or(&Value::Unknown);
+                // Every builtin gives unknown for an unknown argument it reads.
+                if !va.is_known() || (c != NONE && !vc.is_known()) {
+                    continue;
+                }
                 if let Some(x) = res.get_mut(i) {
-                    *x = apply_builtin(*b, [va, vc]).0;
+                    *x = apply_builtin(*b, [va.clone(), vc.clone()]).0;
                 }
             }
             if let Some(dst) = rows.vals.get_mut(row(r)) {
@@ -1565,5 +1636,38 @@ fn eval_op(
     }
     if let Some(x) = regs.get_mut(r as usize) {
         *x = out;
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn eq_mask_is_the_lanes_holding_the_byte() {
+        let mut x = 0x2545_f491_4f6c_dd1du64;
+        for round in 0..2000 {
+            let mut row = [0u8; LANES];
+            for b in row.iter_mut() {
+                x ^= x << 13;
+                x ^= x >> 7;
+                x ^= x << 17;
+                // Mostly the tags that matter, some of every other byte.
+                *b = match x % 8 {
+                    0 => 0,
+                    1 => 1,
+                    2 => 2,
+                    3 => 255,
+                    4 => 128,
+                    _ => (x >> 8) as u8,
+                };
+            }
+            let c = [0u8, 1, 2, 255, 128, (round % 256) as u8][round % 6];
+            let want = row
+                .iter()
+                .enumerate()
+                .fold(0u64, |m, (i, &t)| m | (u64::from(t == c) << i));
+            assert_eq!(eq_mask(&row, c), want, "{row:?} {c}");
+        }
     }
 }
