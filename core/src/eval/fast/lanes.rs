@@ -1662,7 +1662,10 @@ mod tests {
                     _ => (x >> 8) as u8,
                 };
             }
-            let c = [0u8, 1, 2, 255, 128, (round % 256) as u8][round % 6];
+            let c = [0u8, 1, 2, 255, 128, (round % 256) as u8]
+                .get(round % 6)
+                .copied()
+                .unwrap_or(0);
             let want = row
                 .iter()
                 .enumerate()
