@@ -275,6 +275,50 @@ impl Run<'_> {
         })
     }
 
+    /// A case of a batch ([`Policy::evaluate_batch`]) as [`Run::conclude_facts`] gives it.
+    pub(crate) fn conclude_batched(
+        &self,
+        batch: &humiao_core::BatchOutcome,
+        case: usize,
+        keys: &[usize],
+    ) -> Concluded {
+        if let Some(e) = batch.error(case) {
+            return Concluded::Failed(Outcome::Eval(e.clone()));
+        }
+        let conclusions = &self.policy.program.conclusions;
+        let values = keys
+            .iter()
+            .map(|&i| match (batch.conclusion(case, i), conclusions.get(i)) {
+                (Some(v), Some(c)) if v.is_known() => self.policy.schema.to_json(&c.ty, &v),
+                _ => Value::Null,
+            })
+            .collect();
+        Concluded::Done(batch.settled(case), values)
+    }
+
+    /// Facts read for a block of cases, evaluated together: one result per case of `facts`.
+    pub(crate) fn conclude_block(
+        &self,
+        facts: &[humiao_core::Facts],
+        batch: &mut humiao_core::BatchOutcome,
+        keys: &[usize],
+    ) -> Vec<Concluded> {
+        let result = catch_unwind(AssertUnwindSafe(|| {
+            self.policy
+                .evaluate_batch(facts, self.as_of, &self.eval, batch);
+            (0..facts.len())
+                .map(|k| self.conclude_batched(batch, k, keys))
+                .collect()
+        }));
+        result.unwrap_or_else(|payload| {
+            *batch = humiao_core::BatchOutcome::new();
+            let msg = panic_message(payload.as_ref());
+            (0..facts.len())
+                .map(|_| Concluded::Failed(Outcome::Internal(msg.clone())))
+                .collect()
+        })
+    }
+
     pub(crate) fn conclude_input(
         &self,
         input: &CaseInput,
@@ -307,6 +351,18 @@ impl Run<'_> {
 pub(crate) struct ConcludeBuffers {
     pub out: humiao_core::Outcome,
     pub facts: humiao_core::Facts,
+}
+
+/// What a worker keeps from block to block when it evaluates a table's rows 64 at a time:
+/// the facts of the rows read straight into slots, where each sits in the block, the batch's
+/// buffers, and what rows read the other ways use.
+#[derive(Default)]
+pub(crate) struct BlockBuffers {
+    pub facts: Vec<humiao_core::Facts>,
+    pub read_at: Vec<usize>,
+    pub batch: humiao_core::BatchOutcome,
+    pub one: ConcludeBuffers,
+    pub text: Vec<u8>,
 }
 
 /// The facts problem for text that is not JSON, with the code the CLI uses for such a line.
@@ -382,15 +438,35 @@ pub(crate) fn par_map_with<T: Sync, R: Send, S>(
     init: impl Fn() -> S + Sync,
     f: impl Fn(&mut S, usize, &T) -> R + Sync,
 ) -> Option<Vec<R>> {
+    par_map_blocks(items, threads, init, |state, lo, chunk| {
+        chunk
+            .iter()
+            .enumerate()
+            .map(|(i, x)| f(state, lo + i, x))
+            .collect()
+    })
+}
+
+/// [`par_map_with`] a block of up to 64 items at a time (for work done 64 cases together):
+/// `f` gets the index of the block's first item and the block, and returns one result per
+/// item, in order. `None` when a worker died or a block's results are not one per item.
+pub(crate) fn par_map_blocks<T: Sync, R: Send, S>(
+    items: &[T],
+    threads: usize,
+    init: impl Fn() -> S + Sync,
+    f: impl Fn(&mut S, usize, &[T]) -> Vec<R> + Sync,
+) -> Option<Vec<R>> {
     if threads <= 1 {
         let mut state = init();
-        return Some(
-            items
-                .iter()
-                .enumerate()
-                .map(|(i, x)| f(&mut state, i, x))
-                .collect(),
-        );
+        let mut out = Vec::with_capacity(items.len());
+        for (b, chunk) in items.chunks(BLOCK).enumerate() {
+            let r = f(&mut state, b * BLOCK, chunk);
+            if r.len() != chunk.len() {
+                return None;
+            }
+            out.extend(r);
+        }
+        return Some(out);
     }
     let blocks = items.len().div_ceil(BLOCK);
     let next = AtomicUsize::new(0);
@@ -405,14 +481,10 @@ pub(crate) fn par_map_with<T: Sync, R: Send, S>(
             let lo = b * BLOCK;
             let hi = (lo + BLOCK).min(items.len());
             let chunk = items.get(lo..hi).unwrap_or(&[]);
-            done.push((
-                b,
-                chunk
-                    .iter()
-                    .enumerate()
-                    .map(|(i, x)| f(&mut state, lo + i, x))
-                    .collect(),
-            ));
+            let r = f(&mut state, lo, chunk);
+            if r.len() == chunk.len() {
+                done.push((b, r));
+            }
         }
         done
     };

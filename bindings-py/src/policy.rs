@@ -2,8 +2,8 @@
 //! evaluates cases one at a time, in batches on all cores, or as columns of a table.
 
 use crate::batch::{
-    case_input, par_map_stream, par_map_with, row_facts, thread_count, CaseInput, Cell, Column,
-    ConcludeBuffers, Concluded, Outcome, RowText, Run,
+    case_input, par_map_blocks, par_map_stream, par_map_with, row_facts, thread_count,
+    BlockBuffers, CaseInput, Cell, Column, ConcludeBuffers, Concluded, Outcome, RowText, Run,
 };
 use crate::convert::{as_of_date, fspath, json_to_py, params_of, py_to_json, types_class};
 use crate::decision::PyDecision;
@@ -773,30 +773,64 @@ impl PyPolicy {
             let reader = self.row_reader(&cols);
             let rows_index: Vec<usize> = (0..rows).collect();
             let n = thread_count(threads, rows);
+            // Rows the row reader reads are evaluated 64 at a time (`evaluate_batch`); the
+            // others one by one, the ways they always took.
             let results = py.detach(|| {
-                par_map_with(
-                    &rows_index,
-                    n,
-                    || (ConcludeBuffers::default(), Vec::new()),
-                    |(bufs, text), _, &r| {
+                par_map_blocks(&rows_index, n, BlockBuffers::default, |st, _, block| {
+                    let mut results: Vec<Option<Concluded>> = Vec::with_capacity(block.len());
+                    st.read_at.clear();
+                    for &r in block {
                         if let Some(rr) = &reader {
-                            if run.read_row(rr, &cols, r, &mut bufs.facts) {
-                                return run.conclude_facts(&bufs.facts, &indexes, &mut bufs.out);
+                            let k = st.read_at.len();
+                            if st.facts.len() <= k {
+                                st.facts.push(humiao_core::Facts::default());
+                            }
+                            if let Some(f) = st.facts.get_mut(k) {
+                                if run.read_row(rr, &cols, r, f) {
+                                    st.read_at.push(results.len());
+                                    results.push(None);
+                                    continue;
+                                }
                             }
                         }
+                        let bufs = &mut st.one;
                         if let Some(done) = row_text
                             .as_ref()
-                            .and_then(|w| w.write(r, text))
+                            .and_then(|w| w.write(r, &mut st.text))
                             .and_then(|t| run.conclude_row_text(t, &indexes, bufs))
                         {
-                            return done;
+                            results.push(Some(done));
+                            continue;
                         }
-                        match row_facts(&cols, r) {
+                        results.push(Some(match row_facts(&cols, r) {
                             Ok(json) => run.conclude_json(&json, &indexes, &mut bufs.out),
                             Err(e) => Concluded::Failed(Outcome::Facts(vec![e])),
+                        }));
+                    }
+                    let n_read = st.read_at.len();
+                    if n_read > 0 {
+                        let done = run.conclude_block(
+                            st.facts.get(..n_read).unwrap_or(&[]),
+                            &mut st.batch,
+                            &indexes,
+                        );
+                        for (&at, c) in st.read_at.iter().zip(done) {
+                            if let Some(slot) = results.get_mut(at) {
+                                *slot = Some(c);
+                            }
                         }
-                    },
-                )
+                    }
+                    results
+                        .into_iter()
+                        .map(|r| {
+                            r.unwrap_or_else(|| {
+                                Concluded::Failed(Outcome::Internal(
+                                    "a row of a block was not evaluated".into(),
+                                ))
+                            })
+                        })
+                        .collect()
+                })
             });
             let results =
                 results.ok_or_else(|| internal_error(py, "a worker thread was lost", None))?;
