@@ -125,9 +125,9 @@ enum Op {
     ValConc {
         conc: u32,
     },
+    /// A builtin's result, its arguments worked out case by case as they are needed.
     ValCall {
-        b: Builtin,
-        args: [u32; 2],
+        call: VArg,
     },
     ValIf {
         c: u32,
@@ -142,13 +142,26 @@ enum Op {
     },
 }
 
+/// An argument of a builtin, worked out for one case when the call needs it: a builtin
+/// whose first argument is unknown does not read the second, and an argument that is itself
+/// a call (`zhousui(born, date(discovered_at))`) is made only where the call is made.
+#[derive(Clone, Debug)]
+enum VArg {
+    None,
+    Reg(u32),
+    Fact(u32),
+    Const(Value),
+    AsOf,
+    Call(Builtin, Box<[VArg; 2]>),
+}
+
 /// The kind of a register: a truth value, an integer row, a value row.
 const TRUTH: u8 = 0;
 const INT: u8 = 1;
 const VAL: u8 = 2;
 
 /// How a conclusion is held over a block.
-#[derive(Clone, Debug)]
+#[derive(Clone, Debug, PartialEq)]
 enum ConcLanes {
     /// A set: one mask per member that any writer adds (`bits`, in order), at `masks[at..]`.
     Set { at: u32, bits: Vec<u8> },
@@ -694,6 +707,33 @@ impl Build<'_> {
         }
     }
 
+    /// A builtin's argument (or the call itself), for [`Op::ValCall`].
+    fn varg(&mut self, id: u32) -> VArg {
+        match self.node(id).cloned() {
+            Some(N::Fact(slot)) => VArg::Fact(slot),
+            Some(N::Const(k)) => {
+                VArg::Const(self.fp.consts.get(k as usize).cloned().unwrap_or_default())
+            }
+            Some(N::Param(p)) => VArg::Const(
+                self.prog
+                    .params
+                    .get(p as usize)
+                    .map(|d| d.value.clone())
+                    .unwrap_or_default(),
+            ),
+            Some(N::AsOf) => VArg::AsOf,
+            Some(N::Call(b, s, n)) => {
+                let kids: Vec<u32> = Evaluator::fx_kids(self.fp, s, n).to_vec();
+                let mut args = [VArg::None, VArg::None];
+                for (a, &k) in args.iter_mut().zip(&kids) {
+                    *a = self.varg(k);
+                }
+                VArg::Call(b, Box::new(args))
+            }
+            _ => VArg::Reg(self.val(id)),
+        }
+    }
+
     /// The register of a node read as a row of values.
     fn val(&mut self, id: u32) -> u32 {
         if let Some(&r) = self.regs.get(&(id, VAL)) {
@@ -716,14 +756,9 @@ impl Build<'_> {
                 Some(ConcLanes::One { .. }) => Op::ValConc { conc: c },
                 _ => Op::BailAll,
             },
-            Some(N::Call(b, s, n)) => {
-                let kids: Vec<u32> = Evaluator::fx_kids(self.fp, s, n).to_vec();
-                let mut args = [NONE; 2];
-                for (a, &k) in args.iter_mut().zip(&kids) {
-                    *a = self.val(k);
-                }
-                Op::ValCall { b, args }
-            }
+            Some(N::Call(..)) => Op::ValCall {
+                call: self.varg(id),
+            },
             Some(N::If(c, a, b)) => {
                 let c = self.truth(c);
                 let (a, b) = (self.val(a), self.val(b));
@@ -897,7 +932,9 @@ pub(crate) fn run(
     out.n = cases.len();
     out.n_rules = n_rules;
     out.stride = 1 + 3 * n_rules + lp.n_conc_masks;
-    out.conc.clone_from(&lp.conc);
+    if out.conc != lp.conc {
+        out.conc.clone_from(&lp.conc);
+    }
     out.in_force.clear();
     out.in_force
         .extend(fp.hot.iter().zip(&lp.stepped).map(|(r, &stepped)| {
@@ -961,6 +998,7 @@ pub(crate) fn run(
 }
 
 /// One block: returns the cases to hand over.
+#[inline(never)]
 fn run_block(
     fp: &FastProgram,
     lp: &LaneProgram,
@@ -1178,6 +1216,85 @@ struct Rows<'a> {
     as_of: Date,
 }
 
+/// The cases in which a builtin's argument bails (a register's).
+fn varg_bails(a: &VArg, regs: &[Tb]) -> u64 {
+    match a {
+        VArg::Reg(r) => regs.get(*r as usize).map_or(u64::MAX, |t| t.x),
+        VArg::Call(_, args) => args.iter().fold(0, |m, a| m | varg_bails(a, regs)),
+        _ => 0,
+    }
+}
+
+/// A builtin's argument (or the call) for case `i` of the block, as `fx` gives it.
+fn varg_value<'v>(
+    a: &'v VArg,
+    f: &'v Facts,
+    i: usize,
+    rows: &'v Rows,
+    lp: &LaneProgram,
+) -> std::borrow::Cow<'v, Value> {
+    use std::borrow::Cow;
+    const UNKNOWN: &Value = &Value::Unknown;
+    match a {
+        VArg::None => Cow::Borrowed(UNKNOWN),
+        VArg::Reg(r) => Cow::Borrowed(
+            lp.int_row
+                .get(*r as usize)
+                .and_then(|&k| rows.vals.get(k as usize))
+                .and_then(|row| row.get(i))
+                .unwrap_or(UNKNOWN),
+        ),
+        VArg::Fact(slot) => Cow::Borrowed(slot_of(f, *slot)),
+        VArg::Const(v) => Cow::Borrowed(v),
+        VArg::AsOf => Cow::Owned(Value::Date(rows.as_of)),
+        VArg::Call(b, args) => {
+            let [x, y] = &**args;
+            let vx = varg_value(x, f, i, rows, lp);
+            // Every builtin gives unknown for an unknown argument it reads.
+            if !vx.is_known() {
+                return Cow::Borrowed(UNKNOWN);
+            }
+            let vy = varg_value(y, f, i, rows, lp);
+            if !matches!(y, VArg::None) && !vy.is_known() {
+                return Cow::Borrowed(UNKNOWN);
+            }
+            Cow::Owned(apply_builtin(*b, [vx.into_owned(), vy.into_owned()]).0)
+        }
+    }
+}
+
+/// A row of unknown tags.
+static UNKNOWN_ROW: [u8; LANES] = [TAG_UNKNOWN; LANES];
+
+/// Gathers the lowest bit of each byte of `w` into a byte (bit `j` from byte `j`).
+#[inline]
+fn gather(w: u64) -> u64 {
+    (w & 0x0101_0101_0101_0101).wrapping_mul(0x0102_0408_1020_4080) >> 56
+}
+
+/// A row of a truth-valued fact's tags: the lanes holding true, false, and a value of another
+/// kind (the rest are unknown). Eight lanes a word while every byte is 0, 1 or 2 (unknown,
+/// false, true: bit 1 is true, bit 0 false); byte compares otherwise.
+#[inline]
+fn bool_masks(row: &[u8; LANES]) -> (u64, u64, u64) {
+    const ONES: u64 = 0x0101_0101_0101_0101;
+    let (mut t, mut f) = (0u64, 0u64);
+    for (k, chunk) in row.chunks_exact(8).enumerate() {
+        let w = u64::from_le_bytes(chunk.try_into().unwrap_or([0; 8]));
+        if w & !(ONES * 3) != 0 || (w & (w >> 1)) & ONES != 0 {
+            let (tm, fm, um) = (
+                eq_mask(row, TAG_TRUE),
+                eq_mask(row, TAG_FALSE),
+                eq_mask(row, TAG_UNKNOWN),
+            );
+            return (tm, fm, !(tm | fm | um));
+        }
+        t |= gather(w >> 1) << (8 * k);
+        f |= gather(w) << (8 * k);
+    }
+    (t, f, 0)
+}
+
 /// The lanes whose tag is `c`, eight lanes a word: the bytes equal to `c` become zero, a
 /// zero byte sets its top bit (exactly: no carry crosses a byte), and one multiply gathers
 /// the eight top bits into a byte.
@@ -1197,6 +1314,7 @@ fn eq_mask(row: &[u8; LANES], c: u8) -> u64 {
 
 /// Works out one op over a block into register `r`.
 #[allow(clippy::too_many_arguments)]
+#[inline(never)]
 fn eval_op(
     op: &Op,
     r: u32,
@@ -1209,12 +1327,11 @@ fn eval_op(
     rows: &mut Rows,
 ) {
     let ints = &mut *rows.ints;
-    let unknown_row = [TAG_UNKNOWN; LANES];
     let tag_row = |slot: u32| -> &[u8; LANES] {
         lp.tag_row
             .get(slot as usize)
             .and_then(|&k| rows.tags.get(k as usize))
-            .unwrap_or(&unknown_row)
+            .unwrap_or(&UNKNOWN_ROW)
     };
     let reg = |regs: &[Tb], k: u32| {
         regs.get(k as usize).copied().unwrap_or(Tb {
@@ -1233,14 +1350,9 @@ fn eval_op(
             None => {}
         },
         Op::Bool { slot, want, neg } => {
-            let row = tag_row(*slot);
-            let (tm, fm, um) = (
-                eq_mask(row, TAG_TRUE),
-                eq_mask(row, TAG_FALSE),
-                eq_mask(row, TAG_UNKNOWN),
-            );
+            let (tm, fm, xm) = bool_masks(tag_row(*slot));
             // A value of another kind: `fb` reads it as unknown; not modelled here.
-            out.x = live & !(tm | fm | um);
+            out.x = live & xm;
             let (mut t, mut f) = (tm & live, fm & live);
             if *want == Some(false) {
                 std::mem::swap(&mut t, &mut f);
@@ -1559,56 +1671,44 @@ fn eval_op(
                 out.x = live;
             }
         }
-        Op::ValCall { b, args } => {
-            let [a, c] = *args;
-            let ax = if a == NONE { 0 } else { reg(regs, a).x };
-            let cx = if c == NONE { 0 } else { reg(regs, c).x };
-            out.x = (ax | cx) & live;
-            let unknown = Vec::new();
-            let get = |k: u32| -> &Vec<Value> {
-                if k == NONE {
-                    &unknown
+        Op::ValCall { call } => {
+            out.x = varg_bails(call, regs) & live;
+            let rr = row(r);
+            // The row is taken out while the arguments (other rows) are read.
+            let mut dst = rows
+                .vals
+                .get_mut(rr)
+                .map(std::mem::take)
+                .unwrap_or_default();
+            for (i, (d, f)) in dst.iter_mut().zip(block).enumerate() {
+                *d = if out.x >> i & 1 == 1 {
+                    Value::Unknown
                 } else {
-                    rows.vals.get(row(k)).unwrap_or(&unknown)
-                }
-            };
-            let (ra, rc) = (get(a), get(c));
-            let mut res: [Value; LANES] = std::array::from_fn(|_| Value::Unknown);
-            let mut rest = live & !out.x;
-            while rest != 0 {
-                let i = rest.trailing_zeros() as usize;
-                rest &= rest - 1;
-                let va = ra.get(i).unwrap_or(&Value::Unknown);
-                let vc = rc.get(i).unwrap_or(&Value::Unknown);
-                // Every builtin gives unknown for an unknown argument it reads.
-                if !va.is_known() || (c != NONE && !vc.is_known()) {
-                    continue;
-                }
-                if let Some(x) = res.get_mut(i) {
-                    *x = apply_builtin(*b, [va.clone(), vc.clone()]).0;
-                }
+                    varg_value(call, f, i, rows, lp).into_owned()
+                };
             }
-            if let Some(dst) = rows.vals.get_mut(row(r)) {
-                for (d, v) in dst.iter_mut().zip(res) {
-                    *d = v;
-                }
+            if let Some(x) = rows.vals.get_mut(rr) {
+                *x = dst;
             }
         }
         Op::ValIf { c, a, b } => {
             let (kc, ka, kb) = (reg(regs, *c), reg(regs, *a), reg(regs, *b));
             out.x = (kc.x | (live & !(kc.t | kc.f)) | (kc.t & ka.x) | (kc.f & kb.x)) & live;
             let (ra, rb, rr) = (row(*a), row(*b), row(r));
-            let mut res: [Value; LANES] = std::array::from_fn(|_| Value::Unknown);
-            for (i, x) in res.iter_mut().enumerate() {
+            let mut dst = rows
+                .vals
+                .get_mut(rr)
+                .map(std::mem::take)
+                .unwrap_or_default();
+            for (i, x) in dst.iter_mut().enumerate() {
                 let src = if kc.t >> i & 1 == 1 { ra } else { rb };
-                if let Some(v) = rows.vals.get(src).and_then(|row| row.get(i)) {
-                    x.clone_from(v);
+                match rows.vals.get(src).and_then(|row| row.get(i)) {
+                    Some(v) => x.clone_from(v),
+                    None => *x = Value::Unknown,
                 }
             }
-            if let Some(dst) = rows.vals.get_mut(rr) {
-                for (d, v) in dst.iter_mut().zip(res) {
-                    *d = v;
-                }
+            if let Some(x) = rows.vals.get_mut(rr) {
+                *x = dst;
             }
         }
         Op::ValCmp { op, a, b } => {
@@ -1671,6 +1771,23 @@ mod tests {
                 .enumerate()
                 .fold(0u64, |m, (i, &t)| m | (u64::from(t == c) << i));
             assert_eq!(eq_mask(&row, c), want, "{row:?} {c}");
+            // The same row as a truth-valued fact's tags, and mostly-valid rows.
+            let mut valid = row;
+            for (i, b) in valid.iter_mut().enumerate() {
+                if round % 3 != 0 || i % 17 != 5 {
+                    *b %= 3;
+                }
+            }
+            for r in [&row, &valid] {
+                let (t, f, x) = bool_masks(r);
+                let e = |c: u8| {
+                    r.iter()
+                        .enumerate()
+                        .fold(0u64, |m, (i, &b)| m | (u64::from(b == c) << i))
+                };
+                assert_eq!((t, f), (e(TAG_TRUE), e(TAG_FALSE)), "{r:?}");
+                assert_eq!(x, !(e(TAG_TRUE) | e(TAG_FALSE) | e(TAG_UNKNOWN)), "{r:?}");
+            }
         }
     }
 }
