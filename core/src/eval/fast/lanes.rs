@@ -1025,9 +1025,13 @@ fn run_block(
     tags.clear();
     tags.resize(lp.tag_slots.len(), [TAG_UNKNOWN; LANES]);
     for (i, f) in block.iter().enumerate() {
-        if f.tags.len() == f.slots.len() {
+        // `i < LANES`, said so the row's bound check goes.
+        let i = i % LANES;
+        let ft = f.tags.as_slice();
+        if ft.len() == f.slots.len() {
             for (row, &s) in tags.iter_mut().zip(&lp.tag_slots) {
-                if let (Some(x), Some(&t)) = (row.get_mut(i), f.tags.get(s as usize)) {
+                let t = ft.get(s as usize).copied().unwrap_or(TAG_UNKNOWN);
+                if let Some(x) = row.get_mut(i) {
                     *x = t;
                 }
             }
@@ -1314,7 +1318,6 @@ fn eq_mask(row: &[u8; LANES], c: u8) -> u64 {
 
 /// Works out one op over a block into register `r`.
 #[allow(clippy::too_many_arguments)]
-#[inline(never)]
 fn eval_op(
     op: &Op,
     r: u32,
