@@ -319,6 +319,65 @@ impl Run<'_> {
         })
     }
 
+    /// A block of cases: dicts read into cells are evaluated together
+    /// ([`Run::conclude_block`]), anything else one by one ([`Run::conclude_input`]).
+    pub(crate) fn conclude_inputs(
+        &self,
+        inputs: &[CaseInput],
+        keys: &[usize],
+        st: &mut BlockBuffers,
+    ) -> Vec<Concluded> {
+        let mut results: Vec<Option<Concluded>> = Vec::with_capacity(inputs.len());
+        st.read_at.clear();
+        for input in inputs {
+            if let CaseInput::Row(row) = input {
+                let k = st.read_at.len();
+                if st.facts.len() <= k {
+                    st.facts.push(humiao_core::Facts::default());
+                }
+                if let Some(f) = st.facts.get_mut(k) {
+                    if self.load_row(row, f).is_some() {
+                        st.read_at.push(results.len());
+                        results.push(None);
+                        continue;
+                    }
+                }
+            }
+            results.push(Some(self.conclude_input(input, keys, &mut st.one)));
+        }
+        self.finish_block(results, keys, st)
+    }
+
+    /// The cases of a block read into `st.facts` (their places in `results` in
+    /// `st.read_at`), evaluated together into their places.
+    pub(crate) fn finish_block(
+        &self,
+        mut results: Vec<Option<Concluded>>,
+        keys: &[usize],
+        st: &mut BlockBuffers,
+    ) -> Vec<Concluded> {
+        let n_read = st.read_at.len();
+        if n_read > 0 {
+            let done =
+                self.conclude_block(st.facts.get(..n_read).unwrap_or(&[]), &mut st.batch, keys);
+            for (&at, c) in st.read_at.iter().zip(done) {
+                if let Some(slot) = results.get_mut(at) {
+                    *slot = Some(c);
+                }
+            }
+        }
+        results
+            .into_iter()
+            .map(|r| {
+                r.unwrap_or_else(|| {
+                    Concluded::Failed(Outcome::Internal(
+                        "a case of a block was not evaluated".into(),
+                    ))
+                })
+            })
+            .collect()
+    }
+
     pub(crate) fn conclude_input(
         &self,
         input: &CaseInput,
@@ -732,12 +791,15 @@ fn insert(map: &mut Map<String, Value>, segments: &[String], v: Value) -> Result
 /// objects), handed to `threads` worker threads in blocks as they are read, so the workers
 /// evaluate while the rest are still being read; results in input order. `Ok(None)` when a
 /// worker thread died (as [`par_map`]); an error of `next` stops the workers and is returned.
-pub(crate) fn par_map_stream<T: Send, R: Send, S>(
+///
+/// `f` gets a block of up to 64 items at a time and returns one result per item of the
+/// block, in order (a block whose results are not one per item counts as lost).
+pub(crate) fn par_map_stream_blocks<T: Send, R: Send, S>(
     py: pyo3::Python<'_>,
     mut next: impl FnMut() -> pyo3::PyResult<Option<T>>,
     threads: usize,
     init: impl Fn() -> S + Sync,
-    f: impl Fn(&mut S, &T) -> R + Sync,
+    f: impl Fn(&mut S, &[T]) -> Vec<R> + Sync,
 ) -> pyo3::PyResult<Option<Vec<R>>> {
     use std::collections::VecDeque;
     use std::sync::{Condvar, Mutex};
@@ -782,7 +844,10 @@ pub(crate) fn par_map_stream<T: Send, R: Send, S>(
             let Some((at, items)) = block else {
                 return out;
             };
-            out.push((at, items.iter().map(|x| f(&mut state, x)).collect()));
+            let r = f(&mut state, &items);
+            if r.len() == items.len() {
+                out.push((at, r));
+            }
         }
     };
     std::thread::scope(|s| {

@@ -2,8 +2,8 @@
 //! evaluates cases one at a time, in batches on all cores, or as columns of a table.
 
 use crate::batch::{
-    case_input, par_map_blocks, par_map_stream, par_map_with, row_facts, thread_count,
-    BlockBuffers, CaseInput, Cell, Column, ConcludeBuffers, Concluded, Outcome, RowText, Run,
+    case_input, par_map_blocks, par_map_stream_blocks, par_map_with, row_facts, thread_count,
+    BlockBuffers, CaseInput, Cell, Column, Concluded, Outcome, RowText, Run,
 };
 use crate::convert::{as_of_date, fspath, json_to_py, params_of, py_to_json, types_class};
 use crate::decision::PyDecision;
@@ -295,7 +295,7 @@ impl PyPolicy {
     }
 
     /// `f` over the cases of a batch (an iterable), in input order. On more than one thread the
-    /// cases are read (the GIL held) while the ones read are evaluated ([`par_map_stream`]); on
+    /// cases are read (the GIL held) while the ones read are evaluated ([`par_map_stream_blocks`]); on
     /// one, all are read, then evaluated. `None` when a worker thread was lost.
     fn map_cases<R: Send, S>(
         &self,
@@ -306,6 +306,22 @@ impl PyPolicy {
         init: impl Fn() -> S + Sync,
         f: impl Fn(&mut S, &CaseInput) -> R + Sync,
     ) -> PyResult<Option<Vec<R>>> {
+        self.map_case_blocks(py, cases, run, threads, init, |s, block| {
+            block.iter().map(|c| f(s, c)).collect()
+        })
+    }
+
+    /// [`Self::map_cases`] a block of up to 64 cases at a time (one result per case, in
+    /// order), for cases evaluated together.
+    fn map_case_blocks<R: Send, S>(
+        &self,
+        py: Python<'_>,
+        cases: &Bound<'_, PyAny>,
+        run: &Run<'_>,
+        threads: Option<usize>,
+        init: impl Fn() -> S + Sync,
+        f: impl Fn(&mut S, &[CaseInput]) -> Vec<R> + Sync,
+    ) -> PyResult<Option<Vec<R>>> {
         let mut iter = cases.try_iter()?;
         let n = thread_count(threads, usize::MAX);
         if n > 1 {
@@ -314,7 +330,7 @@ impl PyPolicy {
                     .map(|item| self.batch_input(&item?, run))
                     .transpose()
             };
-            return par_map_stream(py, next, n, init, f);
+            return par_map_stream_blocks(py, next, n, init, f);
         }
         let mut inputs: Vec<CaseInput> = Vec::new();
         for item in iter {
@@ -322,7 +338,7 @@ impl PyPolicy {
         }
         // By reference: what the closure given to `detach` holds must be `Send`.
         let init = &init;
-        Ok(py.detach(|| par_map_with(&inputs, 1, init, |s, _, c| f(s, c))))
+        Ok(py.detach(|| par_map_blocks(&inputs, 1, init, |s, _, block| f(s, block))))
     }
 
     /// A case of a batch: a dict read straight into its facts where it can be
@@ -735,13 +751,13 @@ impl PyPolicy {
                     "evaluate_outcomes takes an iterable of cases (dicts or JSON texts); for a table use outcome_table",
                 ));
             }
-            let results = self.map_cases(
+            let results = self.map_case_blocks(
                 py,
                 cases,
                 &run,
                 threads,
-                ConcludeBuffers::default,
-                |bufs, c| run.conclude_input(c, &indexes, bufs),
+                BlockBuffers::default,
+                |st, block| run.conclude_inputs(block, &indexes, st),
             )?;
             let results =
                 results.ok_or_else(|| internal_error(py, "a worker thread was lost", None))?;
@@ -807,29 +823,7 @@ impl PyPolicy {
                             Err(e) => Concluded::Failed(Outcome::Facts(vec![e])),
                         }));
                     }
-                    let n_read = st.read_at.len();
-                    if n_read > 0 {
-                        let done = run.conclude_block(
-                            st.facts.get(..n_read).unwrap_or(&[]),
-                            &mut st.batch,
-                            &indexes,
-                        );
-                        for (&at, c) in st.read_at.iter().zip(done) {
-                            if let Some(slot) = results.get_mut(at) {
-                                *slot = Some(c);
-                            }
-                        }
-                    }
-                    results
-                        .into_iter()
-                        .map(|r| {
-                            r.unwrap_or_else(|| {
-                                Concluded::Failed(Outcome::Internal(
-                                    "a row of a block was not evaluated".into(),
-                                ))
-                            })
-                        })
-                        .collect()
+                    run.finish_block(results, &indexes, st)
                 })
             });
             let results =
