@@ -714,7 +714,7 @@ impl Policy {
         let fast = self.fast_program();
         crate::eval::lanes::run(
             fast,
-            fast.lanes.as_ref(),
+            fast.lanes(&self.program, &self.schema),
             &self.program,
             cases,
             as_of,

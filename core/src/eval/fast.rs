@@ -165,8 +165,9 @@ pub struct FastProgram {
     settle: Vec<Settle>,
     /// Per rule, per top-level condition: its node, for explanations after a fast run.
     cond_nodes: Vec<Vec<u32>>,
-    /// The program for blocks of 64 cases (`lanes`); `None` when it cannot be built.
-    pub(crate) lanes: Option<lanes::LaneProgram>,
+    /// The program for blocks of 64 cases (`lanes`), built on the first batch; `None` when it
+    /// cannot be built.
+    lanes: std::sync::OnceLock<Option<lanes::LaneProgram>>,
 }
 
 /// What `fast_rule` reads of a rule besides its condition, out of the (large) compiled rule.
@@ -354,7 +355,6 @@ impl FastProgram {
         l.p.quants = quants;
         l.p.flat = flat::Flat::build(&l.p, prog);
         l.p.build_hot(prog);
-        l.p.lanes = lanes::build(&l.p, prog, schema);
         l.p
     }
 
@@ -532,6 +532,14 @@ impl FastProgram {
             n = n.saturating_add(q.bound(facts));
         }
         n
+    }
+
+    /// The program for blocks of 64 cases, built on first use (only batches pay for it, and a
+    /// build without batches, such as the browser's, leaves it out).
+    pub(crate) fn lanes(&self, prog: &Program, schema: &Schema) -> Option<&lanes::LaneProgram> {
+        self.lanes
+            .get_or_init(|| lanes::build(self, prog, schema))
+            .as_ref()
     }
 
     /// Whether the fast path may run for these facts within this budget.
