@@ -4,12 +4,13 @@
 //! reference evaluator (decision bytes, and the conclusions of `evaluate_outcome`), the
 //! one-pass facts reader agrees with the two-pass reader (facts, notes, errors), and the
 //! direct writer (`evaluate_json_into`) gives `to_json`'s bytes, plain and explained, as does
-//! `evaluate_text_into` with buffers kept from the inputs before.
+//! `evaluate_text_into` with buffers kept from the inputs before; `evaluate_batch` gives the
+//! case, alone and beside copies of itself, `evaluate_outcome`'s outcome.
 #![no_main]
 
 use humiao_core::time::Date;
 use humiao_core::{
-    Decision, DecisionBuffers, EvalOptions, EvaluateError, Facts, FactsOptions, Outcome, Strictness,
+    BatchOutcome, Decision, DecisionBuffers, EvalOptions, EvaluateError, Facts, FactsOptions, Outcome, Strictness,
 };
 use libfuzzer_sys::fuzz_target;
 
@@ -146,11 +147,24 @@ fuzz_target!(|data: &[u8]| {
                     assert_eq!(text, want.as_bytes(), "evaluate_json_into vs to_json");
                 }
                 let mut out = Outcome::new();
-                if policy
-                    .evaluate_outcome(&facts, as_of, &opts, &mut out)
-                    .is_ok()
-                    && out.settled()
-                {
+                let outcome = policy.evaluate_outcome(&facts, as_of, &opts, &mut out);
+                // In a block, alone and beside copies of itself: the same outcome.
+                for n in [1, 3] {
+                    let block = vec![facts.clone(); n];
+                    let mut b = BatchOutcome::new();
+                    policy.evaluate_batch(&block, as_of, &opts, &mut b);
+                    for i in 0..n {
+                        assert_eq!(b.error(i), outcome.as_ref().err(), "batch error");
+                        assert_eq!(b.settled(i), out.settled(), "batch settled");
+                        for ci in 0..policy.program.conclusions.len() {
+                            assert_eq!(b.conclusion(i, ci), out.conclusion(ci).cloned());
+                        }
+                        for ri in 0..policy.program.rules.len() {
+                            assert_eq!(b.rule_state_name(i, ri), out.rule_state_name(ri));
+                        }
+                    }
+                }
+                if outcome.is_ok() && out.settled() {
                     for (i, c) in policy.program.conclusions.iter().enumerate() {
                         let v = out.conclusion(i).expect("settled");
                         let want = a.conclusions.0.iter().find(|(k, _)| *k == c.key);
