@@ -1267,6 +1267,38 @@ fn varg_value<'v>(
     }
 }
 
+/// An integer read per case from a fact's tags: a tag in `range` holds the number (its
+/// distance from the range's start), the unknown tag is unknown, the catch-all tag reads the
+/// slot through `other` (`None`: a value of another kind, which bails), any other tag bails.
+fn int_leaf(
+    tags: &[u8; LANES],
+    block: &[Facts],
+    slot: u32,
+    range: std::ops::Range<u8>,
+    row: &mut [i64; LANES],
+    other: impl Fn(&Value) -> Option<i64>,
+) -> Tb {
+    let mut out = Tb::default();
+    for (i, ((f, v), &t)) in block.iter().zip(row.iter_mut()).zip(tags).enumerate() {
+        let b = 1u64 << i;
+        if range.contains(&t) {
+            *v = i64::from(t - range.start);
+            out.t |= b;
+        } else if t == TAG_OTHER {
+            match other(slot_of(f, slot)) {
+                Some(k) => {
+                    *v = k;
+                    out.t |= b;
+                }
+                None => out.x |= b,
+            }
+        } else if t != TAG_UNKNOWN {
+            out.x |= b;
+        }
+    }
+    out
+}
+
 /// A row of unknown tags.
 static UNKNOWN_ROW: [u8; LANES] = [TAG_UNKNOWN; LANES];
 
@@ -1503,60 +1535,40 @@ fn eval_op(
             out.t = live;
         }
         Op::IntFact { slot } => {
-            let tr = tag_row(*slot);
+            // An integer 0–127 is in its tag; another reads the slot.
             if let Some(v) = ints.get_mut(row(r)) {
-                for ((i, f), v) in block.iter().enumerate().zip(v.iter_mut()) {
-                    let b = 1u64 << i;
-                    let t = tr.get(i).copied().unwrap_or(TAG_UNKNOWN);
-                    if (TAG_INT..TAG_LIST).contains(&t) {
-                        *v = i64::from(t - TAG_INT);
-                        out.t |= b;
-                    } else if t == TAG_UNKNOWN {
-                    } else if t == TAG_OTHER {
-                        match slot_of(f, *slot) {
-                            Value::Int(k) => {
-                                *v = *k;
-                                out.t |= b;
-                            }
-                            _ => out.x |= b,
-                        }
-                    } else {
-                        out.x |= b;
-                    }
-                }
+                out = int_leaf(
+                    tag_row(*slot),
+                    block,
+                    *slot,
+                    TAG_INT..TAG_LIST,
+                    v,
+                    |x| match x {
+                        Value::Int(k) => Some(*k),
+                        _ => None,
+                    },
+                );
             }
         }
         Op::IntLen { slot } => {
-            let tr = tag_row(*slot);
+            // A list's length below 60 is in its tag; a longer list, or a set, reads the slot.
+            // `len` of an unknown value is unknown.
             if let Some(v) = ints.get_mut(row(r)) {
-                for ((i, f), v) in block.iter().enumerate().zip(v.iter_mut()) {
-                    let b = 1u64 << i;
-                    let t = tr.get(i).copied().unwrap_or(TAG_UNKNOWN);
-                    if (TAG_LIST..TAG_OTHER).contains(&t) {
-                        *v = i64::from(t - TAG_LIST);
-                        out.t |= b;
-                    } else if t == TAG_UNKNOWN {
-                        // `len` of an unknown value is unknown.
-                    } else if t == TAG_OTHER {
-                        match slot_of(f, *slot) {
-                            Value::List(l) => {
-                                *v = l.len() as i64;
-                                out.t |= b;
-                            }
-                            Value::Set {
-                                bits,
-                                complete: true,
-                            } => {
-                                *v = i64::from(bits.count_ones());
-                                out.t |= b;
-                            }
-                            _ => out.x |= b,
-                        }
-                    } else {
-                        // A value of another kind: not modelled.
-                        out.x |= b;
-                    }
-                }
+                out = int_leaf(
+                    tag_row(*slot),
+                    block,
+                    *slot,
+                    TAG_LIST..TAG_OTHER,
+                    v,
+                    |x| match x {
+                        Value::List(l) => Some(l.len() as i64),
+                        Value::Set {
+                            bits,
+                            complete: true,
+                        } => Some(i64::from(bits.count_ones())),
+                        _ => None,
+                    },
+                );
             }
         }
         Op::IntIf { c, a, b } => {
