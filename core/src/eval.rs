@@ -1477,7 +1477,6 @@ fn redact_record_fields(schema: &Schema, ty: &Type, j: &mut serde_json::Value) {
     }
 }
 
-/// Kleene comparison: unknown when either side is unknown.
 /// A builtin applied to its (at most two) evaluated arguments, and whether the case gets the
 /// note that a birth date is after the date an age is counted on.
 pub(crate) fn apply_builtin(b: Builtin, vals: [Value; 2]) -> (Value, bool) {
@@ -1500,6 +1499,7 @@ pub(crate) fn apply_builtin(b: Builtin, vals: [Value; 2]) -> (Value, bool) {
     }
 }
 
+/// Kleene comparison: unknown when either side is unknown.
 pub(crate) fn compare(op: Cmp, a: &Value, b: &Value) -> Value {
     use std::cmp::Ordering;
     if !definite(a) || !definite(b) {

@@ -382,6 +382,13 @@ fn batch_agrees(p: &Policy, cases: &[Facts], as_of: Date, opts: &EvalOptions) ->
                 assert_eq!(b.fired(i, ri), o.fired(ri));
             }
         }
+        // Past the end: nothing, whatever block the number falls in.
+        for i in [cases.len(), cases.len() + 1, cases.len() + 63, usize::MAX] {
+            assert!(!b.settled(i) && b.error(i).is_none() && !b.was_decided_together(i));
+            assert_eq!(b.conclusion(i, 0), None);
+            assert_eq!(b.rule_state_name(i, 0), None);
+            assert!(!b.fired(i, 0));
+        }
         b.decided_together()
     })
 }

@@ -11,10 +11,10 @@
 //!
 //! It answers for a case only where the fast path ([`Evaluator::run_fast`]) would have finished
 //! alone: every rule definite, no conflict, every conclusion a constant. A case where anything
-//! ends unknown, bails, conflicts, or needs what this evaluator does not model (a list item, a
-//! date computed by a builtin, a conclusion whose value is an expression that was reached) is
-//! handed over whole to [`crate::Policy::evaluate_outcome`]. So it never produces a different
-//! outcome, only the same one sooner; `core/tests/batch.rs` holds it to that.
+//! ends unknown, bails, conflicts, or needs what this evaluator does not model (a list item,
+//! date arithmetic, a conclusion whose value is an expression that was reached) is handed over
+//! whole to [`crate::Policy::evaluate_outcome`]. So it never produces a different outcome, only
+//! the same one sooner; `tests/tests/fast_path.rs` holds it to that case by case.
 //!
 //! Why the masks give the fast path's answer where they give one:
 //!
@@ -59,8 +59,8 @@ enum Op {
         want: Option<bool>,
         neg: bool,
     },
-    /// An enum fact in a set of values; `neg` flips. `strict`: a value of another kind bails
-    /// (it does in every reader here).
+    /// An enum fact in a set of values; `neg` flips. A value of another kind, or an enum value
+    /// past the tag's range, bails.
     EnumIn {
         slot: u32,
         mask: u128,
@@ -197,7 +197,8 @@ enum StepL {
     Settle(u32),
 }
 
-/// A policy's program for blocks of cases. Built once per policy, with the fast program.
+/// A policy's program for blocks of cases. Built once per policy, on its first batch
+/// ([`FastProgram::lanes`]).
 #[derive(Clone, Debug, Default)]
 pub(crate) struct LaneProgram {
     ops: Vec<(Op, u32)>,
@@ -782,7 +783,7 @@ pub(crate) struct Batch {
     /// Per rule: whether it is in force at the batch's date.
     in_force: Vec<bool>,
     /// Cases handed over, in order, with their outcome.
-    pub(crate) handed: Vec<u32>,
+    pub(crate) handed: Vec<usize>,
     pub(crate) outcomes: Vec<(Result<(), EvalError>, crate::policy::Outcome)>,
     /// The lane program's conclusion shapes (a copy, so a `Batch` outlives nothing).
     conc: Vec<ConcLanes>,
@@ -813,21 +814,29 @@ impl Batch {
         1 + 3 * self.n_rules
     }
 
-    /// The block's masks and the case's bit, or `None` for a case handed over.
+    /// The block's masks and the case's bit, or `None` for a case handed over or past the
+    /// batch's end.
     fn lane(&self, case: usize) -> Option<(&[u64], u64)> {
+        if case >= self.n {
+            return None;
+        }
         let block = case / LANES;
         let bit = 1u64 << (case % LANES);
-        let m = self
-            .masks
-            .get(block * self.stride..(block + 1) * self.stride)?;
+        let at = block.checked_mul(self.stride)?;
+        let m = self.masks.get(at..at.checked_add(self.stride)?)?;
         (m.get(BAIL)? & bit == 0).then_some((m, bit))
     }
 
+    /// A case handed over: its result and outcome (`None` for one the lanes decided, or past
+    /// the batch's end).
     pub(crate) fn handed_outcome(
         &self,
         case: usize,
     ) -> Option<&(Result<(), EvalError>, crate::policy::Outcome)> {
-        let i = self.handed.binary_search(&(case as u32)).ok()?;
+        if case >= self.n {
+            return None;
+        }
+        let i = self.handed.binary_search(&case).ok()?;
         self.outcomes.get(i)
     }
 
@@ -990,7 +999,7 @@ pub(crate) fn run(
             if let (Some(f), Some(slot)) = (cases.get(case), out.outcomes.get_mut(n_handed)) {
                 slot.0 = hand_over(f, &mut slot.1);
             }
-            out.handed.push(case as u32);
+            out.handed.push(case);
             n_handed += 1;
         }
     }
