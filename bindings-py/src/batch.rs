@@ -114,6 +114,91 @@ impl Run<'_> {
         })
     }
 
+    /// Each column's distinct values worked out once for its fact (codes into distinct values,
+    /// truth values), for [`Run::read_rows`]; other columns' cells are worked out where read.
+    pub(crate) fn resolve_columns(
+        &self,
+        reader: &humiao_core::facts::RowReader,
+        columns: &[Column],
+    ) -> Vec<Resolving> {
+        use crate::table::ColData;
+        let resolve =
+            |i: usize, c: CoreCell<'_>| self.policy.resolve_cell(reader, i, c, &self.facts);
+        columns
+            .iter()
+            .enumerate()
+            .map(|(i, c)| match &c.data {
+                ColData::Codes { values, .. } => Resolving::Codes(
+                    values
+                        .iter()
+                        .map(|v| match v {
+                            Cell::Absent => resolve(i, CoreCell::Absent),
+                            Cell::Value(v) => resolve(i, View::Json(v).core()),
+                            Cell::Bad(_) => resolve(i, CoreCell::Other),
+                        })
+                        .collect(),
+                    resolve(i, CoreCell::Absent),
+                ),
+                ColData::Bools(_) => Resolving::Bools(Box::new([
+                    resolve(i, CoreCell::Bool(false)),
+                    resolve(i, CoreCell::Bool(true)),
+                ])),
+                _ => Resolving::Each,
+            })
+            .collect()
+    }
+
+    /// Rows `start..start + facts.len()` (at most 64) of a table read into `facts` column by
+    /// column (`Policy::rows_writer`); the rows read, bit `i` for `facts[i]`. The others are
+    /// read row by row.
+    pub(crate) fn read_rows(
+        &self,
+        reader: &humiao_core::facts::RowReader,
+        columns: &[Column],
+        resolving: &[Resolving],
+        start: usize,
+        facts: &mut [humiao_core::Facts],
+    ) -> u64 {
+        use crate::table::ColData;
+        let read = catch_unwind(AssertUnwindSafe(|| {
+            let n = facts.len();
+            let mut w = self.policy.rows_writer(reader, &self.facts, facts);
+            for (col, (c, how)) in columns.iter().zip(resolving).enumerate() {
+                match (how, &c.data) {
+                    (Resolving::Codes(values, absent), ColData::Codes { codes, .. }) => {
+                        let codes = codes.get(start..start + n).unwrap_or(&[]);
+                        w.put_column(
+                            col,
+                            codes.iter().map(|&code| {
+                                usize::try_from(code)
+                                    .ok()
+                                    .and_then(|k| values.get(k))
+                                    .unwrap_or(absent)
+                            }),
+                        );
+                    }
+                    (Resolving::Bools(b), ColData::Bools(v)) => {
+                        let [no, yes] = &**b;
+                        let v = v.get(start..start + n).unwrap_or(&[]);
+                        w.put_column(col, v.iter().map(|&x| if x != 0 { yes } else { no }));
+                    }
+                    (_, data) => {
+                        for i in 0..n {
+                            let cell = data.view(start + i).core();
+                            w.put(
+                                col,
+                                i,
+                                &self.policy.resolve_cell(reader, col, cell, &self.facts),
+                            );
+                        }
+                    }
+                }
+            }
+            w.finish()
+        }));
+        read.unwrap_or(0)
+    }
+
     /// A dict's cells (checked on the calling thread) read into `facts`.
     fn load_row(
         &self,
@@ -218,9 +303,10 @@ impl Run<'_> {
 /// than a result; results live briefly in one vector, as [`Outcome`]s do.)
 #[allow(clippy::large_enum_variant)]
 pub(crate) enum Concluded {
-    /// Whether every conclusion settled, and the asked conclusions' values as the decision's
-    /// `conclusions` would give them (`null` where a conclusion has no value or is undecided).
-    Done(bool, Vec<Value>),
+    /// Whether every conclusion settled, and the asked conclusions' values (unknown where a
+    /// conclusion has no value or is undecided), made into what the decision's `conclusions`
+    /// would give by [`crate::policy::ConclusionCells`].
+    Done(bool, Vec<humiao_core::model::Value>),
     Failed(Outcome),
 }
 
@@ -259,12 +345,11 @@ impl Run<'_> {
             {
                 return Concluded::Failed(Outcome::Eval(e));
             }
-            let conclusions = &self.policy.program.conclusions;
             let values = keys
                 .iter()
-                .map(|&i| match (out.conclusion(i), conclusions.get(i)) {
-                    (Some(v), Some(c)) if v.is_known() => self.policy.schema.to_json(&c.ty, v),
-                    _ => Value::Null,
+                .map(|&i| match out.conclusion(i) {
+                    Some(v) if v.is_known() => v.clone(),
+                    _ => humiao_core::model::Value::Unknown,
                 })
                 .collect();
             Concluded::Done(out.settled(), values)
@@ -285,12 +370,11 @@ impl Run<'_> {
         if let Some(e) = batch.error(case) {
             return Concluded::Failed(Outcome::Eval(e.clone()));
         }
-        let conclusions = &self.policy.program.conclusions;
         let values = keys
             .iter()
-            .map(|&i| match (batch.conclusion(case, i), conclusions.get(i)) {
-                (Some(v), Some(c)) if v.is_known() => self.policy.schema.to_json(&c.ty, &v),
-                _ => Value::Null,
+            .map(|&i| match batch.conclusion(case, i) {
+                Some(v) if v.is_known() => v,
+                _ => humiao_core::model::Value::Unknown,
             })
             .collect();
         Concluded::Done(batch.settled(case), values)
@@ -598,6 +682,19 @@ pub(crate) enum Cell {
     Value(Value),
     /// A value that could not become JSON.
     Bad(FactError),
+}
+
+/// How a column's cells are worked out for [`Run::read_rows`].
+pub(crate) enum Resolving {
+    /// Each distinct value once, and the missing value.
+    Codes(
+        Vec<humiao_core::facts::Resolved>,
+        humiao_core::facts::Resolved,
+    ),
+    /// `false`, `true`.
+    Bools(Box<[humiao_core::facts::Resolved; 2]>),
+    /// Cell by cell.
+    Each,
 }
 
 /// One column of a table: its fact path split at dots, and its cells.

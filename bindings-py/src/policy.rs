@@ -761,7 +761,7 @@ impl PyPolicy {
             )?;
             let results =
                 results.ok_or_else(|| internal_error(py, "a worker thread was lost", None))?;
-            concluded_columns(py, &names, results, on_error)
+            concluded_columns(py, &self.inner, &names, &indexes, results, on_error)
         })
     }
 
@@ -789,25 +789,40 @@ impl PyPolicy {
             let reader = self.row_reader(&cols);
             let rows_index: Vec<usize> = (0..rows).collect();
             let n = thread_count(threads, rows);
-            // Rows the row reader reads are evaluated 64 at a time (`evaluate_batch`); the
-            // others one by one, the ways they always took.
+            let resolving = reader.as_ref().map(|rr| run.resolve_columns(rr, &cols));
+            // Rows the row reader reads (a block's column by column) are evaluated 64 at a
+            // time (`evaluate_batch`); the others one by one, the ways they always took.
             let results = py.detach(|| {
                 par_map_blocks(&rows_index, n, BlockBuffers::default, |st, _, block| {
                     let mut results: Vec<Option<Concluded>> = Vec::with_capacity(block.len());
                     st.read_at.clear();
-                    for &r in block {
-                        if let Some(rr) = &reader {
-                            let k = st.read_at.len();
-                            if st.facts.len() <= k {
-                                st.facts.push(humiao_core::Facts::default());
-                            }
-                            if let Some(f) = st.facts.get_mut(k) {
-                                if run.read_row(rr, &cols, r, f) {
-                                    st.read_at.push(results.len());
-                                    results.push(None);
-                                    continue;
-                                }
-                            }
+                    let mut read = 0u64;
+                    let contiguous = block
+                        .first()
+                        .filter(|&&s| block.last() == Some(&(s + block.len() - 1)));
+                    if let (Some(rr), Some(how), Some(&start)) = (&reader, &resolving, contiguous) {
+                        if st.facts.len() < block.len() {
+                            st.facts
+                                .resize_with(block.len(), humiao_core::Facts::default);
+                        }
+                        if let Some(facts) = st.facts.get_mut(..block.len()) {
+                            read = run.read_rows(rr, &cols, how, start, facts);
+                        }
+                        // The rows read to the front, in order, as `finish_block` takes them.
+                        let mut k = 0;
+                        let mut rest = read;
+                        while rest != 0 {
+                            let i = rest.trailing_zeros() as usize;
+                            rest &= rest - 1;
+                            st.facts.swap(k, i);
+                            k += 1;
+                        }
+                    }
+                    for (i, &r) in block.iter().enumerate() {
+                        if read >> i & 1 == 1 {
+                            st.read_at.push(results.len());
+                            results.push(None);
+                            continue;
                         }
                         let bufs = &mut st.one;
                         if let Some(done) = row_text
@@ -828,7 +843,7 @@ impl PyPolicy {
             });
             let results =
                 results.ok_or_else(|| internal_error(py, "a worker thread was lost", None))?;
-            concluded_columns(py, &names, results, on_error)
+            concluded_columns(py, &self.inner, &names, &indexes, results, on_error)
         })
     }
 
@@ -954,11 +969,94 @@ impl PyPolicy {
 /// `on_error="return"` (with `"raise"`, the first failure is raised, its `index` saying which).
 fn concluded_columns<'py>(
     py: Python<'py>,
+    policy: &humiao_core::Policy,
     names: &[String],
+    indexes: &[usize],
     results: Vec<Concluded>,
     on_error: OnError,
 ) -> PyResult<Bound<'py, PyDict>> {
-    without_gc(py, || concluded_columns_now(py, names, results, on_error))
+    without_gc(py, || {
+        concluded_columns_now(py, policy, names, indexes, results, on_error)
+    })
+}
+
+/// Conclusions' values made into what `decision.conclusions[key]` gives, one converter per
+/// key: an enum's values (most conclusions) and a set's members are Python strings, immutable,
+/// each made once per key and shared by the rows; a set is a new list of them per row; other
+/// values go through their JSON form.
+pub(crate) struct ConclusionCells<'py, 'p> {
+    keys: Vec<(humiao_core::model::Type, Vec<Option<Bound<'py, PyAny>>>)>,
+    schema: &'p humiao_core::model::Schema,
+}
+
+impl<'py, 'p> ConclusionCells<'py, 'p> {
+    pub(crate) fn new(policy: &'p humiao_core::Policy, indexes: &[usize]) -> Self {
+        let conclusions = &policy.program.conclusions;
+        ConclusionCells {
+            keys: indexes
+                .iter()
+                .map(|&i| {
+                    let ty = conclusions
+                        .get(i)
+                        .map_or(humiao_core::model::Type::Bool, |c| c.ty.clone());
+                    (ty, Vec::new())
+                })
+                .collect(),
+            schema: &policy.schema,
+        }
+    }
+
+    /// Key `k`'s value `v` as Python data (`None` for unknown).
+    pub(crate) fn cell(
+        &mut self,
+        py: Python<'py>,
+        k: usize,
+        v: &humiao_core::model::Value,
+    ) -> PyResult<Bound<'py, PyAny>> {
+        use humiao_core::model::{Type, Value as V};
+        let Some((ty, names)) = self.keys.get_mut(k) else {
+            return Ok(py.None().into_bound(py));
+        };
+        let schema = self.schema;
+        let mut name = |i: u16, id| -> Bound<'py, PyAny> {
+            let i = usize::from(i);
+            if names.len() <= i {
+                names.resize(i + 1, None);
+            }
+            match names.get_mut(i) {
+                Some(Some(o)) => o.clone(),
+                Some(slot) => {
+                    let text =
+                        schema
+                            .enum_def(id)
+                            .map_or("?", |e: &humiao_core::model::EnumDef| {
+                                e.name_of(u16::try_from(i).unwrap_or(u16::MAX))
+                            });
+                    let o = PyString::new(py, text).into_any();
+                    *slot = Some(o.clone());
+                    o
+                }
+                None => PyString::new(py, "?").into_any(),
+            }
+        };
+        Ok(match (v, &*ty) {
+            (V::Unknown, _) => py.None().into_bound(py),
+            (V::Bool(b), _) => PyBool::new(py, *b).to_owned().into_any(),
+            (V::Enum(i), Type::Enum(id)) => name(*i, *id),
+            (V::Set { bits, .. }, Type::Set(id) | Type::Enum(id)) => {
+                let id = *id;
+                let list = PyList::empty(py);
+                let mut rest = *bits;
+                while rest != 0 {
+                    let i = rest.trailing_zeros() as u16;
+                    rest &= rest - 1;
+                    list.append(name(i, id))?;
+                }
+                list.into_any()
+            }
+            (v, ty) => json_to_py(py, &schema.to_json(ty, v))?,
+        })
+    }
 }
 
 /// Runs `f` (which builds result objects while holding the GIL) with Python's cyclic garbage
@@ -995,33 +1093,22 @@ pub(crate) fn without_gc<T>(py: Python<'_>, f: impl FnOnce() -> PyResult<T>) -> 
 
 fn concluded_columns_now<'py>(
     py: Python<'py>,
+    policy: &humiao_core::Policy,
     names: &[String],
+    indexes: &[usize],
     results: Vec<Concluded>,
     on_error: OnError,
 ) -> PyResult<Bound<'py, PyDict>> {
     let settled = PyList::empty(py);
     let columns: Vec<Bound<'py, PyList>> = names.iter().map(|_| PyList::empty(py)).collect();
     let errors = PyList::empty(py);
-    // Text values (an enum's value, most conclusions) are immutable in Python: each distinct
-    // one is made once per column and shared by its rows.
-    let mut texts: Vec<std::collections::HashMap<String, Bound<'py, PyAny>>> =
-        names.iter().map(|_| Default::default()).collect();
+    let mut cells = ConclusionCells::new(policy, indexes);
     for (i, r) in results.into_iter().enumerate() {
         match r {
             Concluded::Done(s, values) => {
                 settled.append(s)?;
-                for ((col, v), seen) in columns.iter().zip(&values).zip(texts.iter_mut()) {
-                    match v {
-                        Value::String(t) => match seen.get(t.as_str()) {
-                            Some(o) => col.append(o)?,
-                            None => {
-                                let o = PyString::new(py, t).into_any();
-                                col.append(&o)?;
-                                seen.insert(t.clone(), o);
-                            }
-                        },
-                        _ => col.append(json_to_py(py, v)?)?,
-                    }
+                for (k, (col, v)) in columns.iter().zip(&values).enumerate() {
+                    col.append(cells.cell(py, k, v)?)?;
                 }
                 errors.append(py.None())?;
             }

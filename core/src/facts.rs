@@ -40,6 +40,14 @@ impl Facts {
         &self.slots
     }
 
+    /// Whether the tags are those of the slots (or not built): for tests of the readers.
+    #[doc(hidden)]
+    pub fn tags_agree(&self) -> bool {
+        self.tags.is_empty()
+            || (self.tags.len() == self.slots.len()
+                && self.tags.iter().zip(&self.slots).all(|(&t, v)| t == tag(v)))
+    }
+
     fn with_tags(mut self) -> Facts {
         self.tags.clear();
         self.tags.extend(self.slots.iter().map(tag));
@@ -1353,6 +1361,8 @@ pub enum Cell<'a> {
 #[derive(Clone, Debug)]
 pub struct RowReader {
     columns: Vec<RowColumn>,
+    /// The slots no column is read into, ascending.
+    uncovered: Vec<usize>,
 }
 
 #[derive(Clone, Debug)]
@@ -1446,7 +1456,10 @@ impl PathTree {
                 key_bytes: segs.iter().map(|s| 6 * s.len() + 6).sum(),
             });
         }
-        Some(RowReader { columns })
+        let uncovered = (0..r.defaults.len())
+            .filter(|s| !slots_seen.contains(s))
+            .collect();
+        Some(RowReader { columns, uncovered })
     }
 
     /// Reads one row into `into`, reusing its buffers: `cell(i)` is the row's cell of column
@@ -1562,6 +1575,249 @@ impl PathTree {
             }
         }
         true
+    }
+}
+
+/// A cell of a column worked out once for its column's fact (see [`crate::Policy::resolve_cell`]):
+/// what [`RowsWriter::put`] writes into a row. A column of few distinct values (codes into
+/// them, truth values) resolves each value once and puts it into every row that holds it.
+#[derive(Clone, Debug, PartialEq)]
+pub struct Resolved(Res);
+
+#[derive(Clone, Debug, PartialEq)]
+enum Res {
+    /// No value: the fact's default.
+    Absent,
+    /// The row is not read this way (a cell of another kind, a value refused, a note).
+    Refused,
+    Value {
+        value: Value,
+        tag: u8,
+        /// The bytes the cell adds to the bound on the row's JSON text (key and value).
+        text: usize,
+        /// For the case id's column: the id the case gets.
+        case_id: Option<String>,
+    },
+}
+
+impl Resolved {
+    /// Whether a row holding this cell is handed over (read another way).
+    pub fn is_refused(&self) -> bool {
+        matches!(self.0, Res::Refused)
+    }
+}
+
+impl PathTree {
+    /// Column `col`'s cell `value` as [`PathTree::read_row_into`] would read it.
+    pub(crate) fn resolve_cell(
+        &self,
+        reader: &RowReader,
+        col: usize,
+        value: Cell,
+        opts: &crate::policy::FactsOptions,
+    ) -> Resolved {
+        let r = &self.fast;
+        let Some(c) = reader.columns.get(col) else {
+            return Resolved(Res::Refused);
+        };
+        let max_depth = opts.json_limits().max_depth.min(JSON_DEPTH_CEILING);
+        let text = match value {
+            Cell::Absent => return Resolved(Res::Absent),
+            Cell::Other => return Resolved(Res::Refused),
+            Cell::Bool(_) => 5,
+            Cell::Int(_) => 20,
+            Cell::Text(s) => s.len().saturating_mul(6).saturating_add(2),
+        };
+        if c.depth > max_depth {
+            return Resolved(Res::Refused);
+        }
+        let mut case_id = None;
+        let v = match (value, &c.ty) {
+            (Cell::Bool(b), Type::Bool) => Value::Bool(b),
+            (Cell::Int(n), Type::Int) if c.range.is_none_or(|(lo, hi)| lo <= n && n <= hi) => {
+                Value::Int(n)
+            }
+            (Cell::Text(s), ty) => {
+                if c.case_id {
+                    case_id = Some(if r.case_id_sensitive && !opts.reveal_sensitive {
+                        REDACTED.to_string()
+                    } else {
+                        s.to_string()
+                    });
+                }
+                match text_value(r, ty, s) {
+                    Some(v) => v,
+                    None => return Resolved(Res::Refused),
+                }
+            }
+            _ => return Resolved(Res::Refused),
+        };
+        Resolved(Res::Value {
+            tag: tag(&v),
+            value: v,
+            text: text.saturating_add(c.key_bytes),
+            case_id,
+        })
+    }
+
+    /// A writer of up to 64 rows into `facts`, one per row (see [`RowsWriter`]).
+    pub(crate) fn rows_writer<'a>(
+        &'a self,
+        schema: &Schema,
+        reader: &'a RowReader,
+        opts: &crate::policy::FactsOptions,
+        facts: &'a mut [Facts],
+    ) -> RowsWriter<'a> {
+        let r = &self.fast;
+        let n = facts.len().min(64);
+        let facts = facts.get_mut(..n).unwrap_or_default();
+        let bound = RowBound::new(r, schema, opts);
+        for f in facts.iter_mut() {
+            if f.slots.len() == r.defaults.len() && f.tags.len() == r.defaults.len() {
+                // The columns' slots are all written by `put`; the others get their defaults.
+                for &s in &reader.uncovered {
+                    if let (Some(x), Some(d)) = (f.slots.get_mut(s), r.defaults.get(s)) {
+                        x.clone_from(d);
+                    }
+                    if let (Some(x), Some(d)) = (f.tags.get_mut(s), r.defaults.get(s)) {
+                        *x = tag(d);
+                    }
+                }
+            } else {
+                f.slots.clone_from(&r.defaults);
+                f.tags.clear();
+                f.tags.extend(f.slots.iter().map(tag));
+            }
+            f.sections.clear();
+            f.sections.resize(r.sections, false);
+            f.case_id = None;
+            f.notes.clear();
+        }
+        RowsWriter {
+            reader,
+            defaults: &r.defaults,
+            facts,
+            bytes: [2; 64],
+            puts: [0; 64],
+            refused: if bound.is_some() { 0 } else { u64::MAX },
+            max_bytes: bound.map_or(0, |b| b.max_bytes),
+        }
+    }
+}
+
+/// Writes a block of up to 64 rows of a table into their facts column by column: every cell
+/// of every row is [`put`](RowsWriter::put) (resolved once per distinct value where the
+/// column has few), and [`finish`](RowsWriter::finish) says which rows read. A row that reads
+/// gets exactly what [`crate::Policy::load_row_into`] gives it; the others (a cell refused, a
+/// cell never put, past the text's limit) hold nothing of use and are to be read row by row.
+pub struct RowsWriter<'a> {
+    reader: &'a RowReader,
+    defaults: &'a [Value],
+    facts: &'a mut [Facts],
+    bytes: [usize; 64],
+    puts: [u32; 64],
+    refused: u64,
+    max_bytes: usize,
+}
+
+impl RowsWriter<'_> {
+    /// The rows being written.
+    pub fn len(&self) -> usize {
+        self.facts.len()
+    }
+
+    pub fn is_empty(&self) -> bool {
+        self.facts.is_empty()
+    }
+
+    /// Writes column `col`'s cell of row `row`.
+    #[inline]
+    pub fn put(&mut self, col: usize, row: usize, cell: &Resolved) {
+        if let Some(c) = self.reader.columns.get(col) {
+            self.put_at(c, row, cell);
+        }
+    }
+
+    /// Writes column `col`'s cells: the `i`th for row `i` (those past the block's last row
+    /// are left).
+    #[inline]
+    pub fn put_column<'r>(&mut self, col: usize, cells: impl IntoIterator<Item = &'r Resolved>) {
+        let Some(c) = self.reader.columns.get(col) else {
+            return;
+        };
+        let n = self.facts.len();
+        for (row, cell) in cells.into_iter().take(n).enumerate() {
+            self.put_at(c, row, cell);
+        }
+    }
+
+    #[inline(always)]
+    fn put_at(&mut self, c: &RowColumn, row: usize, cell: &Resolved) {
+        let (Some(f), Some(puts), Some(bytes)) = (
+            self.facts.get_mut(row),
+            self.puts.get_mut(row),
+            self.bytes.get_mut(row),
+        ) else {
+            return;
+        };
+        *puts += 1;
+        let (Some(slot), Some(t)) = (f.slots.get_mut(c.slot), f.tags.get_mut(c.slot)) else {
+            self.refused |= 1 << (row % 64);
+            return;
+        };
+        match &cell.0 {
+            Res::Absent => match self.defaults.get(c.slot) {
+                None | Some(Value::Unknown) => {
+                    *slot = Value::Unknown;
+                    *t = TAG_UNKNOWN;
+                }
+                Some(d) => {
+                    slot.clone_from(d);
+                    *t = tag(d);
+                }
+            },
+            Res::Refused => self.refused |= 1 << (row % 64),
+            Res::Value {
+                value,
+                tag: vt,
+                text,
+                case_id,
+            } => {
+                // The common values written where they go (a clone built apart and copied
+                // in stalls on forwarding its bytes).
+                match value {
+                    Value::Bool(b) => *slot = Value::Bool(*b),
+                    Value::Enum(e) => *slot = Value::Enum(*e),
+                    Value::Int(i) => *slot = Value::Int(*i),
+                    Value::DateTime(d) => *slot = Value::DateTime(*d),
+                    v => slot.clone_from(v),
+                }
+                *t = *vt;
+                *bytes = bytes.saturating_add(*text);
+                if c.case_id {
+                    f.case_id.clone_from(case_id);
+                }
+                for &s in &c.sections {
+                    if let Some(given) = f.sections.get_mut(s) {
+                        *given = true;
+                    }
+                }
+            }
+        }
+    }
+
+    /// The rows read (bit `i` for row `i`).
+    pub fn finish(self) -> u64 {
+        let n = self.facts.len();
+        let mut read = if n >= 64 { u64::MAX } else { (1u64 << n) - 1 };
+        read &= !self.refused;
+        let cols = self.reader.columns.len();
+        for (i, (&p, &b)) in self.puts.iter().zip(&self.bytes).enumerate().take(n) {
+            if p as usize != cols || b > self.max_bytes {
+                read &= !(1 << i);
+            }
+        }
+        read
     }
 }
 

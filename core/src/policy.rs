@@ -499,6 +499,32 @@ impl Policy {
             .read_row_into(&self.schema, reader, cell, opts, facts)
     }
 
+    /// Column `col`'s cell worked out once, to be [`put`](crate::facts::RowsWriter::put) into
+    /// any row that holds it (see [`Policy::rows_writer`]).
+    pub fn resolve_cell(
+        &self,
+        reader: &crate::facts::RowReader,
+        col: usize,
+        cell: crate::facts::Cell,
+        opts: &FactsOptions,
+    ) -> crate::facts::Resolved {
+        self.tree.resolve_cell(reader, col, cell, opts)
+    }
+
+    /// Reads up to 64 rows of a table at once, column by column, into `facts` (one per row,
+    /// buffers reused): a row the writer's [`finish`](crate::facts::RowsWriter::finish) says
+    /// was read holds exactly what [`Policy::load_row_into`] gives it; the others are to be
+    /// read row by row. Reading a block column by column, each distinct value of a column
+    /// resolved once, costs a few nanoseconds a cell where a row at a time costs tens.
+    pub fn rows_writer<'a>(
+        &'a self,
+        reader: &'a crate::facts::RowReader,
+        opts: &FactsOptions,
+        facts: &'a mut [Facts],
+    ) -> crate::facts::RowsWriter<'a> {
+        self.tree.rows_writer(&self.schema, reader, opts, facts)
+    }
+
     /// Whether [`Policy::load_row_into`] would read this row (true) or hand it over (false),
     /// without reading it.
     pub fn check_row<'c>(

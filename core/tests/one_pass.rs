@@ -743,6 +743,105 @@ fn row_round(seed: u64) -> bool {
     read_default
 }
 
+/// A block of generated rows of one table, written column by column (`rows_writer`): each row
+/// reads as `load_row_into` reads it alone — read or handed over alike, the same facts — over
+/// buffers left by an earlier block. Returns the rows read.
+fn block_round(seed: u64) -> usize {
+    let mut r = Rng(seed);
+    let p = &policies()[r.below(3)];
+    let mut paths = row_columns(&p.schema);
+    shuffle(&mut paths, &mut r);
+    // Some tables have only some of the facts as columns.
+    if r.chance(1, 3) {
+        let keep = 1 + r.below(paths.len());
+        paths.truncate(keep);
+    }
+    let reader = p
+        .row_reader(&paths)
+        .expect("every column is a fact a cell holds");
+    let opts = if r.chance(1, 2) {
+        FactsOptions::default()
+    } else {
+        options(&mut r)
+    };
+    let mut buffers: Vec<Facts> = Vec::new();
+    let mut read = 0;
+    for _block in 0..2 {
+        let n = 1 + r.below(64);
+        let cases: Vec<J> = (0..n)
+            .map(|_| {
+                let mut j = generate(&p.schema, &mut r);
+                if r.chance(1, 3) {
+                    break_case(&mut j, &mut r);
+                }
+                j
+            })
+            .collect();
+        let rows: Vec<Vec<Cell>> = cases
+            .iter()
+            .map(|j| paths.iter().map(|c| cell_of(j, c)).collect())
+            .collect();
+        buffers.resize_with(n.max(buffers.len()), Facts::default);
+        let facts = &mut buffers[..n];
+        let mut w = p.rows_writer(&reader, &opts, facts);
+        assert_eq!(w.len(), n);
+        // Column by column, as a table is read; a column's cells resolved one by one here.
+        for (col, _) in paths.iter().enumerate() {
+            for (i, row) in rows.iter().enumerate() {
+                let cell = p.resolve_cell(&reader, col, row[col], &opts);
+                w.put(col, i, &cell);
+            }
+        }
+        let done = w.finish();
+        for (i, row) in rows.iter().enumerate() {
+            let text = row_text(&paths, row);
+            let mut alone = Facts::default();
+            let want = p.load_row_into(&reader, |c| row[c], &opts, &mut alone);
+            assert_eq!(
+                done >> i & 1 == 1,
+                want,
+                "block and row readers disagree on {text}"
+            );
+            if want {
+                same_facts(&alone, &buffers[i], &text);
+                assert!(buffers[i].tags_agree(), "tags of {text}");
+                read += 1;
+            }
+        }
+        assert_eq!(
+            done.checked_shr(n as u32).unwrap_or(0),
+            0,
+            "rows past the block"
+        );
+    }
+    read
+}
+
+#[test]
+fn generated_blocks_read_as_their_rows() {
+    let read: usize = (0..300).map(block_round).sum();
+    assert!(read > 2000, "only {read} rows of the blocks read");
+}
+
+#[test]
+fn a_row_with_a_cell_not_put_is_not_read() {
+    let p = &policies()[0];
+    let paths = row_columns(&p.schema);
+    let reader = p.row_reader(&paths).unwrap();
+    let opts = FactsOptions::default();
+    let mut facts = vec![Facts::default(), Facts::default()];
+    let mut w = p.rows_writer(&reader, &opts, &mut facts);
+    let absent = p.resolve_cell(&reader, 0, Cell::Absent, &opts);
+    assert!(!absent.is_refused());
+    for col in 0..paths.len() {
+        w.put(col, 0, &absent);
+        if col > 0 {
+            w.put(col, 1, &absent);
+        }
+    }
+    assert_eq!(w.finish(), 0b01);
+}
+
 #[test]
 fn generated_rows_read_as_their_json() {
     let read = (0..1500).filter(|&seed| row_round(seed)).count();
