@@ -142,6 +142,7 @@ impl Run<'_> {
                 ColData::Bools(_) => Resolving::Bools(Box::new([
                     resolve(i, CoreCell::Bool(false)),
                     resolve(i, CoreCell::Bool(true)),
+                    resolve(i, CoreCell::Absent),
                 ])),
                 _ => Resolving::Each,
             })
@@ -178,9 +179,17 @@ impl Run<'_> {
                         );
                     }
                     (Resolving::Bools(b), ColData::Bools(v)) => {
-                        let [no, yes] = &**b;
+                        let [no, yes, _] = &**b;
                         let v = v.get(start..start + n).unwrap_or(&[]);
-                        w.put_column(col, v.iter().map(|&x| if x != 0 { yes } else { no }));
+                        let absent = &b[2];
+                        w.put_column(
+                            col,
+                            v.iter().map(|&x| match x {
+                                0 => no,
+                                1 => yes,
+                                _ => absent,
+                            }),
+                        );
                     }
                     (_, data) => {
                         for i in 0..n {
@@ -691,8 +700,8 @@ pub(crate) enum Resolving {
         Vec<humiao_core::facts::Resolved>,
         humiao_core::facts::Resolved,
     ),
-    /// `false`, `true`.
-    Bools(Box<[humiao_core::facts::Resolved; 2]>),
+    /// `false`, `true`, missing.
+    Bools(Box<[humiao_core::facts::Resolved; 3]>),
     /// Cell by cell.
     Each,
 }
@@ -840,6 +849,7 @@ impl<'a> RowText<'a> {
                 View::Int(i) => serde_json::to_writer(&mut *out, &i).ok()?,
                 View::Float(x) => serde_json::to_writer(&mut *out, &Number::from_f64(x)?).ok()?,
                 View::Json(v) => serde_json::to_writer(&mut *out, v).ok()?,
+                View::Text(t) => serde_json::to_writer(&mut *out, t).ok()?,
                 View::Absent | View::Bad(_) => return None,
             }
             last = Some(c);

@@ -16,7 +16,7 @@ use std::borrow::Cow;
 /// What an encoded column holds (see [`_encoded_column`]).
 #[derive(Clone, Copy, Debug, PartialEq, Eq)]
 pub(crate) enum Kind {
-    /// One byte per row, 0 or 1 (NumPy's `bool`).
+    /// One byte per row: 0, 1 (NumPy's `bool`), or 2 (any other byte) for a missing value.
     Bool,
     /// Eight bytes per row, a little-endian `int64`.
     Int,
@@ -25,6 +25,81 @@ pub(crate) enum Kind {
     /// Eight bytes per row, a little-endian `int64` code into the distinct values; -1 (any
     /// negative code) is a missing value.
     Codes,
+    /// Arrow's `string` (`int32` offsets) or `large_string` (`int64`): the texts' UTF-8 bytes
+    /// one after another, each row's start and end in the offsets, and a validity bitmap.
+    Text,
+}
+
+/// A text column's values as Arrow holds them, made whole (row `i`'s text is
+/// `data[offsets[i]..offsets[i + 1]]`, missing where `valid` says so).
+#[derive(Debug, Default)]
+pub(crate) struct TextData {
+    pub data: Vec<u8>,
+    pub offsets: Vec<usize>,
+    /// `None`: every row has a text.
+    pub valid: Option<Vec<bool>>,
+}
+
+impl TextData {
+    fn get(&self, row: usize) -> Option<Result<&str, std::str::Utf8Error>> {
+        if self
+            .valid
+            .as_ref()
+            .is_some_and(|v| !v.get(row).copied().unwrap_or(false))
+        {
+            return None;
+        }
+        let (&a, &b) = (self.offsets.get(row)?, self.offsets.get(row + 1)?);
+        Some(std::str::from_utf8(self.data.get(a..b)?))
+    }
+
+    /// From Arrow's buffers: `offsets` of `width` bytes each, the array starting at element
+    /// `offset` of them and bit `offset` of `valid`.
+    fn from_arrow(
+        data: &[u8],
+        offsets: &[u8],
+        width: usize,
+        valid: Option<&[u8]>,
+        offset: usize,
+        length: usize,
+    ) -> Result<TextData, String> {
+        let read = |i: usize| -> Option<usize> {
+            let at = (offset + i).checked_mul(width)?;
+            let b = offsets.get(at..at + width)?;
+            let v = match width {
+                4 => i64::from(i32::from_le_bytes(b.try_into().ok()?)),
+                _ => i64::from_le_bytes(b.try_into().ok()?),
+            };
+            usize::try_from(v).ok()
+        };
+        let mut offs = Vec::with_capacity(length + 1);
+        for i in 0..=length {
+            let o = read(i).ok_or("a text column's offsets are short or negative")?;
+            if o > data.len() || offs.last().is_some_and(|&l| o < l) {
+                return Err("a text column's offsets point outside its data".into());
+            }
+            offs.push(o);
+        }
+        let valid = match valid {
+            None => None,
+            Some(bits) => {
+                let mut v = Vec::with_capacity(length);
+                for i in 0..length {
+                    let at = offset + i;
+                    let byte = bits
+                        .get(at / 8)
+                        .ok_or("a text column's validity bitmap is short")?;
+                    v.push(byte >> (at % 8) & 1 == 1);
+                }
+                Some(v)
+            }
+        };
+        Ok(TextData {
+            data: data.to_vec(),
+            offsets: offs,
+            valid,
+        })
+    }
 }
 
 /// A column as bytes, made by `humiao._table` from a DataFrame's or Table's column.
@@ -34,18 +109,42 @@ pub struct EncodedColumn {
     pub(crate) bytes: Vec<u8>,
     /// The distinct values, for `Codes`.
     pub(crate) values: Vec<Py<PyAny>>,
+    /// For `Text`.
+    pub(crate) text: std::sync::Arc<TextData>,
 }
 
-/// `_encoded_column(kind, data, values=None)`: `kind` is ``"bool"``, ``"int"``, ``"float"``
-/// or ``"codes"``; `data` the values' bytes (``numpy.ndarray.tobytes()`` of ``bool``,
-/// ``<i8``, ``<f8``, ``<i8``); `values` the distinct values the codes point into.
+/// `_encoded_column(kind, data, values=None, offsets=None, valid=None, offset=0, length=0)`:
+/// `kind` is ``"bool"``, ``"int"``, ``"float"``, ``"codes"``, ``"text32"`` or ``"text64"``;
+/// `data` the values' bytes (``numpy.ndarray.tobytes()`` of ``uint8`` — 0, 1, or 2 for a
+/// missing value —, ``<i8``, ``<f8``, ``<i8``; the texts' UTF-8 bytes); `values` the distinct
+/// values the codes point into; for texts, Arrow's `offsets` (`int32` or `int64`) and `valid`
+/// bitmap (`None`: no missing value), and the array's `offset` into them and `length`.
 #[pyfunction]
-#[pyo3(signature = (kind, data, values=None))]
+#[pyo3(signature = (kind, data, values=None, offsets=None, valid=None, offset=0, length=0))]
+#[allow(clippy::too_many_arguments)]
 pub(crate) fn _encoded_column(
     kind: &str,
     data: &[u8],
     values: Option<Vec<Py<PyAny>>>,
+    offsets: Option<&[u8]>,
+    valid: Option<&[u8]>,
+    offset: usize,
+    length: usize,
 ) -> PyResult<EncodedColumn> {
+    if let Some(width) = match kind {
+        "text32" => Some(4),
+        "text64" => Some(8),
+        _ => None,
+    } {
+        let text = TextData::from_arrow(data, offsets.unwrap_or(&[]), width, valid, offset, length)
+            .map_err(PyValueError::new_err)?;
+        return Ok(EncodedColumn {
+            kind: Kind::Text,
+            bytes: Vec::new(),
+            values: Vec::new(),
+            text: std::sync::Arc::new(text),
+        });
+    }
     let kind = match kind {
         "bool" => Kind::Bool,
         "int" => Kind::Int,
@@ -79,6 +178,7 @@ pub(crate) fn _encoded_column(
         kind,
         bytes: data.to_vec(),
         values,
+        text: Default::default(),
     })
 }
 
@@ -99,6 +199,8 @@ pub(crate) enum ColData {
         codes: Vec<i64>,
         values: Vec<Cell>,
     },
+    /// Texts, each read where it is used.
+    Text(std::sync::Arc<TextData>),
 }
 
 /// One cell of a column, borrowed or small.
@@ -109,6 +211,8 @@ pub(crate) enum View<'a> {
     /// A float that is not read as an integer (finite).
     Float(f64),
     Json(&'a Value),
+    /// A text, as a Python `str` would be read.
+    Text(&'a str),
     Bad(Cow<'a, FactError>),
 }
 
@@ -134,6 +238,7 @@ impl ColData {
                     .collect(),
                 int_fact,
             },
+            Kind::Text => ColData::Text(e.text.clone()),
             Kind::Codes => ColData::Codes {
                 codes: e.bytes.chunks_exact(8).map(le_i64).collect(),
                 values: e.values.iter().map(&mut cell).collect::<PyResult<_>>()?,
@@ -148,6 +253,7 @@ impl ColData {
             ColData::Ints(v) => v.len(),
             ColData::Floats { values, .. } => values.len(),
             ColData::Codes { codes, .. } => codes.len(),
+            ColData::Text(t) => t.offsets.len().saturating_sub(1),
         }
     }
 
@@ -162,7 +268,11 @@ impl ColData {
         }
         match self {
             ColData::Cells(c) => of(c.get(row)),
-            ColData::Bools(v) => v.get(row).map_or(View::Absent, |&b| View::Bool(b != 0)),
+            ColData::Bools(v) => match v.get(row) {
+                Some(0) => View::Bool(false),
+                Some(1) => View::Bool(true),
+                _ => View::Absent,
+            },
             ColData::Ints(v) => v.get(row).map_or(View::Absent, |&i| View::Int(i)),
             ColData::Floats { values, int_fact } => match values.get(row) {
                 None => View::Absent,
@@ -175,6 +285,13 @@ impl ColData {
                 Some(&x) if x.is_finite() => View::Float(x),
                 Some(&x) => View::Bad(Cow::Owned(
                     ConvertError::new(format!("{x}"), "a finite number").to_fact_error(),
+                )),
+            },
+            ColData::Text(t) => match t.get(row) {
+                None => View::Absent,
+                Some(Ok(s)) => View::Text(s),
+                Some(Err(_)) => View::Bad(Cow::Owned(
+                    ConvertError::new("bytes that are not UTF-8".into(), "a text").to_fact_error(),
                 )),
             },
             ColData::Codes { codes, values } => match codes.get(row) {
@@ -196,6 +313,7 @@ impl<'a> View<'a> {
             View::Int(i) => Value::from(*i),
             View::Float(x) => Number::from_f64(*x).map_or(Value::Null, Value::Number),
             View::Json(v) => (*v).clone(),
+            View::Text(s) => Value::String((*s).to_string()),
             View::Bad(e) => return Err(e.clone().into_owned()),
         }))
     }
@@ -209,6 +327,7 @@ impl<'a> View<'a> {
             View::Json(Value::Bool(b)) => CoreCell::Bool(*b),
             View::Json(Value::Number(n)) => n.as_i64().map_or(CoreCell::Other, CoreCell::Int),
             View::Json(Value::String(s)) => CoreCell::Text(s),
+            View::Text(s) => CoreCell::Text(s),
             View::Float(_) | View::Json(_) | View::Bad(_) => CoreCell::Other,
         }
     }

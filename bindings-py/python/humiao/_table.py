@@ -62,6 +62,11 @@ def _pandas_column(s: Any) -> Any:
         return _encoded_column("int", s.to_numpy().astype("<i8").tobytes())
     if isinstance(dt, np.dtype) and dt.kind == "f":
         return _encoded_column("float", s.to_numpy().astype("<f8").tobytes())
+    if isinstance(dt, pd.StringDtype) and dt.storage == "pyarrow":
+        # pandas keeps these texts in an Arrow array already.
+        import pyarrow as pa
+
+        return _arrow_text(pa.array(s.array))
     if dt == object and pd.api.types.infer_dtype(s, skipna=True) not in _UNIFORM:
         raise TypeError("a column of mixed values")
     codes, uniques = pd.factorize(s, use_na_sentinel=True)
@@ -69,15 +74,43 @@ def _pandas_column(s: Any) -> Any:
     return _encoded_column("codes", codes.astype("<i8").tobytes(), values)
 
 
+def _arrow_text(a: Any) -> Any:
+    """An Arrow ``string`` or ``large_string`` array handed over as its buffers: each text is
+    read where it is used (one parse per row on the worker threads), with no Python ``str``
+    per distinct value and no dictionary to build."""
+    import pyarrow as pa
+
+    from ._humiao import _encoded_column
+
+    if isinstance(a, pa.ChunkedArray):
+        a = a.combine_chunks()
+    valid, offsets, data = a.buffers()
+    return _encoded_column(
+        "text64" if pa.types.is_large_string(a.type) else "text32",
+        b"" if data is None else data.to_pybytes(),
+        offsets=b"" if offsets is None else offsets.to_pybytes(),
+        valid=None if valid is None or a.null_count == 0 else valid.to_pybytes(),
+        offset=a.offset,
+        length=len(a),
+    )
+
+
 def _arrow_column(col: Any) -> Any:
+    import numpy as np
     import pyarrow as pa
     import pyarrow.compute as pc
 
     from ._humiao import _encoded_column
 
     t = col.type
-    if pa.types.is_boolean(t) and col.null_count == 0:
-        return _encoded_column("bool", col.to_numpy().tobytes())
+    if pa.types.is_boolean(t):
+        data = np.asarray(pc.fill_null(col, False), dtype=np.uint8)
+        if col.null_count:
+            # 2: a missing value.
+            data[np.asarray(col.is_null())] = 2
+        return _encoded_column("bool", data.tobytes())
+    if pa.types.is_string(t) or pa.types.is_large_string(t):
+        return _arrow_text(col)
     if pa.types.is_integer(t) and col.null_count == 0 and (
         pa.types.is_signed_integer(t) or t.bit_width < 64
     ):
@@ -85,7 +118,8 @@ def _arrow_column(col: Any) -> Any:
     if pa.types.is_floating(t):
         # Nulls become NaN, a missing value as to_pydict's None is.
         return _encoded_column("float", col.to_numpy().astype("<f8").tobytes())
-    d = col.combine_chunks()
+    # A RecordBatch's columns are arrays, a Table's chunked arrays.
+    d = col.combine_chunks() if isinstance(col, pa.ChunkedArray) else col
     if not pa.types.is_dictionary(d.type):
         d = d.dictionary_encode()
     codes = pc.fill_null(d.indices, -1).to_numpy().astype("<i8")
