@@ -179,9 +179,8 @@ impl Run<'_> {
                         );
                     }
                     (Resolving::Bools(b), ColData::Bools(v)) => {
-                        let [no, yes, _] = &**b;
+                        let [no, yes, absent] = &**b;
                         let v = v.get(start..start + n).unwrap_or(&[]);
-                        let absent = &b[2];
                         w.put_column(
                             col,
                             v.iter().map(|&x| match x {
