@@ -6,6 +6,7 @@
 //! `humiao.InternalError` and never a `PanicException`; evaluation runs with the GIL released;
 //! `Decision.to_json()` is the core's `Decision::to_json`, the bytes the CLI prints.
 
+mod arrow_out;
 mod batch;
 mod columns;
 mod convert;

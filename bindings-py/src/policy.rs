@@ -781,72 +781,42 @@ impl PyPolicy {
     ) -> PyResult<Bound<'py, PyDict>> {
         guard(py, || {
             let on_error = on_error_of(py, on_error)?;
-            let run = self.run(py, as_of, false, false, lenient)?;
-            check_threads(py, threads)?;
-            let (names, indexes) = self.conclusion_indexes(py, keys)?;
-            let (cols, rows) = self.read_columns(py, columns)?;
-            let row_text = RowText::new(&cols);
-            let reader = self.row_reader(&cols);
-            let rows_index: Vec<usize> = (0..rows).collect();
-            let n = thread_count(threads, rows);
-            let resolving = reader.as_ref().map(|rr| run.resolve_columns(rr, &cols));
-            // Rows the row reader reads (a block's column by column) are evaluated 64 at a
-            // time (`evaluate_batch`); the others one by one, the ways they always took.
-            let results = py.detach(|| {
-                par_map_blocks(&rows_index, n, BlockBuffers::default, |st, _, block| {
-                    let mut results: Vec<Option<Concluded>> = Vec::with_capacity(block.len());
-                    st.read_at.clear();
-                    let mut read = 0u64;
-                    let contiguous = block
-                        .first()
-                        .filter(|&&s| block.last() == Some(&(s + block.len() - 1)));
-                    if let (Some(rr), Some(how), Some(&start)) = (&reader, &resolving, contiguous) {
-                        if st.facts.len() < block.len() {
-                            st.facts
-                                .resize_with(block.len(), humiao_core::Facts::default);
-                        }
-                        if let Some(facts) = st.facts.get_mut(..block.len()) {
-                            read = run.read_rows(rr, &cols, how, start, facts);
-                        }
-                        // The rows read to the front, in order, as `finish_block` takes them.
-                        let mut k = 0;
-                        let mut rest = read;
-                        while rest != 0 {
-                            let i = rest.trailing_zeros() as usize;
-                            rest &= rest - 1;
-                            st.facts.swap(k, i);
-                            k += 1;
-                        }
-                    }
-                    for (i, &r) in block.iter().enumerate() {
-                        if read >> i & 1 == 1 {
-                            st.read_at.push(results.len());
-                            results.push(None);
-                            continue;
-                        }
-                        let bufs = &mut st.one;
-                        if let Some(done) = row_text
-                            .as_ref()
-                            .and_then(|w| w.write(r, &mut st.text))
-                            .and_then(|t| run.conclude_row_text(t, &indexes, bufs))
-                        {
-                            results.push(Some(done));
-                            continue;
-                        }
-                        results.push(Some(match row_facts(&cols, r) {
-                            Ok(json) => run.conclude_json(&json, &indexes, &mut bufs.out),
-                            Err(e) => Concluded::Failed(Outcome::Facts(vec![e])),
-                        }));
-                    }
-                    run.finish_block(results, &indexes, st)
-                })
-            });
-            let results =
-                results.ok_or_else(|| internal_error(py, "a worker thread was lost", None))?;
+            let (names, indexes, results) =
+                self.outcome_results(py, columns, as_of, keys, threads, lenient)?;
             concluded_columns(py, &self.inner, &names, &indexes, results, on_error)
         })
     }
 
+    /// :meth:`outcome_columns` for `outcome_table` of a pyarrow table: each column as
+    /// Arrow's buffers where its values allow (``crate::arrow_out``), made into arrays by
+    /// ``humiao._table`` without a Python object per cell.
+    #[pyo3(signature = (columns, as_of, keys=None, threads=None, *, lenient=false, on_error="raise"))]
+    #[allow(clippy::too_many_arguments)]
+    fn _outcome_arrow<'py>(
+        &self,
+        py: Python<'py>,
+        columns: &Bound<'py, PyAny>,
+        as_of: &Bound<'py, PyAny>,
+        keys: Option<Vec<String>>,
+        threads: Option<usize>,
+        lenient: bool,
+        on_error: &str,
+    ) -> PyResult<Bound<'py, PyDict>> {
+        guard(py, || {
+            let on_error = on_error_of(py, on_error)?;
+            let (names, indexes, results) =
+                self.outcome_results(py, columns, as_of, keys, threads, lenient)?;
+            crate::arrow_out::arrow_columns(
+                py,
+                &self.inner,
+                &names,
+                &indexes,
+                results,
+                on_error == OnError::Return,
+                |py, i, o| failure(py, concluded_error(py, i, o), on_error),
+            )
+        })
+    }
     /// Evaluate only over a pandas ``DataFrame`` or a pyarrow ``Table`` (columns are fact
     /// paths, as in :meth:`evaluate_table`): a table of the same kind, one row per case, with
     /// the columns of :meth:`evaluate_outcomes` (``settled``, one per conclusion in ``keys``,
@@ -967,6 +937,87 @@ impl PyPolicy {
 
 /// The columns of `evaluate_outcomes`: `settled`, one per conclusion key, and `error` with
 /// `on_error="return"` (with `"raise"`, the first failure is raised, its `index` saying which).
+impl PyPolicy {
+    /// The conclusions of a table's rows (see :meth:`outcome_columns`): the keys' names and
+    /// indexes, and one result per row.
+    #[allow(clippy::type_complexity)]
+    fn outcome_results(
+        &self,
+        py: Python<'_>,
+        columns: &Bound<'_, PyAny>,
+        as_of: &Bound<'_, PyAny>,
+        keys: Option<Vec<String>>,
+        threads: Option<usize>,
+        lenient: bool,
+    ) -> PyResult<(Vec<String>, Vec<usize>, Vec<Concluded>)> {
+        {
+            let run = self.run(py, as_of, false, false, lenient)?;
+            check_threads(py, threads)?;
+            let (names, indexes) = self.conclusion_indexes(py, keys)?;
+            let (cols, rows) = self.read_columns(py, columns)?;
+            let row_text = RowText::new(&cols);
+            let reader = self.row_reader(&cols);
+            let rows_index: Vec<usize> = (0..rows).collect();
+            let n = thread_count(threads, rows);
+            let resolving = reader.as_ref().map(|rr| run.resolve_columns(rr, &cols));
+            // Rows the row reader reads (a block's column by column) are evaluated 64 at a
+            // time (`evaluate_batch`); the others one by one, the ways they always took.
+            let results = py.detach(|| {
+                par_map_blocks(&rows_index, n, BlockBuffers::default, |st, _, block| {
+                    let mut results: Vec<Option<Concluded>> = Vec::with_capacity(block.len());
+                    st.read_at.clear();
+                    let mut read = 0u64;
+                    let contiguous = block
+                        .first()
+                        .filter(|&&s| block.last() == Some(&(s + block.len() - 1)));
+                    if let (Some(rr), Some(how), Some(&start)) = (&reader, &resolving, contiguous) {
+                        if st.facts.len() < block.len() {
+                            st.facts
+                                .resize_with(block.len(), humiao_core::Facts::default);
+                        }
+                        if let Some(facts) = st.facts.get_mut(..block.len()) {
+                            read = run.read_rows(rr, &cols, how, start, facts);
+                        }
+                        // The rows read to the front, in order, as `finish_block` takes them.
+                        let mut k = 0;
+                        let mut rest = read;
+                        while rest != 0 {
+                            let i = rest.trailing_zeros() as usize;
+                            rest &= rest - 1;
+                            st.facts.swap(k, i);
+                            k += 1;
+                        }
+                    }
+                    for (i, &r) in block.iter().enumerate() {
+                        if read >> i & 1 == 1 {
+                            st.read_at.push(results.len());
+                            results.push(None);
+                            continue;
+                        }
+                        let bufs = &mut st.one;
+                        if let Some(done) = row_text
+                            .as_ref()
+                            .and_then(|w| w.write(r, &mut st.text))
+                            .and_then(|t| run.conclude_row_text(t, &indexes, bufs))
+                        {
+                            results.push(Some(done));
+                            continue;
+                        }
+                        results.push(Some(match row_facts(&cols, r) {
+                            Ok(json) => run.conclude_json(&json, &indexes, &mut bufs.out),
+                            Err(e) => Concluded::Failed(Outcome::Facts(vec![e])),
+                        }));
+                    }
+                    run.finish_block(results, &indexes, st)
+                })
+            });
+            let results =
+                results.ok_or_else(|| internal_error(py, "a worker thread was lost", None))?;
+            Ok((names, indexes, results))
+        }
+    }
+}
+
 fn concluded_columns<'py>(
     py: Python<'py>,
     policy: &humiao_core::Policy,
@@ -1113,15 +1164,7 @@ fn concluded_columns_now<'py>(
                 errors.append(py.None())?;
             }
             Concluded::Failed(o) => {
-                let err = match o {
-                    Outcome::Facts(errs) => facts_error(py, &errs, Some(i)),
-                    Outcome::Eval(e) => evaluation_error(py, &e, Some(i)),
-                    Outcome::Internal(m) => internal_error(py, &m, Some(i)),
-                    Outcome::Decided(_) => {
-                        internal_error(py, "a decision where none was asked", Some(i))
-                    }
-                };
-                let err = failure(py, err, on_error)?;
+                let err = failure(py, concluded_error(py, i, o), on_error)?;
                 settled.append(py.None())?;
                 for col in &columns {
                     col.append(py.None())?;
@@ -1139,6 +1182,16 @@ fn concluded_columns_now<'py>(
         out.set_item("error", errors)?;
     }
     Ok(out)
+}
+
+/// The exception of row `i`'s failure.
+fn concluded_error(py: Python<'_>, i: usize, o: Outcome) -> PyErr {
+    match o {
+        Outcome::Facts(errs) => facts_error(py, &errs, Some(i)),
+        Outcome::Eval(e) => evaluation_error(py, &e, Some(i)),
+        Outcome::Internal(m) => internal_error(py, &m, Some(i)),
+        Outcome::Decided(_) => internal_error(py, "a decision where none was asked", Some(i)),
+    }
 }
 
 fn check_threads(py: Python<'_>, threads: Option<usize>) -> PyResult<()> {

@@ -120,6 +120,29 @@ def test_pyarrow_table_in_table_out(policy: humiao.Policy) -> None:
     assert got[1] is None and got[0] == expected(policy)[0] and got[2] == expected(policy)[2]
 
 
+def test_pyarrow_outcome_table_is_built_from_buffers(policy: humiao.Policy) -> None:
+    """outcome_table of a pyarrow table builds its columns from Arrow buffers written by the
+    engine (truth values as bits, enum values and set members as UTF-8 texts): the same values
+    as outcome_columns gives as lists, nulls where a row failed or a conclusion has no value,
+    in the types pyarrow gives those lists."""
+    cols = columns()
+    cols["minor.age"] = [None, 10, None]
+    cols["minor.sex"] = ["female", "girl", "male"]
+    table = pa.table(cols)
+    keys = list(policy.conclusion_keys)  # every conclusion, whatever its type
+    got = policy.outcome_table(table, "2026-03-03", keys, on_error="return")
+    want = policy.outcome_columns(cols, "2026-03-03", keys, on_error="return")
+    want["error"] = [None if e is None else str(e) for e in want["error"]]
+    assert got.to_pydict() == want
+    assert got.column("settled").to_pylist()[1] is None
+    assert got.schema.field("settled").type == pa.bool_()
+    assert got.schema.field("reporting.duty").type == pa.string()
+    assert got.schema.field("reporting.situations").type == pa.list_(pa.string())
+    assert got.column("reporting.duty").null_count >= 1
+    with pytest.raises(humiao.FactsError):
+        policy.outcome_table(table, "2026-03-03", keys)
+
+
 def test_table_errors_as_a_column(policy: humiao.Policy) -> None:
     df = pd.DataFrame(columns())
     df.loc[1, "minor.sex"] = "girl"

@@ -217,6 +217,16 @@ class Policy:
         lenient: bool = False,
         on_error: OnError = "raise",
     ) -> Dict[str, List[Any]]: ...
+    def _outcome_arrow(
+        self,
+        columns: Mapping[str, Any],
+        as_of: AsOf,
+        keys: Optional[Sequence[str]] = None,
+        threads: Optional[int] = None,
+        *,
+        lenient: bool = False,
+        on_error: OnError = "raise",
+    ) -> Dict[str, Any]: ...
     def outcome_table(
         self,
         table: Any,
@@ -245,6 +255,14 @@ def _decision_columns(
 
 class _EncodedColumn: ...
 
-def _encoded_column(kind: str, data: bytes, values: Optional[List[Any]] = None) -> _EncodedColumn: ...
+def _encoded_column(
+    kind: str,
+    data: bytes,
+    values: Optional[List[Any]] = None,
+    offsets: Optional[bytes] = None,
+    valid: Optional[bytes] = None,
+    offset: int = 0,
+    length: int = 0,
+) -> _EncodedColumn: ...
 def _selftest_panic(in_worker: bool = False) -> None: ...
 def _time_core(facts: Mapping[str, Any], as_of: AsOf, n: int, policy: Policy) -> float: ...

@@ -181,8 +181,46 @@ def evaluate_table(policy: "Policy", table: Any, as_of: Any, **options: Any) -> 
     return out
 
 
+def _arrow_array(column: Any, rows: int) -> Any:
+    """A column of ``Policy._outcome_arrow``: Arrow's buffers (see ``arrow_out.rs``) made into
+    an array, or a list of values as it is."""
+    import pyarrow as pa
+
+    if isinstance(column, list):
+        return column
+
+    def buf(b: Any) -> Any:
+        return None if b is None else pa.py_buffer(b)
+
+    def texts(spec: Any, n: int) -> Any:
+        large, offsets, data = spec
+        kind = pa.large_string() if large else pa.string()
+        return kind, [buf(offsets), buf(data)]
+
+    if column[0] == "bool":
+        _, values, valid = column
+        return pa.Array.from_buffers(pa.bool_(), rows, [buf(valid), buf(values)])
+    if column[0] == "text":
+        _, spec, valid = column
+        kind, bufs = texts(spec, rows)
+        return pa.Array.from_buffers(kind, rows, [buf(valid)] + bufs)
+    _, large, offsets, valid, items, members = column
+    kind, bufs = texts(members, items)
+    child = pa.Array.from_buffers(kind, items, [None] + bufs)
+    list_kind = pa.large_list(kind) if large else pa.list_(kind)
+    return pa.Array.from_buffers(list_kind, rows, [buf(valid), buf(offsets)], children=[child])
+
+
 def outcome_table(policy: "Policy", table: Any, as_of: Any, **options: Any) -> Any:
     """See :meth:`humiao.Policy.outcome_table`."""
+    if _is_arrow(table):
+        import pyarrow as pa
+
+        out = policy._outcome_arrow(_encoded_columns(table), as_of, **options)
+        if "error" in out:
+            out["error"] = [None if e is None else str(e) for e in out["error"]]
+        rows = table.num_rows
+        return pa.table({k: _arrow_array(v, rows) for k, v in out.items()})
     out = policy.outcome_columns(_encoded_columns(table), as_of, **options)
     if "error" in out:
         # As evaluate_table: the failure's message, so the column holds text.
