@@ -323,7 +323,7 @@ pub(crate) fn arrow_columns<'py>(
                     }
                 }
                 Concluded::Failed(o) => {
-                    let err = error(py, i, o)?;
+                    let err = error(py, i, *o)?;
                     settled.push(None);
                     for (k, b) in builders.iter_mut().enumerate() {
                         if let Some(Some(list)) = objects.get(k) {

@@ -315,7 +315,9 @@ pub(crate) enum Concluded {
     /// conclusion has no value or is undecided), made into what the decision's `conclusions`
     /// would give by [`crate::policy::ConclusionCells`].
     Done(bool, Vec<humiao_core::model::Value>),
-    Failed(Outcome),
+    /// Boxed: an `Outcome` can hold a `Decision`, hundreds of bytes, and a batch's results are
+    /// a vector of these.
+    Failed(Box<Outcome>),
 }
 
 impl Run<'_> {
@@ -331,9 +333,11 @@ impl Run<'_> {
             self.policy.load_facts(json, &self.facts)
         })) {
             Ok(Ok(f)) => f,
-            Ok(Err(errs)) => return Concluded::Failed(Outcome::Facts(errs)),
+            Ok(Err(errs)) => return Concluded::Failed(Box::new(Outcome::Facts(errs))),
             Err(payload) => {
-                return Concluded::Failed(Outcome::Internal(panic_message(payload.as_ref())))
+                return Concluded::Failed(Box::new(Outcome::Internal(panic_message(
+                    payload.as_ref(),
+                ))))
             }
         };
         self.conclude_facts(&facts, keys, out)
@@ -351,7 +355,7 @@ impl Run<'_> {
                 .policy
                 .evaluate_outcome(facts, self.as_of, &self.eval, out)
             {
-                return Concluded::Failed(Outcome::Eval(e));
+                return Concluded::Failed(Box::new(Outcome::Eval(e)));
             }
             let values = keys
                 .iter()
@@ -364,7 +368,7 @@ impl Run<'_> {
         }));
         result.unwrap_or_else(|payload| {
             *out = humiao_core::Outcome::new();
-            Concluded::Failed(Outcome::Internal(panic_message(payload.as_ref())))
+            Concluded::Failed(Box::new(Outcome::Internal(panic_message(payload.as_ref()))))
         })
     }
 
@@ -376,7 +380,7 @@ impl Run<'_> {
         keys: &[usize],
     ) -> Concluded {
         if let Some(e) = batch.error(case) {
-            return Concluded::Failed(Outcome::Eval(e.clone()));
+            return Concluded::Failed(Box::new(Outcome::Eval(e.clone())));
         }
         let values = keys
             .iter()
@@ -406,7 +410,7 @@ impl Run<'_> {
             *batch = humiao_core::BatchOutcome::new();
             let msg = panic_message(payload.as_ref());
             (0..facts.len())
-                .map(|_| Concluded::Failed(Outcome::Internal(msg.clone())))
+                .map(|_| Concluded::Failed(Box::new(Outcome::Internal(msg.clone()))))
                 .collect()
         })
     }
@@ -462,9 +466,9 @@ impl Run<'_> {
             .into_iter()
             .map(|r| {
                 r.unwrap_or_else(|| {
-                    Concluded::Failed(Outcome::Internal(
+                    Concluded::Failed(Box::new(Outcome::Internal(
                         "a case of a block was not evaluated".into(),
-                    ))
+                    )))
                 })
             })
             .collect()
@@ -484,14 +488,18 @@ impl Run<'_> {
                 // As in `evaluate_text_as_value`: the old way, for its failures.
                 match serde_json::from_str::<Value>(t) {
                     Ok(v) => self.conclude_json(&v, keys, &mut bufs.out),
-                    Err(e) => Concluded::Failed(Outcome::Facts(vec![not_json(&e)])),
+                    Err(e) => Concluded::Failed(Box::new(Outcome::Facts(vec![not_json(&e)]))),
                 }
             }
             CaseInput::Row(row) => match self.load_row(row, &mut bufs.facts) {
                 Some(()) => self.conclude_facts(&bufs.facts, keys, &mut bufs.out),
-                None => Concluded::Failed(Outcome::Internal("a checked row did not read".into())),
+                None => Concluded::Failed(Box::new(Outcome::Internal(
+                    "a checked row did not read".into(),
+                ))),
             },
-            CaseInput::Unreadable(e) => Concluded::Failed(Outcome::Facts(vec![e.clone()])),
+            CaseInput::Unreadable(e) => {
+                Concluded::Failed(Box::new(Outcome::Facts(vec![e.clone()])))
+            }
         }
     }
 }

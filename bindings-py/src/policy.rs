@@ -1005,7 +1005,7 @@ impl PyPolicy {
                         }
                         results.push(Some(match row_facts(&cols, r) {
                             Ok(json) => run.conclude_json(&json, &indexes, &mut bufs.out),
-                            Err(e) => Concluded::Failed(Outcome::Facts(vec![e])),
+                            Err(e) => Concluded::Failed(Box::new(Outcome::Facts(vec![e]))),
                         }));
                     }
                     run.finish_block(results, &indexes, st)
@@ -1164,7 +1164,7 @@ fn concluded_columns_now<'py>(
                 errors.append(py.None())?;
             }
             Concluded::Failed(o) => {
-                let err = failure(py, concluded_error(py, i, o), on_error)?;
+                let err = failure(py, concluded_error(py, i, *o), on_error)?;
                 settled.append(py.None())?;
                 for col in &columns {
                     col.append(py.None())?;

@@ -114,11 +114,13 @@ pub struct EncodedColumn {
 }
 
 /// `_encoded_column(kind, data, values=None, offsets=None, valid=None, offset=0, length=0)`:
-/// `kind` is ``"bool"``, ``"int"``, ``"float"``, ``"codes"``, ``"text32"`` or ``"text64"``;
+/// `kind` is ``"bool"``, ``"int"``, ``"float"``, ``"codes"``, ``"bits"``, ``"text32"`` or
+/// ``"text64"``;
 /// `data` the values' bytes (``numpy.ndarray.tobytes()`` of ``uint8`` — 0, 1, or 2 for a
 /// missing value —, ``<i8``, ``<f8``, ``<i8``; the texts' UTF-8 bytes); `values` the distinct
 /// values the codes point into; for texts, Arrow's `offsets` (`int32` or `int64`) and `valid`
-/// bitmap (`None`: no missing value), and the array's `offset` into them and `length`.
+/// bitmap (`None`: no missing value), and the array's `offset` into them and `length`; for
+/// ``"bits"``, Arrow's truth values: `data` and `valid` are bitmaps.
 #[pyfunction]
 #[pyo3(signature = (kind, data, values=None, offsets=None, valid=None, offset=0, length=0))]
 #[allow(clippy::too_many_arguments)]
@@ -143,6 +145,29 @@ pub(crate) fn _encoded_column(
             bytes: Vec::new(),
             values: Vec::new(),
             text: std::sync::Arc::new(text),
+        });
+    }
+    if kind == "bits" {
+        // Arrow's truth values: bit `offset + i` of `data` and of `valid`.
+        let bit = |bits: &[u8], at: usize| bits.get(at / 8).map(|b| b >> (at % 8) & 1 == 1);
+        let mut bytes = Vec::with_capacity(length);
+        for i in 0..length {
+            let at = offset + i;
+            let v = bit(data, at).ok_or_else(|| {
+                PyValueError::new_err("a column of truth values is shorter than its length")
+            })?;
+            let given = match valid {
+                None => true,
+                Some(bits) => bit(bits, at)
+                    .ok_or_else(|| PyValueError::new_err("a column's validity bitmap is short"))?,
+            };
+            bytes.push(if given { u8::from(v) } else { 2 });
+        }
+        return Ok(EncodedColumn {
+            kind: Kind::Bool,
+            bytes,
+            values: Vec::new(),
+            text: Default::default(),
         });
     }
     let kind = match kind {

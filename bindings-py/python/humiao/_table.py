@@ -104,11 +104,16 @@ def _arrow_column(col: Any) -> Any:
 
     t = col.type
     if pa.types.is_boolean(t):
-        data = np.asarray(pc.fill_null(col, False), dtype=np.uint8)
-        if col.null_count:
-            # 2: a missing value.
-            data[np.asarray(col.is_null())] = 2
-        return _encoded_column("bool", data.tobytes())
+        # Arrow's bitmaps as they are, unpacked by the engine.
+        a = col.combine_chunks() if isinstance(col, pa.ChunkedArray) else col
+        valid, data = a.buffers()
+        return _encoded_column(
+            "bits",
+            b"" if data is None else data.to_pybytes(),
+            valid=None if valid is None or a.null_count == 0 else valid.to_pybytes(),
+            offset=a.offset,
+            length=len(a),
+        )
     if pa.types.is_string(t) or pa.types.is_large_string(t):
         return _arrow_text(col)
     if pa.types.is_integer(t) and col.null_count == 0 and (
