@@ -139,18 +139,20 @@ impl Run<'_> {
                         .collect(),
                     resolve(i, CoreCell::Absent),
                 ),
-                ColData::Bools(_) => Resolving::Bools(Box::new([
-                    resolve(i, CoreCell::Bool(false)),
-                    resolve(i, CoreCell::Bool(true)),
+                ColData::Bools(_) => Resolving::Bools(Box::new((
+                    vec![
+                        resolve(i, CoreCell::Bool(false)),
+                        resolve(i, CoreCell::Bool(true)),
+                    ],
                     resolve(i, CoreCell::Absent),
-                ])),
+                ))),
                 _ => Resolving::Each,
             })
             .collect()
     }
 
-    /// Rows `start..start + facts.len()` (at most 64) of a table read into `facts` column by
-    /// column (`Policy::rows_writer`); the rows read, bit `i` for `facts[i]`. The others are
+    /// Rows `start..start + n` (at most 64) of a table read into `block` column by column
+    /// (`Policy::rows_writer`); the rows read, bit `i` for row `start + i`. The others are
     /// read row by row.
     pub(crate) fn read_rows(
         &self,
@@ -158,37 +160,30 @@ impl Run<'_> {
         columns: &[Column],
         resolving: &[Resolving],
         start: usize,
-        facts: &mut [humiao_core::Facts],
+        n: usize,
+        block: &mut humiao_core::facts::RowsBlock,
     ) -> u64 {
         use crate::table::ColData;
         let read = catch_unwind(AssertUnwindSafe(|| {
-            let n = facts.len();
-            let mut w = self.policy.rows_writer(reader, &self.facts, facts);
+            let mut w = self.policy.rows_writer(reader, &self.facts, block, n);
             for (col, (c, how)) in columns.iter().zip(resolving).enumerate() {
                 match (how, &c.data) {
                     (Resolving::Codes(values, absent), ColData::Codes { codes, .. }) => {
                         let codes = codes.get(start..start + n).unwrap_or(&[]);
-                        w.put_column(
+                        w.put_coded(
                             col,
-                            codes.iter().map(|&code| {
-                                usize::try_from(code)
-                                    .ok()
-                                    .and_then(|k| values.get(k))
-                                    .unwrap_or(absent)
-                            }),
+                            codes
+                                .iter()
+                                .map(|&c| usize::try_from(c).unwrap_or(usize::MAX)),
+                            values,
+                            absent,
                         );
                     }
                     (Resolving::Bools(b), ColData::Bools(v)) => {
-                        let [no, yes, absent] = &**b;
                         let v = v.get(start..start + n).unwrap_or(&[]);
-                        w.put_column(
-                            col,
-                            v.iter().map(|&x| match x {
-                                0 => no,
-                                1 => yes,
-                                _ => absent,
-                            }),
-                        );
+                        let (values, absent) = &**b;
+                        // 0 and 1; 2 (any other byte) is a missing value.
+                        w.put_coded(col, v.iter().map(|&x| usize::from(x)), values, absent);
                     }
                     (_, data) => {
                         for i in 0..n {
@@ -444,6 +439,49 @@ impl Run<'_> {
         self.finish_block(results, keys, st)
     }
 
+    /// A block of a table's rows read into `st.rows` (`read`: bit `i` for `results[i]`),
+    /// evaluated together into their places (`Policy::evaluate_rows`).
+    pub(crate) fn finish_rows(
+        &self,
+        mut results: Vec<Option<Concluded>>,
+        read: u64,
+        keys: &[usize],
+        st: &mut BlockBuffers,
+    ) -> Vec<Concluded> {
+        if read != 0 {
+            let done = catch_unwind(AssertUnwindSafe(|| {
+                self.policy
+                    .evaluate_rows(&st.rows, self.as_of, &self.eval, &mut st.batch);
+            }));
+            let mut rest = read;
+            while rest != 0 {
+                let i = rest.trailing_zeros() as usize;
+                rest &= rest - 1;
+                if let Some(slot) = results.get_mut(i) {
+                    *slot = Some(match &done {
+                        Ok(()) => self.conclude_batched(&st.batch, i, keys),
+                        Err(payload) => Concluded::Failed(Box::new(Outcome::Internal(
+                            panic_message(payload.as_ref()),
+                        ))),
+                    });
+                }
+            }
+            if done.is_err() {
+                st.batch = humiao_core::BatchOutcome::new();
+            }
+        }
+        results
+            .into_iter()
+            .map(|r| {
+                r.unwrap_or_else(|| {
+                    Concluded::Failed(Box::new(Outcome::Internal(
+                        "a case of a block was not evaluated".into(),
+                    )))
+                })
+            })
+            .collect()
+    }
+
     /// The cases of a block read into `st.facts` (their places in `results` in
     /// `st.read_at`), evaluated together into their places.
     pub(crate) fn finish_block(
@@ -518,6 +556,8 @@ pub(crate) struct ConcludeBuffers {
 #[derive(Default)]
 pub(crate) struct BlockBuffers {
     pub facts: Vec<humiao_core::Facts>,
+    /// A table's rows written column by column.
+    pub rows: humiao_core::facts::RowsBlock,
     pub read_at: Vec<usize>,
     pub batch: humiao_core::BatchOutcome,
     pub one: ConcludeBuffers,
@@ -707,8 +747,13 @@ pub(crate) enum Resolving {
         Vec<humiao_core::facts::Resolved>,
         humiao_core::facts::Resolved,
     ),
-    /// `false`, `true`, missing.
-    Bools(Box<[humiao_core::facts::Resolved; 3]>),
+    /// `false` and `true`, and the missing value.
+    Bools(
+        Box<(
+            Vec<humiao_core::facts::Resolved>,
+            humiao_core::facts::Resolved,
+        )>,
+    ),
     /// Cell by cell.
     Each,
 }

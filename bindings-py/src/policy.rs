@@ -961,7 +961,8 @@ impl PyPolicy {
             let n = thread_count(threads, rows);
             let resolving = reader.as_ref().map(|rr| run.resolve_columns(rr, &cols));
             // Rows the row reader reads (a block's column by column) are evaluated 64 at a
-            // time (`evaluate_batch`); the others one by one, the ways they always took.
+            // time straight from the columns (`evaluate_rows`); the others one by one, the
+            // ways they always took.
             let results = py.detach(|| {
                 par_map_blocks(&rows_index, n, BlockBuffers::default, |st, _, block| {
                     let mut results: Vec<Option<Concluded>> = Vec::with_capacity(block.len());
@@ -971,26 +972,10 @@ impl PyPolicy {
                         .first()
                         .filter(|&&s| block.last() == Some(&(s + block.len() - 1)));
                     if let (Some(rr), Some(how), Some(&start)) = (&reader, &resolving, contiguous) {
-                        if st.facts.len() < block.len() {
-                            st.facts
-                                .resize_with(block.len(), humiao_core::Facts::default);
-                        }
-                        if let Some(facts) = st.facts.get_mut(..block.len()) {
-                            read = run.read_rows(rr, &cols, how, start, facts);
-                        }
-                        // The rows read to the front, in order, as `finish_block` takes them.
-                        let mut k = 0;
-                        let mut rest = read;
-                        while rest != 0 {
-                            let i = rest.trailing_zeros() as usize;
-                            rest &= rest - 1;
-                            st.facts.swap(k, i);
-                            k += 1;
-                        }
+                        read = run.read_rows(rr, &cols, how, start, block.len(), &mut st.rows);
                     }
                     for (i, &r) in block.iter().enumerate() {
                         if read >> i & 1 == 1 {
-                            st.read_at.push(results.len());
                             results.push(None);
                             continue;
                         }
@@ -1008,7 +993,7 @@ impl PyPolicy {
                             Err(e) => Concluded::Failed(Box::new(Outcome::Facts(vec![e]))),
                         }));
                     }
-                    run.finish_block(results, &indexes, st)
+                    run.finish_rows(results, read, &indexes, st)
                 })
             });
             let results =

@@ -1660,43 +1660,41 @@ impl PathTree {
         })
     }
 
-    /// A writer of up to 64 rows into `facts`, one per row (see [`RowsWriter`]).
+    /// A writer of the first `n` (at most 64) rows of a table into `block` (see
+    /// [`RowsWriter`]).
     pub(crate) fn rows_writer<'a>(
         &'a self,
         schema: &Schema,
         reader: &'a RowReader,
         opts: &crate::policy::FactsOptions,
-        facts: &'a mut [Facts],
+        block: &'a mut RowsBlock,
+        n: usize,
     ) -> RowsWriter<'a> {
         let r = &self.fast;
-        let n = facts.len().min(64);
-        let facts = facts.get_mut(..n).unwrap_or_default();
+        let n = n.min(64);
         let bound = RowBound::new(r, schema, opts);
-        for f in facts.iter_mut() {
-            if f.slots.len() == r.defaults.len() && f.tags.len() == r.defaults.len() {
-                // The columns' slots are all written by `put`; the others get their defaults.
-                for &s in &reader.uncovered {
-                    if let (Some(x), Some(d)) = (f.slots.get_mut(s), r.defaults.get(s)) {
-                        x.clone_from(d);
-                    }
-                    if let (Some(x), Some(d)) = (f.tags.get_mut(s), r.defaults.get(s)) {
-                        *x = tag(d);
-                    }
-                }
-            } else {
-                f.slots.clone_from(&r.defaults);
-                f.tags.clear();
-                f.tags.extend(f.slots.iter().map(tag));
+        let slots = r.defaults.len();
+        block.n = n;
+        block.read = 0;
+        block.tags.resize(slots, [TAG_UNKNOWN; 64]);
+        block.others.resize_with(slots, || None);
+        // The columns' slots are all written by `put`; the others hold their defaults.
+        for &s in &reader.uncovered {
+            if let Some(d) = r.defaults.get(s) {
+                block.set(s, 0..n, d);
             }
-            f.sections.clear();
-            f.sections.resize(r.sections, false);
-            f.case_id = None;
-            f.notes.clear();
         }
+        block.given.clear();
+        block.given.resize(r.sections, 0);
+        block.case_ids.clear();
+        if reader.columns.iter().any(|c| c.case_id) {
+            block.case_ids.resize(n, None);
+        }
+        block.sections = r.sections;
         RowsWriter {
             reader,
             defaults: &r.defaults,
-            facts,
+            block,
             bytes: [2; 64],
             puts: [0; 64],
             refused: if bound.is_some() { 0 } else { u64::MAX },
@@ -1705,15 +1703,153 @@ impl PathTree {
     }
 }
 
-/// Writes a block of up to 64 rows of a table into their facts column by column: every cell
-/// of every row is [`put`](RowsWriter::put) (resolved once per distinct value where the
+/// Up to 64 rows of a table as the lanes of the batch evaluator read them: per fact, the rows'
+/// tags in one row of 64 bytes, and the values a tag does not hold (a time, a text, a large
+/// number); per optional section, the rows that give it. Written column by column by a
+/// [`RowsWriter`] and evaluated by [`crate::Policy::evaluate_rows`]; a row's [`Facts`] are
+/// made only where it is handed over, or asked for ([`RowsBlock::facts_into`]).
+#[derive(Debug, Default)]
+pub struct RowsBlock {
+    n: usize,
+    /// The rows the last writer read.
+    read: u64,
+    pub(crate) tags: Vec<[u8; 64]>,
+    /// Per slot, the values of the rows whose tag does not hold it (`TAG_LIST` and above);
+    /// made the first time a row needs it.
+    others: Vec<Option<Box<[Value; 64]>>>,
+    /// Per section, the rows that give it.
+    given: Vec<u64>,
+    sections: usize,
+    /// Per row, the case's id (empty when no column is the id).
+    case_ids: Vec<Option<String>>,
+    /// For `Cases::with_facts`: a row's facts, made when handed over.
+    scratch: std::cell::RefCell<Facts>,
+}
+
+impl RowsBlock {
+    pub fn new() -> RowsBlock {
+        RowsBlock::default()
+    }
+
+    /// The rows written.
+    pub fn len(&self) -> usize {
+        self.n
+    }
+
+    pub fn is_empty(&self) -> bool {
+        self.n == 0
+    }
+
+    /// The rows read (bit `i` for row `i`), as the writer's `finish` said.
+    pub fn read(&self) -> u64 {
+        self.read
+    }
+
+    /// Writes `v` into `slot` for `rows`.
+    fn set(&mut self, slot: usize, rows: std::ops::Range<usize>, v: &Value) {
+        let t = tag(v);
+        if let Some(row) = self.tags.get_mut(slot) {
+            for i in rows.clone() {
+                if let Some(x) = row.get_mut(i) {
+                    *x = t;
+                }
+            }
+        }
+        if t >= TAG_LIST {
+            for i in rows {
+                self.set_other(slot, i, v);
+            }
+        }
+    }
+
+    fn set_other(&mut self, slot: usize, i: usize, v: &Value) {
+        if let Some(o) = self.others.get_mut(slot) {
+            let row = o.get_or_insert_with(|| Box::new(std::array::from_fn(|_| Value::Unknown)));
+            if let Some(x) = row.get_mut(i) {
+                x.clone_from(v);
+            }
+        }
+    }
+
+    /// Row `i`'s tag of `slot`.
+    #[inline]
+    pub(crate) fn tag(&self, i: usize, slot: usize) -> u8 {
+        self.tags
+            .get(slot)
+            .and_then(|r| r.get(i))
+            .copied()
+            .unwrap_or(TAG_UNKNOWN)
+    }
+
+    /// Row `i`'s value of `slot`.
+    pub(crate) fn value(&self, i: usize, slot: usize) -> std::borrow::Cow<'_, Value> {
+        use std::borrow::Cow;
+        let t = self.tag(i, slot);
+        Cow::Owned(match t {
+            TAG_UNKNOWN => Value::Unknown,
+            TAG_FALSE => Value::Bool(false),
+            TAG_TRUE => Value::Bool(true),
+            _ if t < TAG_INT => Value::Enum(u16::from(t - TAG_ENUM)),
+            _ if t < TAG_LIST => Value::Int(i64::from(t - TAG_INT)),
+            _ => {
+                return self
+                    .others
+                    .get(slot)
+                    .and_then(|o| o.as_ref())
+                    .and_then(|o| o.get(i))
+                    .map_or(Cow::Owned(Value::Unknown), Cow::Borrowed)
+            }
+        })
+    }
+
+    /// Whether row `i` gives optional section `s`; the rows of `start..start + n` that do.
+    pub(crate) fn given(&self, s: usize) -> u64 {
+        self.given.get(s).copied().unwrap_or(0)
+    }
+
+    /// Row `i`'s facts, as [`crate::Policy::load_row_into`] reads the row (for a row read).
+    pub fn facts_into(&self, i: usize, facts: &mut Facts) {
+        let slots = self.tags.len();
+        facts.slots.clear();
+        facts
+            .slots
+            .extend((0..slots).map(|s| self.value(i, s).into_owned()));
+        facts.tags.clear();
+        facts.tags.extend((0..slots).map(|s| self.tag(i, s)));
+        facts.sections.clear();
+        facts
+            .sections
+            .extend((0..self.sections).map(|s| self.given(s) >> (i % 64) & 1 == 1));
+        facts.case_id = self.case_ids.get(i).cloned().flatten();
+        facts.notes.clear();
+    }
+
+    /// Runs `f` on row `i`'s facts, made in a buffer the block keeps.
+    pub(crate) fn with_facts<R>(&self, i: usize, f: impl FnOnce(&Facts) -> R) -> R {
+        match self.scratch.try_borrow_mut() {
+            Ok(mut scratch) => {
+                self.facts_into(i, &mut scratch);
+                f(&scratch)
+            }
+            Err(_) => {
+                let mut facts = Facts::default();
+                self.facts_into(i, &mut facts);
+                f(&facts)
+            }
+        }
+    }
+}
+
+/// Writes a block of up to 64 rows of a table into a [`RowsBlock`] column by column: every
+/// cell of every row is [`put`](RowsWriter::put) (resolved once per distinct value where the
 /// column has few), and [`finish`](RowsWriter::finish) says which rows read. A row that reads
-/// gets exactly what [`crate::Policy::load_row_into`] gives it; the others (a cell refused, a
-/// cell never put, past the text's limit) hold nothing of use and are to be read row by row.
+/// holds exactly what [`crate::Policy::load_row_into`] gives it (see
+/// [`RowsBlock::facts_into`]); the others (a cell refused, a cell never put, past the text's
+/// limit) are to be read row by row.
 pub struct RowsWriter<'a> {
     reader: &'a RowReader,
     defaults: &'a [Value],
-    facts: &'a mut [Facts],
+    block: &'a mut RowsBlock,
     bytes: [usize; 64],
     puts: [u32; 64],
     refused: u64,
@@ -1723,11 +1859,11 @@ pub struct RowsWriter<'a> {
 impl RowsWriter<'_> {
     /// The rows being written.
     pub fn len(&self) -> usize {
-        self.facts.len()
+        self.block.n
     }
 
     pub fn is_empty(&self) -> bool {
-        self.facts.is_empty()
+        self.block.n == 0
     }
 
     /// Writes column `col`'s cell of row `row`.
@@ -1745,70 +1881,156 @@ impl RowsWriter<'_> {
         let Some(c) = self.reader.columns.get(col) else {
             return;
         };
-        let n = self.facts.len();
+        let n = self.block.n;
         for (row, cell) in cells.into_iter().take(n).enumerate() {
             self.put_at(c, row, cell);
         }
     }
 
+    /// Writes column `col`'s cells given as codes into `cells`: row `i` holds
+    /// `cells[codes[i]]`, and a code past `cells` is `absent`. For a column of few distinct
+    /// values (truth values, an enum's texts): each cell is then a byte written and a few
+    /// sums, where [`RowsWriter::put`] works out each cell's kind again.
+    pub fn put_coded(
+        &mut self,
+        col: usize,
+        codes: impl IntoIterator<Item = usize>,
+        cells: &[Resolved],
+        absent: &Resolved,
+    ) {
+        let Some(c) = self.reader.columns.get(col) else {
+            return;
+        };
+        // Per code: its tag, the bytes it adds, whether it is given, refused, or needs the
+        // general way (a value the tag does not hold, the case's id).
+        #[derive(Clone, Copy)]
+        struct Entry {
+            tag: u8,
+            text: usize,
+            given: bool,
+            refused: bool,
+        }
+        let default_tag = self.defaults.get(c.slot).map_or(TAG_UNKNOWN, tag);
+        let entry = |r: &Resolved| -> Option<Entry> {
+            Some(match &r.0 {
+                Res::Absent if default_tag < TAG_LIST => Entry {
+                    tag: default_tag,
+                    text: 0,
+                    given: false,
+                    refused: false,
+                },
+                Res::Refused => Entry {
+                    tag: TAG_UNKNOWN,
+                    text: 0,
+                    given: false,
+                    refused: true,
+                },
+                Res::Value { tag, text, .. } if *tag < TAG_LIST && !c.case_id => Entry {
+                    tag: *tag,
+                    text: *text,
+                    given: true,
+                    refused: false,
+                },
+                _ => return None,
+            })
+        };
+        let table: Option<Vec<Entry>> = if cells.len() <= 256 {
+            cells.iter().chain([absent]).map(entry).collect()
+        } else {
+            None
+        };
+        let n = self.block.n;
+        let Some(table) = table else {
+            for (row, code) in codes.into_iter().take(n).enumerate() {
+                self.put_at(c, row, cells.get(code).unwrap_or(absent));
+            }
+            return;
+        };
+        let past = table.len() - 1;
+        let Some(tags) = self.block.tags.get_mut(c.slot) else {
+            self.refused = u64::MAX;
+            return;
+        };
+        let (mut given, mut refused) = (0u64, 0u64);
+        for (row, code) in codes.into_iter().take(n).enumerate() {
+            let row = row % 64;
+            let Some(e) = table.get(code.min(past)) else {
+                continue;
+            };
+            if let (Some(t), Some(p), Some(b)) = (
+                tags.get_mut(row),
+                self.puts.get_mut(row),
+                self.bytes.get_mut(row),
+            ) {
+                *t = e.tag;
+                *p += 1;
+                *b = b.saturating_add(e.text);
+            }
+            given |= u64::from(e.given) << row;
+            refused |= u64::from(e.refused) << row;
+        }
+        self.refused |= refused;
+        for &s in &c.sections {
+            if let Some(g) = self.block.given.get_mut(s) {
+                *g |= given;
+            }
+        }
+    }
+
     #[inline(always)]
     fn put_at(&mut self, c: &RowColumn, row: usize, cell: &Resolved) {
-        let (Some(f), Some(puts), Some(bytes)) = (
-            self.facts.get_mut(row),
-            self.puts.get_mut(row),
-            self.bytes.get_mut(row),
-        ) else {
+        if row >= self.block.n {
+            return;
+        }
+        let (Some(puts), Some(bytes)) = (self.puts.get_mut(row), self.bytes.get_mut(row)) else {
             return;
         };
         *puts += 1;
-        let (Some(slot), Some(t)) = (f.slots.get_mut(c.slot), f.tags.get_mut(c.slot)) else {
-            self.refused |= 1 << (row % 64);
+        let bit = 1u64 << (row % 64);
+        let Some(t) = self.block.tags.get_mut(c.slot).and_then(|r| r.get_mut(row)) else {
+            self.refused |= bit;
             return;
         };
         match &cell.0 {
             Res::Absent => match self.defaults.get(c.slot) {
-                None | Some(Value::Unknown) => {
-                    *slot = Value::Unknown;
-                    *t = TAG_UNKNOWN;
-                }
+                None | Some(Value::Unknown) => *t = TAG_UNKNOWN,
                 Some(d) => {
-                    slot.clone_from(d);
-                    *t = tag(d);
+                    let dt = tag(d);
+                    *t = dt;
+                    if dt >= TAG_LIST {
+                        self.block.set_other(c.slot, row, d);
+                    }
                 }
             },
-            Res::Refused => self.refused |= 1 << (row % 64),
+            Res::Refused => self.refused |= bit,
             Res::Value {
                 value,
                 tag: vt,
                 text,
                 case_id,
             } => {
-                // The common values written where they go (a clone built apart and copied
-                // in stalls on forwarding its bytes).
-                match value {
-                    Value::Bool(b) => *slot = Value::Bool(*b),
-                    Value::Enum(e) => *slot = Value::Enum(*e),
-                    Value::Int(i) => *slot = Value::Int(*i),
-                    Value::DateTime(d) => *slot = Value::DateTime(*d),
-                    v => slot.clone_from(v),
-                }
                 *t = *vt;
                 *bytes = bytes.saturating_add(*text);
+                if *vt >= TAG_LIST {
+                    self.block.set_other(c.slot, row, value);
+                }
                 if c.case_id {
-                    f.case_id.clone_from(case_id);
+                    if let Some(x) = self.block.case_ids.get_mut(row) {
+                        x.clone_from(case_id);
+                    }
                 }
                 for &s in &c.sections {
-                    if let Some(given) = f.sections.get_mut(s) {
-                        *given = true;
+                    if let Some(g) = self.block.given.get_mut(s) {
+                        *g |= bit;
                     }
                 }
             }
         }
     }
 
-    /// The rows read (bit `i` for row `i`).
+    /// The rows read (bit `i` for row `i`), also kept in the block.
     pub fn finish(self) -> u64 {
-        let n = self.facts.len();
+        let n = self.block.n;
         let mut read = if n >= 64 { u64::MAX } else { (1u64 << n) - 1 };
         read &= !self.refused;
         let cols = self.reader.columns.len();
@@ -1817,6 +2039,7 @@ impl RowsWriter<'_> {
                 read &= !(1 << i);
             }
         }
+        self.block.read = read;
         read
     }
 }

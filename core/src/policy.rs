@@ -511,18 +511,21 @@ impl Policy {
         self.tree.resolve_cell(reader, col, cell, opts)
     }
 
-    /// Reads up to 64 rows of a table at once, column by column, into `facts` (one per row,
-    /// buffers reused): a row the writer's [`finish`](crate::facts::RowsWriter::finish) says
-    /// was read holds exactly what [`Policy::load_row_into`] gives it; the others are to be
-    /// read row by row. Reading a block column by column, each distinct value of a column
-    /// resolved once, costs a few nanoseconds a cell where a row at a time costs tens.
+    /// Reads the first `n` (at most 64) rows of a table at once, column by column, into
+    /// `block` (buffers reused), for [`Policy::evaluate_rows`]: a row the writer's
+    /// [`finish`](crate::facts::RowsWriter::finish) says was read holds exactly what
+    /// [`Policy::load_row_into`] gives it ([`crate::facts::RowsBlock::facts_into`]); the others
+    /// are to be read row by row. A block read column by column, each distinct value of a
+    /// column resolved once and most cells a byte (the tag the evaluator reads), costs a
+    /// nanosecond or two a cell where a row at a time costs tens.
     pub fn rows_writer<'a>(
         &'a self,
         reader: &'a crate::facts::RowReader,
         opts: &FactsOptions,
-        facts: &'a mut [Facts],
+        block: &'a mut crate::facts::RowsBlock,
+        n: usize,
     ) -> crate::facts::RowsWriter<'a> {
-        self.tree.rows_writer(&self.schema, reader, opts, facts)
+        self.tree.rows_writer(&self.schema, reader, opts, block, n)
     }
 
     /// Whether [`Policy::load_row_into`] would read this row (true) or hand it over (false),
@@ -746,6 +749,35 @@ impl Policy {
             as_of,
             opts,
             &mut out.batch,
+            |_, _| u64::MAX,
+            |f, o| self.evaluate_outcome(f, as_of, opts, o),
+        );
+    }
+
+    /// [`Policy::evaluate_batch`] over a block of a table's rows written column by column
+    /// ([`Policy::rows_writer`]): the rows read (those [`crate::facts::RowsWriter::finish`]
+    /// said were) are evaluated straight from the block's columns — no [`Facts`] is made for a
+    /// row unless the masks hand it over — each as `evaluate_outcome` of the facts
+    /// [`Policy::load_row_into`] would give it. A row not read has no outcome in `out` (its
+    /// accessors say nothing, as past the end).
+    pub fn evaluate_rows(
+        &self,
+        rows: &crate::facts::RowsBlock,
+        as_of: Date,
+        opts: &EvalOptions,
+        out: &mut BatchOutcome,
+    ) {
+        let fast = self.fast_program();
+        let read = rows.read();
+        crate::eval::lanes::run(
+            fast,
+            fast.lanes(&self.program, &self.schema),
+            &self.program,
+            rows,
+            as_of,
+            opts,
+            &mut out.batch,
+            |_, _| read,
             |f, o| self.evaluate_outcome(f, as_of, opts, o),
         );
     }
@@ -1032,7 +1064,7 @@ impl BatchOutcome {
     pub fn settled(&self, case: usize) -> bool {
         match self.batch.handed_outcome(case) {
             Some((_, o)) => o.settled(),
-            None => case < self.batch.n,
+            None => self.batch.has(case),
         }
     }
 
@@ -1050,7 +1082,7 @@ impl BatchOutcome {
 
     /// Whether a case was decided with its block (not evaluated on its own).
     pub fn was_decided_together(&self, case: usize) -> bool {
-        case < self.batch.n && self.batch.handed_outcome(case).is_none()
+        self.batch.has(case) && self.batch.handed_outcome(case).is_none()
     }
 
     /// A rule's state in a case, by name (`Fired`, `NotFired`, `Overridden`,

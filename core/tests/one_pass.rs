@@ -19,7 +19,7 @@
     clippy::indexing_slicing
 )]
 
-use humiao_core::facts::{Cell, RowReader};
+use humiao_core::facts::{Cell, RowReader, RowsBlock};
 use humiao_core::model::{Schema, Type};
 use humiao_core::{Facts, FactsOptions, LoadOptions, Policy, Source, Strictness};
 use proptest::prelude::*;
@@ -764,7 +764,7 @@ fn block_round(seed: u64) -> usize {
     } else {
         options(&mut r)
     };
-    let mut buffers: Vec<Facts> = Vec::new();
+    let mut block = RowsBlock::new();
     let mut read = 0;
     for _block in 0..2 {
         let n = 1 + r.below(64);
@@ -781,18 +781,45 @@ fn block_round(seed: u64) -> usize {
             .iter()
             .map(|j| paths.iter().map(|c| cell_of(j, c)).collect())
             .collect();
-        buffers.resize_with(n.max(buffers.len()), Facts::default);
-        let facts = &mut buffers[..n];
-        let mut w = p.rows_writer(&reader, &opts, facts);
+        let mut w = p.rows_writer(&reader, &opts, &mut block, n);
         assert_eq!(w.len(), n);
-        // Column by column, as a table is read; a column's cells resolved one by one here.
+        // Column by column, as a table is read: a column's cells resolved one by one, or
+        // its distinct cells once and the rows as codes into them (a code past them for a
+        // missing value).
+        let absent = p.resolve_cell(&reader, 0, Cell::Absent, &opts);
         for (col, _) in paths.iter().enumerate() {
-            for (i, row) in rows.iter().enumerate() {
-                let cell = p.resolve_cell(&reader, col, row[col], &opts);
-                w.put(col, i, &cell);
+            let cells: Vec<_> = rows
+                .iter()
+                .map(|row| p.resolve_cell(&reader, col, row[col], &opts))
+                .collect();
+            match r.below(3) {
+                0 => {
+                    for (i, cell) in cells.iter().enumerate() {
+                        w.put(col, i, cell);
+                    }
+                }
+                1 => w.put_column(col, &cells),
+                _ => {
+                    let mut distinct: Vec<_> = Vec::new();
+                    let codes: Vec<usize> = cells
+                        .iter()
+                        .map(|c| {
+                            if *c == absent && r.chance(1, 2) {
+                                return usize::MAX;
+                            }
+                            distinct.iter().position(|d| d == c).unwrap_or_else(|| {
+                                distinct.push(c.clone());
+                                distinct.len() - 1
+                            })
+                        })
+                        .collect();
+                    w.put_coded(col, codes, &distinct, &absent);
+                }
             }
         }
         let done = w.finish();
+        assert_eq!(block.read(), done);
+        let mut facts = Facts::default();
         for (i, row) in rows.iter().enumerate() {
             let text = row_text(&paths, row);
             let mut alone = Facts::default();
@@ -803,8 +830,9 @@ fn block_round(seed: u64) -> usize {
                 "block and row readers disagree on {text}"
             );
             if want {
-                same_facts(&alone, &buffers[i], &text);
-                assert!(buffers[i].tags_agree(), "tags of {text}");
+                block.facts_into(i, &mut facts);
+                same_facts(&alone, &facts, &text);
+                assert!(facts.tags_agree(), "tags of {text}");
                 read += 1;
             }
         }
@@ -829,8 +857,8 @@ fn a_row_with_a_cell_not_put_is_not_read() {
     let paths = row_columns(&p.schema);
     let reader = p.row_reader(&paths).unwrap();
     let opts = FactsOptions::default();
-    let mut facts = vec![Facts::default(), Facts::default()];
-    let mut w = p.rows_writer(&reader, &opts, &mut facts);
+    let mut block = RowsBlock::new();
+    let mut w = p.rows_writer(&reader, &opts, &mut block, 2);
     let absent = p.resolve_cell(&reader, 0, Cell::Absent, &opts);
     assert!(!absent.is_refused());
     for col in 0..paths.len() {

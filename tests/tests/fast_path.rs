@@ -12,6 +12,7 @@
 )]
 
 use humiao_conformance::{load_cases, rules_dir};
+use humiao_core::facts::{Cell, RowReader, RowsBlock};
 use humiao_core::model::{Schema, Type};
 use humiao_core::time::Date;
 use humiao_core::{
@@ -635,4 +636,134 @@ fn batches_of_a_small_policy_give_each_case_its_outcome() {
         assert!(states.len() >= 2, "{}: {states:?}", rule.id);
     }
     assert!(total >= cases.len() / 2, "{total}");
+}
+
+/// A case's cell for a table's column (`minor.age`): as a table would hold it.
+fn cell_at<'a>(case: &'a Value, path: &str) -> Cell<'a> {
+    let mut cur = case;
+    for seg in path.split('.') {
+        match cur.get(seg) {
+            Some(v) => cur = v,
+            None => return Cell::Absent,
+        }
+    }
+    match cur {
+        Value::Null => Cell::Absent,
+        Value::Bool(b) => Cell::Bool(*b),
+        Value::Number(n) => n.as_i64().map_or(Cell::Other, Cell::Int),
+        Value::String(s) => Cell::Text(s),
+        Value::Array(_) | Value::Object(_) => Cell::Other,
+    }
+}
+
+/// The cases as a table's rows, 64 at a time written column by column (`rows_writer`) and
+/// evaluated straight from the columns (`evaluate_rows`): each row read gives what
+/// `evaluate_outcome` of the facts `load_row_into` reads from it gives; a row not read has
+/// nothing in the batch. Returns the rows decided together.
+fn rows_agree(p: &Policy, cases: &[Value], as_of: Date, opts: &EvalOptions) -> usize {
+    let paths: Vec<&str> = p
+        .schema
+        .facts
+        .iter()
+        .filter(|f| RowReader::holds(&f.ty))
+        .map(|f| f.path.as_str())
+        .collect();
+    let reader = p
+        .row_reader(&paths)
+        .expect("every column is a fact a cell holds");
+    let fopts = FactsOptions::default();
+    let mut block = RowsBlock::new();
+    let mut b = BatchOutcome::new();
+    let mut o = Outcome::new();
+    let mut facts = Facts::default();
+    let mut together = 0;
+    for chunk in cases.chunks(64) {
+        let rows: Vec<Vec<Cell>> = chunk
+            .iter()
+            .map(|c| paths.iter().map(|path| cell_at(c, path)).collect())
+            .collect();
+        let mut w = p.rows_writer(&reader, &fopts, &mut block, chunk.len());
+        for col in 0..paths.len() {
+            let cells: Vec<_> = rows
+                .iter()
+                .map(|r| p.resolve_cell(&reader, col, r[col], &fopts))
+                .collect();
+            w.put_column(col, &cells);
+        }
+        let read = w.finish();
+        p.evaluate_rows(&block, as_of, opts, &mut b);
+        assert_eq!(b.len(), chunk.len());
+        for (i, row) in rows.iter().enumerate() {
+            let loaded = p.load_row_into(&reader, |c| row[c], &fopts, &mut facts);
+            assert_eq!(read >> i & 1 == 1, loaded, "row {i}: {}", chunk[i]);
+            if !loaded {
+                assert!(!b.settled(i) && !b.was_decided_together(i) && b.error(i).is_none());
+                assert_eq!(b.conclusion(i, 0), None);
+                continue;
+            }
+            let r = p.evaluate_outcome(&facts, as_of, opts, &mut o);
+            assert_eq!(
+                b.error(i).map(|e| format!("{e:?}")),
+                r.as_ref().err().map(|e| format!("{e:?}")),
+                "row {i}"
+            );
+            assert_eq!(b.settled(i), o.settled(), "row {i}");
+            for (ci, c) in p.program.conclusions.iter().enumerate() {
+                assert_eq!(
+                    b.conclusion(i, ci),
+                    o.conclusion(ci).cloned(),
+                    "row {i}, {}",
+                    c.key
+                );
+            }
+            for ri in 0..p.program.rules.len() {
+                assert_eq!(b.rule_state_name(i, ri), o.rule_state_name(ri), "row {i}");
+            }
+        }
+        together += b.decided_together();
+    }
+    together
+}
+
+#[test]
+fn rows_of_a_table_give_each_case_its_outcome() {
+    let p = policy();
+    let as_of = Date::parse("2026-03-01").unwrap();
+    let decided: Vec<Value> = (0..700u64).map(generate_decided).collect();
+    let mixed: Vec<Value> = (0..700u64).map(|s| generate(s, 8 + s % 9)).collect();
+    let together = rows_agree(p, &decided, as_of, &EvalOptions::default());
+    eprintln!(
+        "rows, decided: {together} of {} decided together",
+        decided.len()
+    );
+    assert!(
+        together * 5 >= decided.len(),
+        "only {together} decided together"
+    );
+    rows_agree(p, &mixed, as_of, &EvalOptions::default());
+    for n in [1usize, 63, 65] {
+        rows_agree(p, &decided[..n], as_of, &EvalOptions::default());
+    }
+    let o = EvalOptions {
+        max_steps: 50,
+        ..EvalOptions::default()
+    };
+    rows_agree(p, &decided[..130], as_of, &o);
+    // A small policy whose rules the lanes carry in every form.
+    let small = Policy::from_sources(
+        &[Source::new("l.humiao", LANE_POLICY.to_string())],
+        &LoadOptions::default(),
+    )
+    .unwrap_or_else(|e| panic!("{:#?}", e.diagnostics));
+    let mut r = Rng(11);
+    let cases: Vec<Value> = (0..2000).map(|_| lane_case(&mut r)).collect();
+    let together = rows_agree(&small, &cases, as_of, &EvalOptions::default());
+    eprintln!(
+        "rows, small policy: {together} of {} decided together",
+        cases.len()
+    );
+    assert!(
+        together * 3 >= cases.len(),
+        "only {together} decided together"
+    );
 }

@@ -782,6 +782,8 @@ pub(crate) struct Batch {
     n_rules: usize,
     /// Per rule: whether it is in force at the batch's date.
     in_force: Vec<bool>,
+    /// Per block: the cases evaluated (a block of a table's rows skips the rows not read).
+    live: Vec<u64>,
     /// Cases handed over, in order, with their outcome.
     pub(crate) handed: Vec<usize>,
     pub(crate) outcomes: Vec<(Result<(), EvalError>, crate::policy::Outcome)>,
@@ -816,8 +818,17 @@ impl Batch {
 
     /// The block's masks and the case's bit, or `None` for a case handed over or past the
     /// batch's end.
+    /// Whether the batch has an outcome for `case` (in it, and not skipped).
+    pub(crate) fn has(&self, case: usize) -> bool {
+        case < self.n
+            && self
+                .live
+                .get(case / LANES)
+                .is_some_and(|l| l >> (case % LANES) & 1 == 1)
+    }
+
     fn lane(&self, case: usize) -> Option<(&[u64], u64)> {
-        if case >= self.n {
+        if !self.has(case) {
             return None;
         }
         let block = case / LANES;
@@ -886,7 +897,8 @@ impl Batch {
 
     /// Cases the lanes decided (not handed over).
     pub(crate) fn decided(&self) -> usize {
-        self.n - self.handed.len()
+        let live: usize = self.live.iter().map(|l| l.count_ones() as usize).sum();
+        live - self.handed.len()
     }
 }
 
@@ -919,16 +931,151 @@ fn slot_of(facts: &Facts, slot: u32) -> &Value {
     facts.slots.get(slot as usize).unwrap_or(&Value::Unknown)
 }
 
+/// Where a batch's cases come from: loaded facts, one per case, or a table's rows written
+/// column by column ([`crate::facts::RowsBlock`]), whose tags are already rows of 64.
+pub(crate) trait Cases {
+    fn len(&self) -> usize;
+    /// Whether the lanes may run case `i` (as [`usable`]).
+    fn usable(&self, i: usize, fp: &FastProgram, lp: &LaneProgram, opts: &EvalOptions) -> bool;
+    /// The tags of `slots` for cases `start..start + n` (at most 64): row `k` of `tags` for
+    /// `slots[k]`, unknown past the last case.
+    fn fill_tags(&self, start: usize, n: usize, slots: &[u32], tags: &mut Vec<[u8; LANES]>);
+    /// Case `i`'s value of `slot`.
+    fn value(&self, i: usize, slot: u32) -> std::borrow::Cow<'_, Value>;
+    /// The cases of `start..start + n` that give optional section `s` (bit `k` for case
+    /// `start + k`).
+    fn given(&self, start: usize, n: usize, s: u32) -> u64;
+    /// Runs `f` on case `i`'s facts (for a case handed over).
+    fn with_facts<R>(&self, i: usize, f: impl FnOnce(&Facts) -> R) -> R;
+}
+
+impl Cases for [Facts] {
+    fn len(&self) -> usize {
+        <[Facts]>::len(self)
+    }
+
+    #[inline]
+    fn usable(&self, i: usize, fp: &FastProgram, lp: &LaneProgram, opts: &EvalOptions) -> bool {
+        self.get(i).is_some_and(|f| usable(fp, lp, f, opts))
+    }
+
+    fn fill_tags(&self, start: usize, n: usize, slots: &[u32], tags: &mut Vec<[u8; LANES]>) {
+        tags.clear();
+        tags.resize(slots.len(), [TAG_UNKNOWN; LANES]);
+        for (i, f) in self.get(start..start + n).unwrap_or(&[]).iter().enumerate() {
+            // `i < LANES`, said so the row's bound check goes.
+            let i = i % LANES;
+            let ft = f.tags.as_slice();
+            if ft.len() == f.slots.len() {
+                for (row, &s) in tags.iter_mut().zip(slots) {
+                    let t = ft.get(s as usize).copied().unwrap_or(TAG_UNKNOWN);
+                    if let Some(x) = row.get_mut(i) {
+                        *x = t;
+                    }
+                }
+            } else {
+                for (row, &s) in tags.iter_mut().zip(slots) {
+                    if let Some(x) = row.get_mut(i) {
+                        *x = tag_of(f, s);
+                    }
+                }
+            }
+        }
+    }
+
+    #[inline]
+    fn value(&self, i: usize, slot: u32) -> std::borrow::Cow<'_, Value> {
+        std::borrow::Cow::Borrowed(self.get(i).map_or(&Value::Unknown, |f| slot_of(f, slot)))
+    }
+
+    fn given(&self, start: usize, n: usize, s: u32) -> u64 {
+        let mut g = 0u64;
+        for (i, f) in self.get(start..start + n).unwrap_or(&[]).iter().enumerate() {
+            if f.sections.get(s as usize).copied().unwrap_or(false) {
+                g |= 1 << (i % LANES);
+            }
+        }
+        g
+    }
+
+    fn with_facts<R>(&self, i: usize, f: impl FnOnce(&Facts) -> R) -> R {
+        match self.get(i) {
+            Some(x) => f(x),
+            None => f(&Facts::default()),
+        }
+    }
+}
+
+impl Cases for crate::facts::RowsBlock {
+    fn len(&self) -> usize {
+        crate::facts::RowsBlock::len(self)
+    }
+
+    fn usable(&self, i: usize, fp: &FastProgram, lp: &LaneProgram, opts: &EvalOptions) -> bool {
+        let lists_unknown = lp
+            .quant_slots
+            .iter()
+            .all(|&s| self.tag(i, s as usize) == TAG_UNKNOWN);
+        if lists_unknown {
+            fp.base_steps <= opts.max_steps
+        } else {
+            self.with_facts(i, |f| fp.usable(f, opts))
+        }
+    }
+
+    fn fill_tags(&self, start: usize, n: usize, slots: &[u32], tags: &mut Vec<[u8; LANES]>) {
+        // The block is one of 64 rows: its tags are rows already.
+        tags.clear();
+        tags.extend(slots.iter().map(|&s| {
+            let mut row = self
+                .tags
+                .get(s as usize)
+                .copied()
+                .unwrap_or([TAG_UNKNOWN; LANES]);
+            if start > 0 {
+                row = [TAG_UNKNOWN; LANES];
+            }
+            if let Some(past) = row.get_mut(n..) {
+                past.fill(TAG_UNKNOWN);
+            }
+            row
+        }));
+    }
+
+    #[inline]
+    fn value(&self, i: usize, slot: u32) -> std::borrow::Cow<'_, Value> {
+        crate::facts::RowsBlock::value(self, i, slot as usize)
+    }
+
+    fn given(&self, start: usize, n: usize, s: u32) -> u64 {
+        let live = if n >= LANES {
+            u64::MAX
+        } else {
+            (1u64 << n) - 1
+        };
+        if start > 0 {
+            0
+        } else {
+            crate::facts::RowsBlock::given(self, s as usize) & live
+        }
+    }
+
+    fn with_facts<R>(&self, i: usize, f: impl FnOnce(&Facts) -> R) -> R {
+        crate::facts::RowsBlock::with_facts(self, i, f)
+    }
+}
+
 /// Evaluates `cases` into `out`; cases the lanes cannot decide through `hand_over`.
 #[allow(clippy::too_many_arguments)]
-pub(crate) fn run(
+pub(crate) fn run<C: Cases + ?Sized>(
     fp: &FastProgram,
     lp: Option<&LaneProgram>,
     prog: &Program,
-    cases: &[Facts],
+    cases: &C,
     as_of: Date,
     opts: &EvalOptions,
     out: &mut Batch,
+    skip: impl Fn(usize, usize) -> u64,
     mut hand_over: impl FnMut(&Facts, &mut crate::policy::Outcome) -> Result<(), EvalError>,
 ) {
     let n_rules = prog.rules.len();
@@ -952,6 +1099,7 @@ pub(crate) fn run(
     let n_blocks = cases.len().div_ceil(LANES);
     out.masks.clear();
     out.masks.resize(n_blocks * out.stride, 0);
+    out.live.clear();
     out.regs.clear();
     out.regs.resize(lp.n_regs, Tb::default());
     out.ints.clear();
@@ -964,24 +1112,31 @@ pub(crate) fn run(
     }
     let mut n_handed = 0usize;
     out.handed.clear();
-    for (bi, block) in cases.chunks(LANES).enumerate() {
-        let live = if block.len() == LANES {
+    for bi in 0..n_blocks {
+        let start = bi * LANES;
+        let n = (cases.len() - start).min(LANES);
+        let live = if n == LANES {
             u64::MAX
         } else {
-            (1u64 << block.len()) - 1
+            (1u64 << n) - 1
         };
+        let live = live & skip(start, n);
+        out.live.push(live);
         let mut bail = 0u64;
         if !lanes {
             bail = live;
         } else {
-            for (i, f) in block.iter().enumerate() {
-                if !usable(fp, lp, f, opts) {
+            let mut rest = live;
+            while rest != 0 {
+                let i = rest.trailing_zeros() as usize;
+                rest &= rest - 1;
+                if !cases.usable(start + i, fp, lp, opts) {
                     bail |= 1 << i;
                 }
             }
         }
         if bail != live {
-            bail |= run_block(fp, lp, block, live, bi, as_of, out);
+            bail |= run_block(fp, lp, cases, start, n, live, bi, as_of, out);
         }
         bail &= live;
         if let Some(m) = out.masks.get_mut(bi * out.stride + BAIL) {
@@ -996,8 +1151,8 @@ pub(crate) fn run(
                 out.outcomes
                     .push((Ok(()), crate::policy::Outcome::default()));
             }
-            if let (Some(f), Some(slot)) = (cases.get(case), out.outcomes.get_mut(n_handed)) {
-                slot.0 = hand_over(f, &mut slot.1);
+            if let Some(slot) = out.outcomes.get_mut(n_handed) {
+                slot.0 = cases.with_facts(case, |f| hand_over(f, &mut slot.1));
             }
             out.handed.push(case);
             n_handed += 1;
@@ -1008,10 +1163,13 @@ pub(crate) fn run(
 
 /// One block: returns the cases to hand over.
 #[inline(never)]
-fn run_block(
+#[allow(clippy::too_many_arguments)]
+fn run_block<C: Cases + ?Sized>(
     fp: &FastProgram,
     lp: &LaneProgram,
-    block: &[Facts],
+    cases: &C,
+    start: usize,
+    n: usize,
     live: u64,
     bi: usize,
     as_of: Date,
@@ -1031,27 +1189,7 @@ fn run_block(
         ..
     } = out;
     // The tags the ops read, a row per slot (unknown past the block's last case).
-    tags.clear();
-    tags.resize(lp.tag_slots.len(), [TAG_UNKNOWN; LANES]);
-    for (i, f) in block.iter().enumerate() {
-        // `i < LANES`, said so the row's bound check goes.
-        let i = i % LANES;
-        let ft = f.tags.as_slice();
-        if ft.len() == f.slots.len() {
-            for (row, &s) in tags.iter_mut().zip(&lp.tag_slots) {
-                let t = ft.get(s as usize).copied().unwrap_or(TAG_UNKNOWN);
-                if let Some(x) = row.get_mut(i) {
-                    *x = t;
-                }
-            }
-        } else {
-            for (row, &s) in tags.iter_mut().zip(&lp.tag_slots) {
-                if let Some(x) = row.get_mut(i) {
-                    *x = tag_of(f, s);
-                }
-            }
-        }
-    }
+    cases.fill_tags(start, n, &lp.tag_slots, tags);
     let mut rows = Rows {
         ints,
         vals,
@@ -1066,14 +1204,8 @@ fn run_block(
     let n_sections = lp.sections.last().map_or(0, |&s| s as usize + 1);
     absent.resize(n_sections, 0);
     for &s in &lp.sections {
-        let mut a = 0u64;
-        for (i, f) in block.iter().enumerate() {
-            if !f.sections.get(s as usize).copied().unwrap_or(false) {
-                a |= 1 << i;
-            }
-        }
         if let Some(x) = absent.get_mut(s as usize) {
-            *x = a;
+            *x = live & !cases.given(start, n, s);
         }
     }
     let mut bail = 0u64;
@@ -1082,7 +1214,9 @@ fn run_block(
             StepL::Rule { rule, ops, cond } => {
                 let ri = *rule as usize;
                 for (op, r) in lp.ops.get(ops.0 as usize..ops.1 as usize).unwrap_or(&[]) {
-                    eval_op(op, *r, lp, block, live, m, conc_base, regs, &mut rows);
+                    eval_op(
+                        op, *r, lp, cases, start, live, m, conc_base, regs, &mut rows,
+                    );
                 }
                 let Some(hot) = fp.hot.get(ri) else {
                     continue;
@@ -1239,9 +1373,10 @@ fn varg_bails(a: &VArg, regs: &[Tb]) -> u64 {
 }
 
 /// A builtin's argument (or the call) for case `i` of the block, as `fx` gives it.
-fn varg_value<'v>(
+fn varg_value<'v, C: Cases + ?Sized>(
     a: &'v VArg,
-    f: &'v Facts,
+    cases: &'v C,
+    case: usize,
     i: usize,
     rows: &'v Rows,
     lp: &LaneProgram,
@@ -1257,17 +1392,17 @@ fn varg_value<'v>(
                 .and_then(|row| row.get(i))
                 .unwrap_or(UNKNOWN),
         ),
-        VArg::Fact(slot) => Cow::Borrowed(slot_of(f, *slot)),
+        VArg::Fact(slot) => cases.value(case, *slot),
         VArg::Const(v) => Cow::Borrowed(v),
         VArg::AsOf => Cow::Owned(Value::Date(rows.as_of)),
         VArg::Call(b, args) => {
             let [x, y] = &**args;
-            let vx = varg_value(x, f, i, rows, lp);
+            let vx = varg_value(x, cases, case, i, rows, lp);
             // Every builtin gives unknown for an unknown argument it reads.
             if !vx.is_known() {
                 return Cow::Borrowed(UNKNOWN);
             }
-            let vy = varg_value(y, f, i, rows, lp);
+            let vy = varg_value(y, cases, case, i, rows, lp);
             if !matches!(y, VArg::None) && !vy.is_known() {
                 return Cow::Borrowed(UNKNOWN);
             }
@@ -1279,22 +1414,24 @@ fn varg_value<'v>(
 /// An integer read per case from a fact's tags: a tag in `range` holds the number (its
 /// distance from the range's start), the unknown tag is unknown, the catch-all tag reads the
 /// slot through `other` (`None`: a value of another kind, which bails), any other tag bails.
-fn int_leaf(
+fn int_leaf<C: Cases + ?Sized>(
     tags: &[u8; LANES],
-    block: &[Facts],
+    cases: &C,
+    start: usize,
     slot: u32,
     range: std::ops::Range<u8>,
     row: &mut [i64; LANES],
     other: impl Fn(&Value) -> Option<i64>,
 ) -> Tb {
     let mut out = Tb::default();
-    for (i, ((f, v), &t)) in block.iter().zip(row.iter_mut()).zip(tags).enumerate() {
+    let n = cases.len().saturating_sub(start).min(LANES);
+    for (i, (v, &t)) in row.iter_mut().zip(tags).enumerate().take(n) {
         let b = 1u64 << i;
         if range.contains(&t) {
             *v = i64::from(t - range.start);
             out.t |= b;
         } else if t == TAG_OTHER {
-            match other(slot_of(f, slot)) {
+            match other(&cases.value(start + i, slot)) {
                 Some(k) => {
                     *v = k;
                     out.t |= b;
@@ -1359,17 +1496,19 @@ fn eq_mask(row: &[u8; LANES], c: u8) -> u64 {
 
 /// Works out one op over a block into register `r`.
 #[allow(clippy::too_many_arguments)]
-fn eval_op(
+fn eval_op<C: Cases + ?Sized>(
     op: &Op,
     r: u32,
     lp: &LaneProgram,
-    block: &[Facts],
+    cases: &C,
+    start: usize,
     live: u64,
     m: &[u64],
     conc_base: usize,
     regs: &mut [Tb],
     rows: &mut Rows,
 ) {
+    let n = cases.len().saturating_sub(start).min(LANES);
     let ints = &mut *rows.ints;
     let tag_row = |slot: u32| -> &[u8; LANES] {
         lp.tag_row
@@ -1409,7 +1548,7 @@ fn eval_op(
         }
         Op::EnumIn { slot, mask, neg } => {
             let row = tag_row(*slot);
-            for (i, &t) in row.iter().enumerate().take(block.len()) {
+            for (i, &t) in row.iter().enumerate().take(n) {
                 let b = 1u64 << i;
                 let e = if (TAG_ENUM..TAG_INT).contains(&t) {
                     u32::from(t - TAG_ENUM)
@@ -1548,7 +1687,8 @@ fn eval_op(
             if let Some(v) = ints.get_mut(row(r)) {
                 out = int_leaf(
                     tag_row(*slot),
-                    block,
+                    cases,
+                    start,
                     *slot,
                     TAG_INT..TAG_LIST,
                     v,
@@ -1565,7 +1705,8 @@ fn eval_op(
             if let Some(v) = ints.get_mut(row(r)) {
                 out = int_leaf(
                     tag_row(*slot),
-                    block,
+                    cases,
+                    start,
                     *slot,
                     TAG_LIST..TAG_OTHER,
                     v,
@@ -1660,8 +1801,8 @@ fn eval_op(
         }
         Op::ValFact { slot } => {
             if let Some(dst) = rows.vals.get_mut(row(r)) {
-                for (f, d) in block.iter().zip(dst.iter_mut()) {
-                    d.clone_from(slot_of(f, *slot));
+                for (i, d) in dst.iter_mut().enumerate().take(n) {
+                    d.clone_from(&cases.value(start + i, *slot));
                 }
             }
         }
@@ -1704,11 +1845,11 @@ fn eval_op(
                 .get_mut(rr)
                 .map(std::mem::take)
                 .unwrap_or_default();
-            for (i, (d, f)) in dst.iter_mut().zip(block).enumerate() {
+            for (i, d) in dst.iter_mut().enumerate().take(n) {
                 *d = if out.x >> i & 1 == 1 {
                     Value::Unknown
                 } else {
-                    varg_value(call, f, i, rows, lp).into_owned()
+                    varg_value(call, cases, start + i, i, rows, lp).into_owned()
                 };
             }
             if let Some(x) = rows.vals.get_mut(rr) {
