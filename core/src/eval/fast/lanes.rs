@@ -796,6 +796,8 @@ pub(crate) struct Batch {
     absent: Vec<u64>,
     /// The block's tags, one row per slot of `LaneProgram::tag_slots`.
     tags: Vec<[u8; LANES]>,
+    /// The block's enum rows as masks (see [`EnumBits`]).
+    enums: Vec<Option<EnumBits>>,
 }
 
 // Per block, in `masks[block * stride ..]`: [bail, fired × n_rules, overridden × n_rules,
@@ -1186,14 +1188,19 @@ fn run_block<C: Cases + ?Sized>(
         absent,
         in_force,
         tags,
+        enums,
         ..
     } = out;
     // The tags the ops read, a row per slot (unknown past the block's last case).
     cases.fill_tags(start, n, &lp.tag_slots, tags);
+    // No allocation from block to block: the rows are only marked not made.
+    enums.resize_with(tags.len(), || None);
+    enums.iter_mut().for_each(|e| *e = None);
     let mut rows = Rows {
         ints,
         vals,
         tags,
+        enums,
         as_of,
     };
     let Some(m) = masks.get_mut(bi * stride..(bi + 1) * stride) else {
@@ -1360,7 +1367,43 @@ struct Rows<'a> {
     ints: &'a mut [[i64; LANES]],
     vals: &'a mut [Vec<Value>],
     tags: &'a [[u8; LANES]],
+    /// Per row of `tags`, its enum values as masks, made by the first `EnumIn` of the block
+    /// that reads the row.
+    enums: &'a mut [Option<EnumBits>],
     as_of: Date,
+}
+
+/// A row of enum tags as masks: per value `e < 64`, the lanes holding it; the lanes unknown,
+/// and those holding anything else (another kind, a value past the tag's range).
+#[derive(Debug)]
+struct EnumBits {
+    vals: [u64; 64],
+    unknown: u64,
+    other: u64,
+}
+
+impl EnumBits {
+    fn of(row: &[u8; LANES]) -> EnumBits {
+        let mut b = EnumBits {
+            vals: [0; 64],
+            unknown: 0,
+            other: 0,
+        };
+        for (i, &t) in row.iter().enumerate() {
+            let bit = 1u64 << i;
+            if let Some(v) = t
+                .checked_sub(TAG_ENUM)
+                .and_then(|e| b.vals.get_mut(usize::from(e)))
+            {
+                *v |= bit;
+            } else if t == TAG_UNKNOWN {
+                b.unknown |= bit;
+            } else {
+                b.other |= bit;
+            }
+        }
+        b
+    }
 }
 
 /// The cases in which a builtin's argument bails (a register's).
@@ -1547,24 +1590,31 @@ fn eval_op<C: Cases + ?Sized>(
             out.f = f;
         }
         Op::EnumIn { slot, mask, neg } => {
+            // The row's values as masks, made once a block: the test is an OR of the masks
+            // of the values in the set.
+            let k = lp.tag_row.get(*slot as usize).copied().unwrap_or(NONE) as usize;
             let row = tag_row(*slot);
-            for (i, &t) in row.iter().enumerate().take(n) {
-                let b = 1u64 << i;
-                let e = if (TAG_ENUM..TAG_INT).contains(&t) {
-                    u32::from(t - TAG_ENUM)
-                } else if t == TAG_UNKNOWN {
-                    continue;
-                } else {
-                    // Another kind, or an enum value past the tag's range: not modelled.
-                    out.x |= b;
-                    continue;
-                };
-                if (mask >> e & 1 == 1) != *neg {
-                    out.t |= b;
-                } else {
-                    out.f |= b;
-                }
+            let bits = match rows.enums.get_mut(k) {
+                Some(e) => &*e.get_or_insert_with(|| EnumBits::of(row)),
+                None => &EnumBits::of(row),
+            };
+            let mut member = 0u64;
+            #[allow(clippy::cast_possible_truncation)]
+            let mut rest = *mask as u64;
+            while rest != 0 {
+                let e = rest.trailing_zeros() as usize;
+                rest &= rest - 1;
+                member |= bits.vals.get(e).copied().unwrap_or(0);
             }
+            // Another kind, or an enum value past the tag's range: not modelled.
+            out.x = bits.other & live;
+            let known = live & !bits.unknown & !bits.other;
+            out.t = if *neg {
+                known & !member
+            } else {
+                known & member
+            };
+            out.f = known & !out.t;
         }
         Op::IsKnownFact { slot } => {
             // Only `Unknown` has the unknown tag; every other value is known.
