@@ -9,7 +9,9 @@
 //! Arguments: cases (20,000), passes (5). `PROBE_SKIP_CHECK` skips the fast-path count (so a
 //! profile holds only `evaluate_outcome`); `PROBE_EXPLAIN` times `evaluate` (a whole Decision)
 //! without and with `explain` instead (`=plain` or `=explain`: only one of them);
-//! `PROBE_JSON` the CLI's path per line (`evaluate_text_into`); `PROBE_BATCH` `evaluate_batch`. Times printed are wall clock, for orientation only:
+//! `PROBE_JSON` the CLI's path per line (`evaluate_text_into`); `PROBE_BATCH` `evaluate_batch`;
+//! `PROBE_ROWS` `evaluate_rows` over the cases loaded as columns. Times printed are wall clock,
+//! for orientation only:
 //! `humiao-bench` is the figure of record.
 #![allow(clippy::expect_used)]
 
@@ -94,6 +96,24 @@ fn main() {
             }
             let ns = t.elapsed().as_nanos() as f64 / n.max(1) as f64;
             println!("JSON line -> decision: {ns:.1} ns per case");
+        }
+        return;
+    }
+    if std::env::var_os("PROBE_ROWS").is_some() {
+        // `evaluate_rows` over the cases loaded as columns, 64 rows a block.
+        let h = humiao_bench::engines::humiao::Humiao::new(&sources, AS_OF).expect("policy");
+        let lines: Vec<String> = Workload::cases(n).iter().map(Case::to_json_line).collect();
+        let refs: Vec<&String> = lines.iter().collect();
+        let blocks = h.prepare_rows(&refs).expect("rows");
+        let mut b = humiao_core::BatchOutcome::new();
+        for _ in 0..passes {
+            let t = Instant::now();
+            for block in &blocks {
+                h.evaluate_rows(block, &mut b);
+                std::hint::black_box(&b);
+            }
+            let ns = t.elapsed().as_nanos() as f64 / n.max(1) as f64;
+            println!("evaluate_rows: {ns:.1} ns per case");
         }
         return;
     }

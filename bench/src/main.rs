@@ -135,6 +135,18 @@ fn run() -> Result<(), Box<dyn Error>> {
             .collect();
         together += humiao.check_batch(&facts)?;
     }
+    progress("agreement: evaluate_rows (columns) against evaluate_outcome on every case");
+    let mut rows_together = 0usize;
+    for chunk in lines.chunks(64) {
+        let refs: Vec<&String> = chunk.iter().collect();
+        let facts: Vec<_> = chunk
+            .iter()
+            .map(|l| humiao.prepare(l))
+            .collect::<Result<_, _>>()?;
+        for block in humiao.prepare_rows(&refs)? {
+            rows_together += humiao.check_rows(&block, &facts)?;
+        }
+    }
 
     let mut rows = Vec::new();
     let typed_name = table::TYPED_BASELINE;
@@ -189,6 +201,17 @@ fn run() -> Result<(), Box<dyn Error>> {
                 black_box(&batch);
             },
         );
+        let mut rows_batch = humiao_core::BatchOutcome::new();
+        let mut rows_job = Job::new(
+            |r| {
+                let refs: Vec<&String> = slice(&lines, r).iter().collect();
+                humiao.prepare_rows(&refs).unwrap_or_default()
+            },
+            |b: &humiao_core::facts::RowsBlock| {
+                humiao.evaluate_rows(black_box(b), &mut rows_batch);
+                black_box(&rows_batch);
+            },
+        );
         let ns = timing::measure(
             n,
             a.reps,
@@ -199,12 +222,14 @@ fn run() -> Result<(), Box<dyn Error>> {
                 &mut humiao_job,
                 &mut reference_job,
                 &mut batch_job,
+                &mut rows_job,
             ],
         );
         failed += fails.iter().sum::<usize>();
         ns
     };
-    let [typed_ns, value_ns, outcome_ns, humiao_ns, reference_ns, batch_ns] = ns[..] else {
+    let [typed_ns, value_ns, outcome_ns, humiao_ns, reference_ns, batch_ns, rows_ns] = ns[..]
+    else {
         return Err("measure".into());
     };
     rows.push(Row::timed(typed_name, EVALUATE, typed_ns));
@@ -216,6 +241,11 @@ fn run() -> Result<(), Box<dyn Error>> {
     rows.push(
         Row::timed("humiao, batch (64 cases a word)", EVALUATE, batch_ns).note(format!(
             "evaluate_batch: the same outcomes, 64 cases at a time; {together} of {n} cases decided together, the rest one by one"
+        )),
+    );
+    rows.push(
+        Row::timed("humiao, columns (64 rows a block)", EVALUATE, rows_ns).note(format!(
+            "evaluate_rows over cases loaded as columns (RowsBlock: per fact, 64 rows' tags); {rows_together} of {n} decided together, the rest one by one"
         )),
     );
     rows.push(

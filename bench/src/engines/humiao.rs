@@ -3,12 +3,31 @@
 //! that names humiao.
 
 use crate::answers::*;
+use humiao_core::facts::{Cell, RowReader, RowsBlock};
 use humiao_core::time::Date;
 use humiao_core::{
     BatchOutcome, Decision, DecisionBuffers, EvalOptions, Facts, FactsOptions, LoadOptions,
     Outcome, Policy, Source, Status,
 };
 use serde_json::Value;
+
+/// A case's cell for a table's column (`minor.age`), as a table holds it.
+fn cell_at<'a>(case: &'a Value, path: &str) -> Cell<'a> {
+    let mut cur = case;
+    for seg in path.split('.') {
+        match cur.get(seg) {
+            Some(v) => cur = v,
+            None => return Cell::Absent,
+        }
+    }
+    match cur {
+        Value::Null => Cell::Absent,
+        Value::Bool(b) => Cell::Bool(*b),
+        Value::Number(n) => n.as_i64().map_or(Cell::Other, Cell::Int),
+        Value::String(s) => Cell::Text(s),
+        Value::Array(_) | Value::Object(_) => Cell::Other,
+    }
+}
 
 /// A case in the form humiao evaluates: facts loaded against the schema.
 pub type Prepared = Facts;
@@ -78,6 +97,85 @@ impl Humiao {
     pub fn evaluate_batch(&self, facts: &[Prepared], out: &mut BatchOutcome) {
         self.policy
             .evaluate_batch(facts, self.as_of, &self.plain, out);
+    }
+
+    /// Loads cases' JSON texts as a table's rows, 64 to a block, in humiao's columnar form
+    /// (`RowsBlock`: per fact the rows' tags, written column by column with
+    /// `Policy::rows_writer`), ahead of timing, for "evaluate only" over columns. Every fact a
+    /// table cell can hold is a column; a row the writer does not read is an error.
+    pub fn prepare_rows(&self, lines: &[&String]) -> Result<Vec<RowsBlock>, String> {
+        let p = &self.policy;
+        let paths: Vec<&str> = p
+            .schema
+            .facts
+            .iter()
+            .filter(|f| RowReader::holds(&f.ty))
+            .map(|f| f.path.as_str())
+            .collect();
+        let reader = p
+            .row_reader(&paths)
+            .ok_or("the schema's facts cannot be a table's columns")?;
+        let mut blocks = Vec::new();
+        for chunk in lines.chunks(64) {
+            let cases: Vec<Value> = chunk
+                .iter()
+                .map(|l| serde_json::from_str(l).map_err(|e| e.to_string()))
+                .collect::<Result<_, _>>()?;
+            let mut block = RowsBlock::new();
+            let mut w = p.rows_writer(&reader, &self.facts, &mut block, chunk.len());
+            for (col, path) in paths.iter().enumerate() {
+                let cells: Vec<_> = cases
+                    .iter()
+                    .map(|c| p.resolve_cell(&reader, col, cell_at(c, path), &self.facts))
+                    .collect();
+                w.put_column(col, &cells);
+            }
+            let read = w.finish();
+            if read.count_ones() as usize != chunk.len() {
+                return Err(format!("rows not read as columns: {read:#x}"));
+            }
+            blocks.push(block);
+        }
+        Ok(blocks)
+    }
+
+    /// Evaluate only over columns: a block of rows → every row's conclusions and rule states
+    /// in a reused `BatchOutcome`.
+    #[inline(never)]
+    pub fn evaluate_rows(&self, rows: &RowsBlock, out: &mut BatchOutcome) {
+        self.policy
+            .evaluate_rows(rows, self.as_of, &self.plain, out);
+    }
+
+    /// `evaluate_rows` agrees with `evaluate_outcome` of the same cases loaded from their
+    /// JSON: errors, whether settled, every conclusion and fired rule. Returns how many rows
+    /// were decided together.
+    pub fn check_rows(&self, rows: &RowsBlock, facts: &[Prepared]) -> Result<usize, String> {
+        let mut b = BatchOutcome::new();
+        self.evaluate_rows(rows, &mut b);
+        if b.len() != facts.len() {
+            return Err("a block of rows and its cases differ in length".into());
+        }
+        let mut o = Outcome::new();
+        for (i, f) in facts.iter().enumerate() {
+            let r = self.evaluate_outcome(f, &mut o);
+            if r.is_err() != b.error(i).is_some() || b.settled(i) != o.settled() {
+                return Err(format!(
+                    "row {i}: rows and outcome differ in error or settling"
+                ));
+            }
+            for (ci, c) in self.policy.program.conclusions.iter().enumerate() {
+                if b.conclusion(i, ci) != o.conclusion(ci).cloned() {
+                    return Err(format!("row {i}: {} differs", c.key));
+                }
+            }
+            for (ri, rule) in self.policy.program.rules.iter().enumerate() {
+                if b.fired(i, ri) != o.fired(ri) {
+                    return Err(format!("row {i}: rule {} differs", rule.id));
+                }
+            }
+        }
+        Ok(b.decided_together())
     }
 
     /// The batch agrees with `evaluate_outcome` on every case: errors, whether settled, every
