@@ -6,7 +6,7 @@
 //! the table reads the same (`to_pylist()`); a column of other values (integers, dates, …) is
 //! such a list.
 
-use crate::batch::{Concluded, Outcome};
+use crate::batch::{for_each_row, ConcludedBlock, Outcome, RowResult};
 use crate::policy::ConclusionCells;
 use humiao_core::model::{Schema, Type, Value};
 use pyo3::prelude::*;
@@ -115,7 +115,7 @@ enum Builder<'p> {
 
 impl<'p> Builder<'p> {
     /// The builder for values of type `ty`, if every row's value `fits`.
-    fn new(schema: &'p Schema, ty: &Type, fits: bool, k: usize) -> Builder<'p> {
+    fn new(schema: &'p Schema, ty: &Type, fits: bool, k: usize, sets: bool) -> Builder<'p> {
         let names = |id| schema.enum_def(id).map(|e| e.variants.as_slice());
         match (ty, fits) {
             (Type::Bool, true) => Builder::Bool {
@@ -130,7 +130,7 @@ impl<'p> Builder<'p> {
                 },
                 None => Builder::Objects(k),
             },
-            (Type::Set(id), true) => match names(*id) {
+            (Type::Set(id), true) if sets => match names(*id) {
                 Some(names) => Builder::List {
                     names,
                     lists: vec![0],
@@ -266,14 +266,16 @@ impl<'p> Builder<'p> {
 /// `{"settled": column, key: column, …, "error": [exception or None]}` (the last with
 /// `with_errors`): the columns of [`crate::policy`]'s `outcome_columns` as Arrow's buffers
 /// where their values allow (see [`Builder::into_py`]). `error` makes a failed row's
-/// exception, or raises it.
+/// exception, or raises it. Without `sets`, a set's column is a list of Python lists (for a
+/// pandas result, whose cells are lists).
 pub(crate) fn arrow_columns<'py>(
     py: Python<'py>,
     policy: &humiao_core::Policy,
     names: &[String],
     indexes: &[usize],
-    results: Vec<Concluded>,
+    results: Vec<ConcludedBlock>,
     with_errors: bool,
+    sets: bool,
     mut error: impl FnMut(Python<'py>, usize, Outcome) -> PyResult<Bound<'py, PyAny>>,
 ) -> PyResult<Bound<'py, PyDict>> {
     let conclusions = &policy.program.conclusions;
@@ -283,8 +285,10 @@ pub(crate) fn arrow_columns<'py>(
         .collect();
     // Which columns' values all fit their type's buffers.
     let mut fits = vec![true; types.len()];
-    for r in &results {
-        if let Concluded::Done(_, values) = r {
+    let k = types.len();
+    for b in &results {
+        for (i, _) in b.settled.iter().enumerate() {
+            let values = b.values.get(i * k..(i + 1) * k).unwrap_or(&[]);
             for ((f, ty), v) in fits.iter_mut().zip(&types).zip(values) {
                 *f &= Builder::takes(ty, v);
             }
@@ -294,7 +298,7 @@ pub(crate) fn arrow_columns<'py>(
         .iter()
         .zip(&fits)
         .enumerate()
-        .map(|(k, (ty, &f))| Builder::new(&policy.schema, ty, f, k))
+        .map(|(k, (ty, &f))| Builder::new(&policy.schema, ty, f, k, sets))
         .collect();
     let mut objects: Vec<Option<Bound<'py, PyList>>> = builders
         .iter()
@@ -307,11 +311,11 @@ pub(crate) fn arrow_columns<'py>(
     };
     let errors = PyList::empty(py);
     crate::policy::without_gc(py, || {
-        for (i, r) in results.into_iter().enumerate() {
+        for_each_row(results, k, |i, r| -> PyResult<()> {
             match r {
-                Concluded::Done(s, values) => {
+                RowResult::Done(s, values) => {
                     settled.push(Some(&Value::Bool(s)));
-                    for (k, (b, v)) in builders.iter_mut().zip(&values).enumerate() {
+                    for (k, (b, v)) in builders.iter_mut().zip(values).enumerate() {
                         if let Some(Some(list)) = objects.get(k) {
                             list.append(cells.cell(py, k, v)?)?;
                         } else {
@@ -322,7 +326,7 @@ pub(crate) fn arrow_columns<'py>(
                         errors.append(py.None())?;
                     }
                 }
-                Concluded::Failed(o) => {
+                RowResult::Failed(o) => {
                     let err = error(py, i, *o)?;
                     settled.push(None);
                     for (k, b) in builders.iter_mut().enumerate() {
@@ -335,7 +339,8 @@ pub(crate) fn arrow_columns<'py>(
                     errors.append(err)?;
                 }
             }
-        }
+            Ok(())
+        })?;
         let out = PyDict::new(py);
         out.set_item("settled", settled.into_py(py, &mut objects)?)?;
         for (k, b) in names.iter().zip(builders) {

@@ -315,6 +315,94 @@ pub(crate) enum Concluded {
     Failed(Box<Outcome>),
 }
 
+/// The results of a block of rows, held together: one allocation a block, not one per row (a
+/// row's values, allocated on a worker thread and freed on the caller's, cost more than
+/// working them out).
+#[derive(Default)]
+pub(crate) struct ConcludedBlock {
+    /// Per row, whether every conclusion settled (false for a failed row).
+    pub settled: Vec<bool>,
+    /// The asked conclusions' values, `keys` per row (unknown for a failed row).
+    pub values: Vec<humiao_core::model::Value>,
+    /// The failed rows (their place in the block), in order.
+    pub failed: Vec<(usize, Box<Outcome>)>,
+}
+
+impl ConcludedBlock {
+    pub(crate) fn len(&self) -> usize {
+        self.settled.len()
+    }
+
+    pub(crate) fn push(&mut self, c: Concluded, keys: usize) {
+        let at = self.settled.len();
+        match c {
+            Concluded::Done(s, values) => {
+                self.settled.push(s);
+                let given = values.len();
+                self.values.extend(values.into_iter().take(keys));
+                self.values.extend(std::iter::repeat_n(
+                    humiao_core::model::Value::Unknown,
+                    keys.saturating_sub(given),
+                ));
+            }
+            Concluded::Failed(o) => {
+                self.settled.push(false);
+                self.values.extend(std::iter::repeat_n(
+                    humiao_core::model::Value::Unknown,
+                    keys,
+                ));
+                self.failed.push((at, o));
+            }
+        }
+    }
+
+    /// Results one per row, in blocks.
+    pub(crate) fn of_rows(rows: Vec<Concluded>, keys: usize) -> Vec<ConcludedBlock> {
+        let mut blocks = Vec::new();
+        let mut b = ConcludedBlock::default();
+        for c in rows {
+            if b.len() == BLOCK {
+                blocks.push(std::mem::take(&mut b));
+            }
+            b.push(c, keys);
+        }
+        if b.len() > 0 {
+            blocks.push(b);
+        }
+        blocks
+    }
+}
+
+/// One row of a [`ConcludedBlock`], as its consumer meets it.
+pub(crate) enum RowResult<'a> {
+    Done(bool, &'a [humiao_core::model::Value]),
+    Failed(Box<Outcome>),
+}
+
+/// Calls `f` with each row of `blocks` in order and its number.
+pub(crate) fn for_each_row<E>(
+    blocks: Vec<ConcludedBlock>,
+    keys: usize,
+    mut f: impl FnMut(usize, RowResult<'_>) -> Result<(), E>,
+) -> Result<(), E> {
+    let mut row = 0;
+    for b in blocks {
+        let mut failed = b.failed.into_iter().peekable();
+        for (i, &s) in b.settled.iter().enumerate() {
+            if failed.peek().is_some_and(|(at, _)| *at == i) {
+                if let Some((_, o)) = failed.next() {
+                    f(row, RowResult::Failed(o))?;
+                }
+            } else {
+                let values = b.values.get(i * keys..(i + 1) * keys).unwrap_or(&[]);
+                f(row, RowResult::Done(s, values))?;
+            }
+            row += 1;
+        }
+    }
+    Ok(())
+}
+
 impl Run<'_> {
     /// Evaluate only: loads the facts and evaluates them into `out` (buffers reused from case
     /// to case); no `Decision` is built. `keys` are conclusion indexes.
@@ -440,46 +528,59 @@ impl Run<'_> {
     }
 
     /// A block of a table's rows read into `st.rows` (`read`: bit `i` for `results[i]`),
-    /// evaluated together into their places (`Policy::evaluate_rows`).
+    /// evaluated together into their places (`Policy::evaluate_rows`); the other rows' results
+    /// are in `results` already.
     pub(crate) fn finish_rows(
         &self,
-        mut results: Vec<Option<Concluded>>,
+        results: Vec<Option<Concluded>>,
         read: u64,
         keys: &[usize],
         st: &mut BlockBuffers,
-    ) -> Vec<Concluded> {
+    ) -> ConcludedBlock {
+        let mut done = Ok(());
         if read != 0 {
-            let done = catch_unwind(AssertUnwindSafe(|| {
+            done = catch_unwind(AssertUnwindSafe(|| {
                 self.policy
                     .evaluate_rows(&st.rows, self.as_of, &self.eval, &mut st.batch);
             }));
-            let mut rest = read;
-            while rest != 0 {
-                let i = rest.trailing_zeros() as usize;
-                rest &= rest - 1;
-                if let Some(slot) = results.get_mut(i) {
-                    *slot = Some(match &done {
-                        Ok(()) => self.conclude_batched(&st.batch, i, keys),
-                        Err(payload) => Concluded::Failed(Box::new(Outcome::Internal(
-                            panic_message(payload.as_ref()),
-                        ))),
-                    });
-                }
-            }
-            if done.is_err() {
-                st.batch = humiao_core::BatchOutcome::new();
-            }
         }
-        results
-            .into_iter()
-            .map(|r| {
-                r.unwrap_or_else(|| {
-                    Concluded::Failed(Box::new(Outcome::Internal(
-                        "a case of a block was not evaluated".into(),
-                    )))
-                })
-            })
-            .collect()
+        let k = keys.len();
+        let mut out = ConcludedBlock {
+            settled: Vec::with_capacity(results.len()),
+            values: Vec::with_capacity(results.len() * k),
+            failed: Vec::new(),
+        };
+        for (i, r) in results.into_iter().enumerate() {
+            let c = match (r, &done) {
+                (Some(c), _) => c,
+                (None, Ok(())) if read >> i & 1 == 1 => {
+                    let b = &st.batch;
+                    if let Some(e) = b.error(i) {
+                        Concluded::Failed(Box::new(Outcome::Eval(e.clone())))
+                    } else {
+                        // Straight into the block's values: no vector per row.
+                        out.settled.push(b.settled(i));
+                        out.values
+                            .extend(keys.iter().map(|&ci| match b.conclusion(i, ci) {
+                                Some(v) if v.is_known() => v,
+                                _ => humiao_core::model::Value::Unknown,
+                            }));
+                        continue;
+                    }
+                }
+                (None, Err(payload)) => {
+                    Concluded::Failed(Box::new(Outcome::Internal(panic_message(payload.as_ref()))))
+                }
+                (None, _) => Concluded::Failed(Box::new(Outcome::Internal(
+                    "a case of a block was not evaluated".into(),
+                ))),
+            };
+            out.push(c, k);
+        }
+        if done.is_err() {
+            st.batch = humiao_core::BatchOutcome::new();
+        }
+        out
     }
 
     /// The cases of a block read into `st.facts` (their places in `results` in
@@ -649,6 +750,62 @@ pub(crate) fn par_map_with<T: Sync, R: Send, S>(
 /// [`par_map_with`] a block of up to 64 items at a time (for work done 64 cases together):
 /// `f` gets the index of the block's first item and the block, and returns one result per
 /// item, in order. `None` when a worker died or a block's results are not one per item.
+/// [`par_map_blocks`] with one result per block (a block's results held together).
+pub(crate) fn par_blocks<T: Sync, R: Send, S>(
+    items: &[T],
+    threads: usize,
+    init: impl Fn() -> S + Sync,
+    f: impl Fn(&mut S, usize, &[T]) -> R + Sync,
+) -> Option<Vec<R>> {
+    if threads <= 1 {
+        let mut state = init();
+        return Some(
+            items
+                .chunks(BLOCK)
+                .enumerate()
+                .map(|(b, chunk)| f(&mut state, b * BLOCK, chunk))
+                .collect(),
+        );
+    }
+    let blocks = items.len().div_ceil(BLOCK);
+    let next = AtomicUsize::new(0);
+    let work = || {
+        let mut state = init();
+        let mut done: Vec<(usize, R)> = Vec::new();
+        loop {
+            let b = next.fetch_add(1, Ordering::Relaxed);
+            if b >= blocks {
+                break;
+            }
+            let lo = b * BLOCK;
+            let hi = (lo + BLOCK).min(items.len());
+            done.push((b, f(&mut state, lo, items.get(lo..hi).unwrap_or(&[]))));
+        }
+        done
+    };
+    let mut parts: Vec<(usize, R)> = Vec::with_capacity(blocks);
+    let complete = std::thread::scope(|s| {
+        let handles = spawn_workers(s, threads, &work);
+        if handles.is_empty() {
+            parts.extend(work());
+            return true;
+        }
+        let mut ok = true;
+        for h in handles {
+            match h.join() {
+                Ok(p) => parts.extend(p),
+                Err(_) => ok = false,
+            }
+        }
+        ok
+    });
+    if !complete || parts.len() != blocks {
+        return None;
+    }
+    parts.sort_unstable_by_key(|(b, _)| *b);
+    Some(parts.into_iter().map(|(_, r)| r).collect())
+}
+
 pub(crate) fn par_map_blocks<T: Sync, R: Send, S>(
     items: &[T],
     threads: usize,

@@ -2,8 +2,9 @@
 //! evaluates cases one at a time, in batches on all cores, or as columns of a table.
 
 use crate::batch::{
-    case_input, par_map_blocks, par_map_stream_blocks, par_map_with, row_facts, thread_count,
-    BlockBuffers, CaseInput, Cell, Column, Concluded, Outcome, RowText, Run,
+    case_input, for_each_row, par_blocks, par_map_blocks, par_map_stream_blocks, par_map_with,
+    row_facts, thread_count, BlockBuffers, CaseInput, Cell, Column, Concluded, ConcludedBlock,
+    Outcome, RowResult, RowText, Run,
 };
 use crate::convert::{as_of_date, fspath, json_to_py, params_of, py_to_json, types_class};
 use crate::decision::PyDecision;
@@ -761,7 +762,8 @@ impl PyPolicy {
             )?;
             let results =
                 results.ok_or_else(|| internal_error(py, "a worker thread was lost", None))?;
-            concluded_columns(py, &self.inner, &names, &indexes, results, on_error)
+            let blocks = ConcludedBlock::of_rows(results, indexes.len());
+            concluded_columns(py, &self.inner, &names, &indexes, blocks, on_error)
         })
     }
 
@@ -790,7 +792,7 @@ impl PyPolicy {
     /// :meth:`outcome_columns` for `outcome_table` of a pyarrow table: each column as
     /// Arrow's buffers where its values allow (``crate::arrow_out``), made into arrays by
     /// ``humiao._table`` without a Python object per cell.
-    #[pyo3(signature = (columns, as_of, keys=None, threads=None, *, lenient=false, on_error="raise"))]
+    #[pyo3(signature = (columns, as_of, keys=None, threads=None, *, lenient=false, on_error="raise", sets=true))]
     #[allow(clippy::too_many_arguments)]
     fn _outcome_arrow<'py>(
         &self,
@@ -801,6 +803,7 @@ impl PyPolicy {
         threads: Option<usize>,
         lenient: bool,
         on_error: &str,
+        sets: bool,
     ) -> PyResult<Bound<'py, PyDict>> {
         guard(py, || {
             let on_error = on_error_of(py, on_error)?;
@@ -813,6 +816,7 @@ impl PyPolicy {
                 &indexes,
                 results,
                 on_error == OnError::Return,
+                sets,
                 |py, i, o| failure(py, concluded_error(py, i, o), on_error),
             )
         })
@@ -949,7 +953,7 @@ impl PyPolicy {
         keys: Option<Vec<String>>,
         threads: Option<usize>,
         lenient: bool,
-    ) -> PyResult<(Vec<String>, Vec<usize>, Vec<Concluded>)> {
+    ) -> PyResult<(Vec<String>, Vec<usize>, Vec<ConcludedBlock>)> {
         {
             let run = self.run(py, as_of, false, false, lenient)?;
             check_threads(py, threads)?;
@@ -964,9 +968,8 @@ impl PyPolicy {
             // time straight from the columns (`evaluate_rows`); the others one by one, the
             // ways they always took.
             let results = py.detach(|| {
-                par_map_blocks(&rows_index, n, BlockBuffers::default, |st, _, block| {
+                par_blocks(&rows_index, n, BlockBuffers::default, |st, _, block| {
                     let mut results: Vec<Option<Concluded>> = Vec::with_capacity(block.len());
-                    st.read_at.clear();
                     let mut read = 0u64;
                     let contiguous = block
                         .first()
@@ -1008,7 +1011,7 @@ fn concluded_columns<'py>(
     policy: &humiao_core::Policy,
     names: &[String],
     indexes: &[usize],
-    results: Vec<Concluded>,
+    results: Vec<ConcludedBlock>,
     on_error: OnError,
 ) -> PyResult<Bound<'py, PyDict>> {
     without_gc(py, || {
@@ -1132,23 +1135,23 @@ fn concluded_columns_now<'py>(
     policy: &humiao_core::Policy,
     names: &[String],
     indexes: &[usize],
-    results: Vec<Concluded>,
+    results: Vec<ConcludedBlock>,
     on_error: OnError,
 ) -> PyResult<Bound<'py, PyDict>> {
     let settled = PyList::empty(py);
     let columns: Vec<Bound<'py, PyList>> = names.iter().map(|_| PyList::empty(py)).collect();
     let errors = PyList::empty(py);
     let mut cells = ConclusionCells::new(policy, indexes);
-    for (i, r) in results.into_iter().enumerate() {
+    for_each_row(results, indexes.len(), |i, r| -> PyResult<()> {
         match r {
-            Concluded::Done(s, values) => {
+            RowResult::Done(s, values) => {
                 settled.append(s)?;
-                for (k, (col, v)) in columns.iter().zip(&values).enumerate() {
+                for (k, (col, v)) in columns.iter().zip(values).enumerate() {
                     col.append(cells.cell(py, k, v)?)?;
                 }
                 errors.append(py.None())?;
             }
-            Concluded::Failed(o) => {
+            RowResult::Failed(o) => {
                 let err = failure(py, concluded_error(py, i, *o), on_error)?;
                 settled.append(py.None())?;
                 for col in &columns {
@@ -1157,7 +1160,8 @@ fn concluded_columns_now<'py>(
                 errors.append(err)?;
             }
         }
-    }
+        Ok(())
+    })?;
     let out = PyDict::new(py);
     out.set_item("settled", settled)?;
     for (k, col) in names.iter().zip(columns) {

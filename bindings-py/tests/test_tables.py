@@ -143,6 +143,29 @@ def test_pyarrow_outcome_table_is_built_from_buffers(policy: humiao.Policy) -> N
         policy.outcome_table(table, "2026-03-03", keys)
 
 
+def test_pandas_outcome_table_is_the_frame_of_its_lists(policy: humiao.Policy) -> None:
+    """outcome_table of a DataFrame builds its truth-value and text columns from Arrow arrays
+    the engine writes: the frame has the values and dtypes pandas gives the lists of
+    outcome_columns (sets as lists, a column missing in every row as None), the input's
+    index, with and without failed rows."""
+    cols = columns()
+    cols["minor.age"] = [None, 10, None]
+    keys = list(policy.conclusion_keys)
+    for sex in (["female", "female", "male"], ["female", "girl", "male"]):
+        cols["minor.sex"] = sex
+        frame = pd.DataFrame(cols, index=["a", "b", "c"])
+        for on_error in ("return",) + (("raise",) if "girl" not in sex else ()):
+            got = policy.outcome_table(frame, "2026-03-03", keys, on_error=on_error)
+            lists = policy.outcome_columns(cols, "2026-03-03", keys, on_error=on_error)
+            if "error" in lists:
+                lists["error"] = [None if e is None else str(e) for e in lists["error"]]
+            want = pd.DataFrame(lists, index=frame.index)
+            assert list(got.index) == ["a", "b", "c"]
+            assert got.dtypes.to_dict() == want.dtypes.to_dict(), (sex, on_error)
+            for c in want.columns:
+                assert repr(list(got[c])) == repr(list(want[c])), (c, sex, on_error)
+
+
 def test_table_errors_as_a_column(policy: humiao.Policy) -> None:
     df = pd.DataFrame(columns())
     df.loc[1, "minor.sex"] = "girl"

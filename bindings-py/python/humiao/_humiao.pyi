@@ -226,6 +226,7 @@ class Policy:
         *,
         lenient: bool = False,
         on_error: OnError = "raise",
+        sets: bool = True,
     ) -> Dict[str, Any]: ...
     def outcome_table(
         self,

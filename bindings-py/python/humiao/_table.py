@@ -216,14 +216,48 @@ def _arrow_array(column: Any, rows: int) -> Any:
     return pa.Array.from_buffers(list_kind, rows, [buf(valid), buf(offsets)], children=[child])
 
 
+def _pandas_of_arrow(out: Dict[str, Any], index: Any) -> Any:
+    """A DataFrame of ``Policy._outcome_arrow``'s columns with the values and dtypes
+    ``pd.DataFrame`` gives the lists of ``outcome_columns``: truth values and texts from their
+    Arrow arrays (no Python object per cell; a missing text is NaN in pandas 3's ``str``
+    column, as before); sets (lists from the engine) and columns missing in every row as
+    lists."""
+    import pandas as pd
+    import pyarrow as pa
+
+    rows = len(index)
+    cols: Dict[str, Any] = {}
+    for k, v in out.items():
+        if isinstance(v, list):
+            cols[k] = v
+            continue
+        a = _arrow_array(v, rows)
+        if a.null_count == rows:
+            cols[k] = [None] * rows
+        else:
+            s = a.to_pandas()
+            s.index = index
+            cols[k] = s
+    return pd.DataFrame(cols, index=index)
+
+
 def outcome_table(policy: "Policy", table: Any, as_of: Any, **options: Any) -> Any:
     """See :meth:`humiao.Policy.outcome_table`."""
-    if _is_arrow(table):
+    arrow_ok = True
+    try:
+        import pyarrow  # noqa: F401
+    except ImportError:
+        arrow_ok = False
+    if arrow_ok and (_is_arrow(table) or _is_pandas(table)):
         import pyarrow as pa
 
-        out = policy._outcome_arrow(_encoded_columns(table), as_of, **options)
+        # A pandas result's sets are Python lists, made in Rust (pyarrow's to_pylist makes
+        # them ten times slower).
+        out = policy._outcome_arrow(_encoded_columns(table), as_of, **options, sets=not _is_pandas(table))
         if "error" in out:
             out["error"] = [None if e is None else str(e) for e in out["error"]]
+        if _is_pandas(table):
+            return _pandas_of_arrow(out, table.index)
         rows = table.num_rows
         return pa.table({k: _arrow_array(v, rows) for k, v in out.items()})
     out = policy.outcome_columns(_encoded_columns(table), as_of, **options)
