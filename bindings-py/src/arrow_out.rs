@@ -268,6 +268,7 @@ impl<'p> Builder<'p> {
 /// where their values allow (see [`Builder::into_py`]). `error` makes a failed row's
 /// exception, or raises it. Without `sets`, a set's column is a list of Python lists (for a
 /// pandas result, whose cells are lists).
+#[allow(clippy::too_many_arguments)]
 pub(crate) fn arrow_columns<'py>(
     py: Python<'py>,
     policy: &humiao_core::Policy,
