@@ -545,11 +545,14 @@ impl Run<'_> {
             }));
         }
         let k = keys.len();
+        let n = results.len();
         let mut out = ConcludedBlock {
-            settled: Vec::with_capacity(results.len()),
-            values: Vec::with_capacity(results.len() * k),
+            settled: Vec::with_capacity(n),
+            values: Vec::with_capacity(n * k),
             failed: Vec::new(),
         };
+        // The rows the block decided: their values filled in below, a key at a time.
+        let mut together = 0u64;
         for (i, r) in results.into_iter().enumerate() {
             let c = match (r, &done) {
                 (Some(c), _) => c,
@@ -558,13 +561,10 @@ impl Run<'_> {
                     if let Some(e) = b.error(i) {
                         Concluded::Failed(Box::new(Outcome::Eval(e.clone())))
                     } else {
-                        // Straight into the block's values: no vector per row.
                         out.settled.push(b.settled(i));
                         out.values
-                            .extend(keys.iter().map(|&ci| match b.conclusion(i, ci) {
-                                Some(v) if v.is_known() => v,
-                                _ => humiao_core::model::Value::Unknown,
-                            }));
+                            .extend(std::iter::repeat_n(humiao_core::model::Value::Unknown, k));
+                        together |= 1 << i;
                         continue;
                     }
                 }
@@ -576,6 +576,22 @@ impl Run<'_> {
                 ))),
             };
             out.push(c, k);
+        }
+        if together != 0 {
+            // A block's masks read once per value of a key, not once per row.
+            for (kk, &ci) in keys.iter().enumerate() {
+                st.batch.conclusion_column(ci, &mut st.column);
+                let mut rest = together;
+                while rest != 0 {
+                    let i = rest.trailing_zeros() as usize;
+                    rest &= rest - 1;
+                    if let (Some(x), Some(v)) =
+                        (out.values.get_mut(i * k + kk), st.column.get_mut(i))
+                    {
+                        *x = std::mem::take(v);
+                    }
+                }
+            }
         }
         if done.is_err() {
             st.batch = humiao_core::BatchOutcome::new();
@@ -659,6 +675,8 @@ pub(crate) struct BlockBuffers {
     pub facts: Vec<humiao_core::Facts>,
     /// A table's rows written column by column.
     pub rows: humiao_core::facts::RowsBlock,
+    /// A conclusion of the block's rows.
+    pub column: Vec<humiao_core::model::Value>,
     pub read_at: Vec<usize>,
     pub batch: humiao_core::BatchOutcome,
     pub one: ConcludeBuffers,

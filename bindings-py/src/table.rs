@@ -16,7 +16,7 @@ use std::borrow::Cow;
 /// What an encoded column holds (see [`_encoded_column`]).
 #[derive(Clone, Copy, Debug, PartialEq, Eq)]
 pub(crate) enum Kind {
-    /// One byte per row: 0, 1 (NumPy's `bool`), or 2 (any other byte) for a missing value.
+    /// One byte per row: 0, 1 (NumPy's `bool`), or 2 or more for a missing value.
     Bool,
     /// Eight bytes per row, a little-endian `int64`.
     Int,
@@ -148,21 +148,30 @@ pub(crate) fn _encoded_column(
         });
     }
     if kind == "bits" {
-        // Arrow's truth values: bit `offset + i` of `data` and of `valid`.
-        let bit = |bits: &[u8], at: usize| bits.get(at / 8).map(|b| b >> (at % 8) & 1 == 1);
-        let mut bytes = Vec::with_capacity(length);
-        for i in 0..length {
-            let at = offset + i;
-            let v = bit(data, at).ok_or_else(|| {
-                PyValueError::new_err("a column of truth values is shorter than its length")
-            })?;
-            let given = match valid {
-                None => true,
-                Some(bits) => bit(bits, at)
-                    .ok_or_else(|| PyValueError::new_err("a column's validity bitmap is short"))?,
-            };
-            bytes.push(if given { u8::from(v) } else { 2 });
+        // Arrow's truth values: bit `offset + i` of `data` and of `valid`; a byte a row, 0 or
+        // 1, or 2 and 3 where the row is missing (any byte past 1 is).
+        let (first, skip) = (offset / 8, offset % 8);
+        let need = (offset + length).div_ceil(8);
+        let short =
+            |what: &str| PyValueError::new_err(format!("{what} is shorter than its length"));
+        let data = data
+            .get(first..need)
+            .ok_or_else(|| short("a column of truth values"))?;
+        let valid = match valid {
+            Some(v) => Some(
+                v.get(first..need)
+                    .ok_or_else(|| short("a column's validity bitmap"))?,
+            ),
+            None => None,
+        };
+        let mut bytes = Vec::with_capacity(length + 8);
+        for (k, &d) in data.iter().enumerate() {
+            let missing = valid.map_or(0, |v| !v.get(k).copied().unwrap_or(0));
+            for j in 0..8 {
+                bytes.push((d >> j & 1) | (missing >> j & 1) << 1);
+            }
         }
+        let bytes = bytes.get(skip..skip + length).unwrap_or(&[]).to_vec();
         return Ok(EncodedColumn {
             kind: Kind::Bool,
             bytes,

@@ -1951,23 +1951,22 @@ impl RowsWriter<'_> {
             self.refused = u64::MAX;
             return;
         };
-        let (mut given, mut refused) = (0u64, 0u64);
+        let (mut given, mut refused, mut put) = (0u64, 0u64, 0usize);
         for (row, code) in codes.into_iter().take(n).enumerate() {
             let row = row % 64;
             let Some(e) = table.get(code.min(past)) else {
                 continue;
             };
-            if let (Some(t), Some(p), Some(b)) = (
-                tags.get_mut(row),
-                self.puts.get_mut(row),
-                self.bytes.get_mut(row),
-            ) {
+            if let (Some(t), Some(b)) = (tags.get_mut(row), self.bytes.get_mut(row)) {
                 *t = e.tag;
-                *p += 1;
                 *b = b.saturating_add(e.text);
             }
             given |= u64::from(e.given) << row;
             refused |= u64::from(e.refused) << row;
+            put += 1;
+        }
+        for p in self.puts.iter_mut().take(put) {
+            *p += 1;
         }
         self.refused |= refused;
         for &s in &c.sections {

@@ -383,6 +383,19 @@ fn batch_agrees(p: &Policy, cases: &[Facts], as_of: Date, opts: &EvalOptions) ->
                 assert_eq!(b.fired(i, ri), o.fired(ri));
             }
         }
+        // A conclusion of every case at once: what each case's gives.
+        let mut column = Vec::new();
+        for ci in 0..p.program.conclusions.len() {
+            b.conclusion_column(ci, &mut column);
+            assert_eq!(column.len(), cases.len());
+            for (i, v) in column.iter().enumerate() {
+                assert_eq!(
+                    Some(v.clone()).filter(|v| v.is_known()),
+                    b.conclusion(i, ci).filter(|v| v.is_known()),
+                    "case {i}"
+                );
+            }
+        }
         // Past the end: nothing, whatever block the number falls in.
         for i in [cases.len(), cases.len() + 1, cases.len() + 63, usize::MAX] {
             assert!(!b.settled(i) && b.error(i).is_none() && !b.was_decided_together(i));
@@ -718,6 +731,16 @@ fn rows_agree(p: &Policy, cases: &[Value], as_of: Date, opts: &EvalOptions) -> u
             }
             for ri in 0..p.program.rules.len() {
                 assert_eq!(b.rule_state_name(i, ri), o.rule_state_name(ri), "row {i}");
+            }
+        }
+        let mut column = Vec::new();
+        for ci in 0..p.program.conclusions.len() {
+            b.conclusion_column(ci, &mut column);
+            for (i, v) in column.iter().enumerate() {
+                let want = b
+                    .conclusion(i, ci)
+                    .unwrap_or(humiao_core::model::Value::Unknown);
+                assert_eq!(v, &want, "row {i}, conclusion {ci}");
             }
         }
         together += b.decided_together();

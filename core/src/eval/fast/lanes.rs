@@ -897,6 +897,62 @@ impl Batch {
         }
     }
 
+    /// Conclusion `ci` of every case the lanes decided, written into `out` (one value per
+    /// case, `out.len() >= self.n`); the other cases' places are left.
+    pub(crate) fn conclusion_column(&self, ci: usize, out: &mut [Value]) {
+        let Some(c) = self.conc.get(ci) else {
+            return;
+        };
+        let base = self.conc_at();
+        for (bi, &live) in self.live.iter().enumerate() {
+            let Some(m) = self.masks.get(bi * self.stride..(bi + 1) * self.stride) else {
+                continue;
+            };
+            let decided = live & !m.get(BAIL).copied().unwrap_or(u64::MAX);
+            let rows = out.get_mut(bi * LANES..).unwrap_or(&mut []);
+            match c {
+                ConcLanes::One { at, domain } => {
+                    for (d, v) in domain.iter().enumerate() {
+                        let mut rest =
+                            m.get(base + *at as usize + d).copied().unwrap_or(0) & decided;
+                        while rest != 0 {
+                            let i = rest.trailing_zeros() as usize;
+                            rest &= rest - 1;
+                            if let Some(x) = rows.get_mut(i) {
+                                x.clone_from(v);
+                            }
+                        }
+                    }
+                }
+                ConcLanes::Set { at, bits } => {
+                    let mut sets = [0u128; LANES];
+                    for (k, b) in bits.iter().enumerate() {
+                        let mut rest =
+                            m.get(base + *at as usize + k).copied().unwrap_or(0) & decided;
+                        while rest != 0 {
+                            let i = rest.trailing_zeros() as usize;
+                            rest &= rest - 1;
+                            if let Some(x) = sets.get_mut(i) {
+                                *x |= 1u128 << b;
+                            }
+                        }
+                    }
+                    let mut rest = decided;
+                    while rest != 0 {
+                        let i = rest.trailing_zeros() as usize;
+                        rest &= rest - 1;
+                        if let (Some(x), Some(&v)) = (rows.get_mut(i), sets.get(i)) {
+                            *x = Value::Set {
+                                bits: v,
+                                complete: true,
+                            };
+                        }
+                    }
+                }
+            }
+        }
+    }
+
     /// Cases the lanes decided (not handed over).
     pub(crate) fn decided(&self) -> usize {
         let live: usize = self.live.iter().map(|l| l.count_ones() as usize).sum();
