@@ -1,10 +1,12 @@
 //! Conclusions as Arrow's buffers, for `outcome_table` of a pyarrow table: a truth value is a
 //! bit, an enum value its name's UTF-8 bytes, a set a list of its members' names, each column
 //! written into a few byte buffers that `humiao._table` makes into arrays
-//! (`pyarrow.Array.from_buffers`) with no Python object per cell. The arrays are of the types
-//! pyarrow infers from the lists `outcome_columns` gives (`bool`, `string`, `list<string>`), so
-//! the table reads the same (`to_pylist()`); a column of other values (integers, dates, …) is
-//! such a list.
+//! (`pyarrow.Array.from_buffers`) with no Python object per cell. Each column has its
+//! conclusion's declared type (`bool`, `string`, `list<string>`), whatever its rows hold: where
+//! `pa.table()` of `outcome_columns`' lists would guess `null` (a column null in every row) or
+//! `list<null>` (sets empty in every row), the schema stays the same from table to table. The
+//! values read the same (`to_pylist()`); a column of other values (integers, dates, …) is such
+//! a list.
 
 use crate::batch::{for_each_row, ConcludedBlock, Outcome, RowResult};
 use crate::policy::ConclusionCells;

@@ -765,9 +765,6 @@ pub(crate) fn par_map_with<T: Sync, R: Send, S>(
     })
 }
 
-/// [`par_map_with`] a block of up to 64 items at a time (for work done 64 cases together):
-/// `f` gets the index of the block's first item and the block, and returns one result per
-/// item, in order. `None` when a worker died or a block's results are not one per item.
 /// [`par_map_blocks`] with one result per block (a block's results held together).
 pub(crate) fn par_blocks<T: Sync, R: Send, S>(
     items: &[T],
@@ -824,6 +821,9 @@ pub(crate) fn par_blocks<T: Sync, R: Send, S>(
     Some(parts.into_iter().map(|(_, r)| r).collect())
 }
 
+/// [`par_map_with`] a block of up to 64 items at a time (for work done 64 cases together):
+/// `f` gets the index of the block's first item and the block, and returns one result per
+/// item, in order. `None` when a worker died or a block's results are not one per item.
 pub(crate) fn par_map_blocks<T: Sync, R: Send, S>(
     items: &[T],
     threads: usize,

@@ -939,8 +939,6 @@ impl PyPolicy {
     }
 }
 
-/// The columns of `evaluate_outcomes`: `settled`, one per conclusion key, and `error` with
-/// `on_error="return"` (with `"raise"`, the first failure is raised, its `index` saying which).
 impl PyPolicy {
     /// The conclusions of a table's rows (see :meth:`outcome_columns`): the keys' names and
     /// indexes, and one result per row.
@@ -1006,6 +1004,8 @@ impl PyPolicy {
     }
 }
 
+/// The columns of `evaluate_outcomes`: `settled`, one per conclusion key, and `error` with
+/// `on_error="return"` (with `"raise"`, the first failure is raised, its `index` saying which).
 fn concluded_columns<'py>(
     py: Python<'py>,
     policy: &humiao_core::Policy,

@@ -64,14 +64,24 @@ impl TextData {
         length: usize,
     ) -> Result<TextData, String> {
         let read = |i: usize| -> Option<usize> {
-            let at = (offset + i).checked_mul(width)?;
-            let b = offsets.get(at..at + width)?;
+            let at = offset.checked_add(i)?.checked_mul(width)?;
+            let b = offsets.get(at..at.checked_add(width)?)?;
             let v = match width {
                 4 => i64::from(i32::from_le_bytes(b.try_into().ok()?)),
                 _ => i64::from_le_bytes(b.try_into().ok()?),
             };
             usize::try_from(v).ok()
         };
+        // `length + 1` offsets from element `offset` on must be in the buffer (checked before
+        // anything is allocated for them).
+        let end = offset
+            .checked_add(length)
+            .and_then(|e| e.checked_add(1))
+            .and_then(|e| e.checked_mul(width))
+            .ok_or("a text column's offset and length overflow")?;
+        if end > offsets.len() {
+            return Err("a text column's offsets are short or negative".into());
+        }
         let mut offs = Vec::with_capacity(length + 1);
         for i in 0..=length {
             let o = read(i).ok_or("a text column's offsets are short or negative")?;
@@ -85,7 +95,9 @@ impl TextData {
             Some(bits) => {
                 let mut v = Vec::with_capacity(length);
                 for i in 0..length {
-                    let at = offset + i;
+                    let at = offset
+                        .checked_add(i)
+                        .ok_or("a text column's offset and length overflow")?;
                     let byte = bits
                         .get(at / 8)
                         .ok_or("a text column's validity bitmap is short")?;
@@ -151,7 +163,10 @@ pub(crate) fn _encoded_column(
         // Arrow's truth values: bit `offset + i` of `data` and of `valid`; a byte a row, 0 or
         // 1, or 2 and 3 where the row is missing (any byte past 1 is).
         let (first, skip) = (offset / 8, offset % 8);
-        let need = (offset + length).div_ceil(8);
+        let need = offset
+            .checked_add(length)
+            .ok_or_else(|| PyValueError::new_err("a column's offset and length overflow"))?
+            .div_ceil(8);
         let short =
             |what: &str| PyValueError::new_err(format!("{what} is shorter than its length"));
         let data = data

@@ -138,6 +138,11 @@ def test_pyarrow_outcome_table_is_built_from_buffers(policy: humiao.Policy) -> N
     assert got.schema.field("settled").type == pa.bool_()
     assert got.schema.field("reporting.duty").type == pa.string()
     assert got.schema.field("reporting.situations").type == pa.list_(pa.string())
+    # Each column has its conclusion's type whatever its rows hold (pa.table of the lists would
+    # guess `null` for a column null in every row, `list<null>` for sets empty in every row).
+    one = policy.outcome_table(table.slice(0, 1), "2026-03-03", keys)
+    assert one.schema == got.schema.remove(got.schema.get_field_index("error"))
+    assert one.schema.field("hotel.violations").type == pa.list_(pa.string())
     assert got.column("reporting.duty").null_count >= 1
     with pytest.raises(humiao.FactsError):
         policy.outcome_table(table, "2026-03-03", keys)
@@ -435,3 +440,15 @@ def test_text_buffers_that_do_not_hold_together_are_refused() -> None:
     ]:
         with pytest.raises(ValueError):
             _encoded_column("text32", data, offsets=offs, valid=valid, length=length)
+    # Offsets and lengths past any buffer, or past the machine's numbers: errors, not panics
+    # nor allocations of that size.
+    huge = 2**64 - 1
+    for kind, args in [
+        ("text32", dict(offsets=offsets(0, 1), offset=huge, length=2)),
+        ("text32", dict(offsets=offsets(0, 1), length=2**62)),
+        ("text64", dict(offsets=offsets(0, 1), length=huge)),
+        ("bits", dict(offset=huge, length=2)),
+        ("bits", dict(length=2**62)),
+    ]:
+        with pytest.raises(ValueError):
+            _encoded_column(kind, b"\x01", **args)

@@ -818,8 +818,6 @@ impl Batch {
         1 + 3 * self.n_rules
     }
 
-    /// The block's masks and the case's bit, or `None` for a case handed over or past the
-    /// batch's end.
     /// Whether the batch has an outcome for `case` (in it, and not skipped).
     pub(crate) fn has(&self, case: usize) -> bool {
         case < self.n
@@ -829,6 +827,8 @@ impl Batch {
                 .is_some_and(|l| l >> (case % LANES) & 1 == 1)
     }
 
+    /// The block's masks and the case's bit, or `None` for a case handed over, skipped or
+    /// past the batch's end.
     fn lane(&self, case: usize) -> Option<(&[u64], u64)> {
         if !self.has(case) {
             return None;
