@@ -830,60 +830,15 @@ pub(crate) fn par_map_blocks<T: Sync, R: Send, S>(
     init: impl Fn() -> S + Sync,
     f: impl Fn(&mut S, usize, &[T]) -> Vec<R> + Sync,
 ) -> Option<Vec<R>> {
-    if threads <= 1 {
-        let mut state = init();
-        let mut out = Vec::with_capacity(items.len());
-        for (b, chunk) in items.chunks(BLOCK).enumerate() {
-            let r = f(&mut state, b * BLOCK, chunk);
-            if r.len() != chunk.len() {
-                return None;
-            }
-            out.extend(r);
-        }
-        return Some(out);
+    let blocks = par_blocks(items, threads, init, |st, lo, chunk| {
+        let r = f(st, lo, chunk);
+        (r.len() == chunk.len()).then_some(r)
+    })?;
+    let mut out = Vec::with_capacity(items.len());
+    for b in blocks {
+        out.extend(b?);
     }
-    let blocks = items.len().div_ceil(BLOCK);
-    let next = AtomicUsize::new(0);
-    let work = || {
-        let mut state = init();
-        let mut done: Vec<(usize, Vec<R>)> = Vec::new();
-        loop {
-            let b = next.fetch_add(1, Ordering::Relaxed);
-            if b >= blocks {
-                break;
-            }
-            let lo = b * BLOCK;
-            let hi = (lo + BLOCK).min(items.len());
-            let chunk = items.get(lo..hi).unwrap_or(&[]);
-            let r = f(&mut state, lo, chunk);
-            if r.len() == chunk.len() {
-                done.push((b, r));
-            }
-        }
-        done
-    };
-    let mut parts: Vec<(usize, Vec<R>)> = Vec::with_capacity(blocks);
-    let complete = std::thread::scope(|s| {
-        let handles = spawn_workers(s, threads, &work);
-        if handles.is_empty() {
-            // No thread could be started: do the work here.
-            parts.extend(work());
-            return true;
-        }
-        let mut ok = true;
-        for h in handles {
-            match h.join() {
-                Ok(p) => parts.extend(p),
-                Err(_) => ok = false,
-            }
-        }
-        ok
-    });
-    if !complete || parts.len() != blocks {
-        return None;
-    }
-    parts.sort_unstable_by_key(|(b, _)| *b);
-    Some(parts.into_iter().flat_map(|(_, r)| r).collect())
+    Some(out)
 }
 
 /// Starts up to `threads` worker threads running `work` (fewer if the system refuses one).
