@@ -76,13 +76,7 @@ const MAX_WALK_DEPTH: usize = 16;
 impl DictReader {
     /// `None` when the schema has no fact a cell can hold.
     pub(crate) fn new(policy: &Policy) -> Option<DictReader> {
-        let facts: Vec<&str> = policy
-            .schema
-            .facts
-            .iter()
-            .filter(|f| RowReader::holds(&f.ty))
-            .map(|f| f.path.as_str())
-            .collect();
+        let facts = policy.cell_fact_paths();
         if facts.is_empty() {
             return None;
         }

@@ -1802,7 +1802,7 @@ impl RowsBlock {
         })
     }
 
-    /// Whether row `i` gives optional section `s`; the rows of `start..start + n` that do.
+    /// The rows that give optional section `s` (bit `i` for row `i`).
     pub(crate) fn given(&self, s: usize) -> u64 {
         self.given.get(s).copied().unwrap_or(0)
     }

@@ -473,6 +473,18 @@ impl Policy {
         }
     }
 
+    /// The paths of every fact a table's cell can hold (see
+    /// [`crate::facts::RowReader::holds`]), in the schema's order: the columns a table of this
+    /// set's cases may have.
+    pub fn cell_fact_paths(&self) -> Vec<&str> {
+        self.schema
+            .facts
+            .iter()
+            .filter(|f| crate::facts::RowReader::holds(&f.ty))
+            .map(|f| f.path.as_str())
+            .collect()
+    }
+
     /// Matches a table's columns to the schema's facts, for [`Policy::load_row_into`]:
     /// `paths` are the columns' fact paths. `None` unless every column is a distinct fact a
     /// cell can hold (see [`crate::facts::RowReader`]); such a table is read as JSON, row by

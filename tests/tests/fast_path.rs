@@ -12,7 +12,7 @@
 )]
 
 use humiao_conformance::{load_cases, rules_dir};
-use humiao_core::facts::{Cell, RowReader, RowsBlock};
+use humiao_core::facts::{Cell, RowsBlock};
 use humiao_core::model::{Schema, Type};
 use humiao_core::time::Date;
 use humiao_core::{
@@ -674,13 +674,7 @@ fn cell_at<'a>(case: &'a Value, path: &str) -> Cell<'a> {
 /// `evaluate_outcome` of the facts `load_row_into` reads from it gives; a row not read has
 /// nothing in the batch. Returns the rows decided together.
 fn rows_agree(p: &Policy, cases: &[Value], as_of: Date, opts: &EvalOptions) -> usize {
-    let paths: Vec<&str> = p
-        .schema
-        .facts
-        .iter()
-        .filter(|f| RowReader::holds(&f.ty))
-        .map(|f| f.path.as_str())
-        .collect();
+    let paths = p.cell_fact_paths();
     let reader = p
         .row_reader(&paths)
         .expect("every column is a fact a cell holds");

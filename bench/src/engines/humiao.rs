@@ -3,7 +3,7 @@
 //! that names humiao.
 
 use crate::answers::*;
-use humiao_core::facts::{Cell, RowReader, RowsBlock};
+use humiao_core::facts::{Cell, RowsBlock};
 use humiao_core::time::Date;
 use humiao_core::{
     BatchOutcome, Decision, DecisionBuffers, EvalOptions, Facts, FactsOptions, LoadOptions,
@@ -105,13 +105,7 @@ impl Humiao {
     /// table cell can hold is a column; a row the writer does not read is an error.
     pub fn prepare_rows(&self, lines: &[&String]) -> Result<Vec<RowsBlock>, String> {
         let p = &self.policy;
-        let paths: Vec<&str> = p
-            .schema
-            .facts
-            .iter()
-            .filter(|f| RowReader::holds(&f.ty))
-            .map(|f| f.path.as_str())
-            .collect();
+        let paths = p.cell_fact_paths();
         let reader = p
             .row_reader(&paths)
             .ok_or("the schema's facts cannot be a table's columns")?;

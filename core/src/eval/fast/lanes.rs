@@ -913,11 +913,8 @@ impl Batch {
             match c {
                 ConcLanes::One { at, domain } => {
                     for (d, v) in domain.iter().enumerate() {
-                        let mut rest =
-                            m.get(base + *at as usize + d).copied().unwrap_or(0) & decided;
-                        while rest != 0 {
-                            let i = rest.trailing_zeros() as usize;
-                            rest &= rest - 1;
+                        let at = m.get(base + *at as usize + d).copied().unwrap_or(0);
+                        for i in lanes_of(at & decided) {
                             if let Some(x) = rows.get_mut(i) {
                                 x.clone_from(v);
                             }
@@ -927,20 +924,14 @@ impl Batch {
                 ConcLanes::Set { at, bits } => {
                     let mut sets = [0u128; LANES];
                     for (k, b) in bits.iter().enumerate() {
-                        let mut rest =
-                            m.get(base + *at as usize + k).copied().unwrap_or(0) & decided;
-                        while rest != 0 {
-                            let i = rest.trailing_zeros() as usize;
-                            rest &= rest - 1;
+                        let at = m.get(base + *at as usize + k).copied().unwrap_or(0);
+                        for i in lanes_of(at & decided) {
                             if let Some(x) = sets.get_mut(i) {
                                 *x |= 1u128 << b;
                             }
                         }
                     }
-                    let mut rest = decided;
-                    while rest != 0 {
-                        let i = rest.trailing_zeros() as usize;
-                        rest &= rest - 1;
+                    for i in lanes_of(decided) {
                         if let (Some(x), Some(&v)) = (rows.get_mut(i), sets.get(i)) {
                             *x = Value::Set {
                                 bits: v,
@@ -1546,6 +1537,18 @@ fn int_leaf<C: Cases + ?Sized>(
 
 /// A row of unknown tags.
 static UNKNOWN_ROW: [u8; LANES] = [TAG_UNKNOWN; LANES];
+
+/// The lanes set in `m`, lowest first.
+#[inline]
+fn lanes_of(mut m: u64) -> impl Iterator<Item = usize> {
+    std::iter::from_fn(move || {
+        (m != 0).then(|| {
+            let i = m.trailing_zeros() as usize;
+            m &= m - 1;
+            i
+        })
+    })
+}
 
 /// Gathers the lowest bit of each byte of `w` into a byte (bit `j` from byte `j`).
 #[inline]
