@@ -7,347 +7,491 @@
 //! `list<null>` (sets empty in every row), the schema stays the same from table to table. The
 //! values read the same (`to_pylist()`); a column of other values (integers, dates, …) is such
 //! a list.
+//!
+//! The buffers are written in two steps. Each worker thread writes its block's part of every
+//! column ([`ArrowPlan::block`]: bitmaps as words, texts and their ends relative to the block)
+//! as soon as the block is evaluated; the calling thread then only lays the blocks' parts end to
+//! end ([`arrow_columns`]), shifting the text ends by what came before, straight into the
+//! Python `bytes` objects.
 
 use crate::batch::{for_each_row, ConcludedBlock, Outcome, RowResult};
 use crate::policy::ConclusionCells;
-use humiao_core::model::{Schema, Type, Value};
+use humiao_core::model::{Type, Value};
 use pyo3::prelude::*;
 use pyo3::types::{PyBytes, PyDict, PyList};
 
-/// A validity or truth bitmap, least significant bit first, as Arrow lays it out.
-#[derive(Default)]
-struct Bits {
-    bytes: Vec<u8>,
-    len: usize,
-}
-
-impl Bits {
-    fn push(&mut self, bit: bool) {
-        if self.len.is_multiple_of(8) {
-            self.bytes.push(0);
-        }
-        if bit {
-            if let Some(b) = self.bytes.last_mut() {
-                *b |= 1 << (self.len % 8);
-            }
-        }
-        self.len += 1;
-    }
-}
-
-/// Texts one after another and where each ends.
-#[derive(Default)]
-struct Texts {
-    data: Vec<u8>,
-    /// Each text's start, and the end.
-    offsets: Vec<usize>,
-}
-
-impl Texts {
-    fn new() -> Texts {
-        Texts {
-            data: Vec::new(),
-            offsets: vec![0],
-        }
-    }
-
-    fn push(&mut self, s: &str) {
-        self.data.extend_from_slice(s.as_bytes());
-        self.offsets.push(self.data.len());
-    }
-
-    fn push_empty(&mut self) {
-        self.offsets.push(self.data.len());
-    }
-
-    /// `(large, offsets, data)`: `int32` offsets unless the texts pass 2 GiB.
-    fn into_py<'py>(self, py: Python<'py>) -> PyResult<Bound<'py, PyAny>> {
-        let (large, offsets) = offsets_bytes(&self.offsets)?;
-        (
-            large,
-            PyBytes::new(py, &offsets),
-            PyBytes::new(py, &self.data),
-        )
-            .into_pyobject(py)
-            .map(Bound::into_any)
-    }
-}
-
-/// Offsets as Arrow's `int32` (false) or `int64` (true) little-endian bytes.
-fn offsets_bytes(offsets: &[usize]) -> PyResult<(bool, Vec<u8>)> {
-    let small = offsets.last().is_none_or(|&l| i32::try_from(l).is_ok());
-    let mut out = Vec::with_capacity(offsets.len() * if small { 4 } else { 8 });
-    for &o in offsets {
-        if small {
-            let o = i32::try_from(o).unwrap_or(i32::MAX);
-            out.extend_from_slice(&o.to_le_bytes());
-        } else {
-            let o = i64::try_from(o).map_err(|_| {
-                pyo3::exceptions::PyOverflowError::new_err("conclusions too large for a column")
-            })?;
-            out.extend_from_slice(&o.to_le_bytes());
-        }
-    }
-    Ok((!small, out))
-}
-
-/// One column being written.
-enum Builder<'p> {
-    Bool {
-        values: Bits,
-        valid: Bits,
-    },
+/// How a column's values are laid out.
+#[derive(Clone, Copy)]
+enum Layout<'p> {
+    Bool,
     /// An enum's values by name.
-    Text {
-        names: &'p [String],
-        texts: Texts,
-        valid: Bits,
-    },
+    Text(&'p [String]),
     /// A set's members by name, a list per row.
-    List {
-        names: &'p [String],
-        lists: Vec<usize>,
-        members: Texts,
-        valid: Bits,
-        items: usize,
-    },
-    /// Any other values: Python objects, as `outcome_columns` gives them.
-    Objects(usize),
+    List(&'p [String]),
+    /// Python objects, as `outcome_columns` gives them.
+    Objects,
 }
 
-impl<'p> Builder<'p> {
-    /// The builder for values of type `ty`, if every row's value `fits`.
-    fn new(schema: &'p Schema, ty: &Type, fits: bool, k: usize, sets: bool) -> Builder<'p> {
-        let names = |id| schema.enum_def(id).map(|e| e.variants.as_slice());
-        match (ty, fits) {
-            (Type::Bool, true) => Builder::Bool {
-                values: Bits::default(),
-                valid: Bits::default(),
-            },
-            (Type::Enum(id), true) => match names(*id) {
-                Some(names) => Builder::Text {
-                    names,
-                    texts: Texts::new(),
-                    valid: Bits::default(),
-                },
-                None => Builder::Objects(k),
-            },
-            (Type::Set(id), true) if sets => match names(*id) {
-                Some(names) => Builder::List {
-                    names,
-                    lists: vec![0],
-                    members: Texts::new(),
-                    valid: Bits::default(),
-                    items: 0,
-                },
-                None => Builder::Objects(k),
-            },
-            _ => Builder::Objects(k),
-        }
+/// The layouts of the asked conclusions' columns, worked out once per table.
+pub(crate) struct ArrowPlan<'p> {
+    cols: Vec<Layout<'p>>,
+}
+
+/// One column's part of a block. Text ends (`ends`) index [`ArrowBlock::ends`] and count from
+/// the column's first byte in [`ArrowBlock::data`] (`data`).
+#[derive(Clone, Copy, Debug, PartialEq)]
+enum Part {
+    /// A value of another kind than the layout's: the whole column is Python objects.
+    Objects,
+    Bool {
+        values: u64,
+        valid: u64,
+    },
+    Text {
+        valid: u64,
+        ends: usize,
+        data: (usize, usize),
+    },
+    /// Per row the members so far (`lists`), then per member its text's end (`members`).
+    List {
+        valid: u64,
+        lists: usize,
+        members: usize,
+        items: usize,
+        data: (usize, usize),
+    },
+}
+
+/// A block's part of every column, written on a worker thread.
+#[derive(Debug, Default)]
+pub(crate) struct ArrowBlock {
+    rows: usize,
+    settled: (u64, u64),
+    parts: Vec<Part>,
+    data: Vec<u8>,
+    ends: Vec<u32>,
+}
+
+fn end_of(n: usize) -> u32 {
+    u32::try_from(n).unwrap_or(u32::MAX)
+}
+
+impl<'p> ArrowPlan<'p> {
+    /// Without `sets`, a set's column is a list of Python lists (for a pandas result, whose
+    /// cells are lists).
+    pub(crate) fn new(policy: &'p humiao_core::Policy, indexes: &[usize], sets: bool) -> Self {
+        let names = |id| policy.schema.enum_def(id).map(|e| e.variants.as_slice());
+        let cols = indexes
+            .iter()
+            .map(|&i| match policy.program.conclusions.get(i).map(|c| &c.ty) {
+                Some(Type::Bool) => Layout::Bool,
+                Some(Type::Enum(id)) => names(*id).map_or(Layout::Objects, Layout::Text),
+                Some(Type::Set(id)) if sets => names(*id).map_or(Layout::Objects, Layout::List),
+                _ => Layout::Objects,
+            })
+            .collect();
+        ArrowPlan { cols }
     }
 
-    /// Whether this builder takes `v` (an unknown value is a null).
-    fn takes(ty: &Type, v: &Value) -> bool {
-        matches!(
-            (ty, v),
-            (_, Value::Unknown)
-                | (Type::Bool, Value::Bool(_))
-                | (Type::Enum(_), Value::Enum(_))
-                | (Type::Set(_), Value::Set { .. })
-        )
-    }
-
-    fn push(&mut self, v: Option<&Value>) {
-        match self {
-            Builder::Bool { values, valid } => {
-                values.push(matches!(v, Some(Value::Bool(true))));
-                valid.push(matches!(v, Some(Value::Bool(_))));
-            }
-            Builder::Text {
-                names,
-                texts,
-                valid,
-            } => match v {
-                Some(Value::Enum(i)) => {
-                    texts.push(names.get(usize::from(*i)).map_or("?", String::as_str));
-                    valid.push(true);
-                }
-                _ => {
-                    texts.push_empty();
-                    valid.push(false);
-                }
-            },
-            Builder::List {
-                names,
-                lists,
-                members,
-                valid,
-                items,
-            } => {
-                if let Some(Value::Set { bits, .. }) = v {
-                    let mut rest = *bits;
-                    while rest != 0 {
-                        let i = rest.trailing_zeros() as usize;
-                        rest &= rest - 1;
-                        members.push(names.get(i).map_or("?", String::as_str));
-                        *items += 1;
-                    }
-                    valid.push(true);
-                } else {
-                    valid.push(false);
-                }
-                lists.push(*items);
-            }
-            Builder::Objects(_) => {}
-        }
-    }
-
-    /// The column for Python: `("bool", values, valid)`, `("text", (large, offsets, data),
-    /// valid)`, `("list", large, offsets, valid, items, (large, offsets, data))`, or the list of
-    /// objects; `valid` is `None` when no row is null.
-    fn into_py<'py>(
-        self,
-        py: Python<'py>,
-        objects: &mut Vec<Option<Bound<'py, PyList>>>,
-    ) -> PyResult<Bound<'py, PyAny>> {
-        let valid_of = |b: Bits, rows: usize| {
-            let full = b
-                .bytes
-                .iter()
-                .map(|x| x.count_ones() as usize)
-                .sum::<usize>()
-                == rows;
-            (!full).then(|| PyBytes::new(py, &b.bytes))
+    /// A block's part of every column (a block holds at most 64 rows).
+    pub(crate) fn block(&self, b: &ConcludedBlock) -> ArrowBlock {
+        let k = self.cols.len();
+        let rows = b.len().min(64);
+        let mut out = ArrowBlock {
+            rows,
+            parts: Vec::with_capacity(k),
+            ..ArrowBlock::default()
         };
-        Ok(match self {
-            Builder::Bool { values, valid } => {
-                let rows = valid.len;
-                (
-                    "bool",
-                    PyBytes::new(py, &values.bytes),
-                    valid_of(valid, rows),
-                )
-                    .into_pyobject(py)?
-                    .into_any()
+        let (mut settled, mut known) = (0u64, 0u64);
+        for (i, &s) in b.settled.iter().enumerate().take(rows) {
+            settled |= u64::from(s) << i;
+            known |= 1 << i;
+        }
+        for &(i, _) in &b.failed {
+            if i < 64 {
+                known &= !(1 << i);
             }
-            Builder::Text { texts, valid, .. } => {
-                let rows = valid.len;
-                ("text", texts.into_py(py)?, valid_of(valid, rows))
-                    .into_pyobject(py)?
-                    .into_any()
+        }
+        out.settled = (settled, known);
+        let name = |names: &'p [String], i: u16| -> &'p [u8] {
+            names.get(usize::from(i)).map_or(b"?", |n| n.as_bytes())
+        };
+        for (kk, layout) in self.cols.iter().enumerate() {
+            let cell = |i: usize| b.values.get(i * k + kk).unwrap_or(&Value::Unknown);
+            let part = match *layout {
+                Layout::Objects => Part::Objects,
+                Layout::Bool => {
+                    let (mut values, mut valid, mut fits) = (0u64, 0u64, true);
+                    for i in 0..rows {
+                        match cell(i) {
+                            Value::Bool(x) => {
+                                values |= u64::from(*x) << i;
+                                valid |= 1 << i;
+                            }
+                            Value::Unknown => {}
+                            _ => fits = false,
+                        }
+                    }
+                    if fits {
+                        Part::Bool { values, valid }
+                    } else {
+                        Part::Objects
+                    }
+                }
+                Layout::Text(names) => {
+                    let (ends, data) = (out.ends.len(), out.data.len());
+                    let (mut valid, mut fits) = (0u64, true);
+                    for i in 0..rows {
+                        match cell(i) {
+                            Value::Enum(e) => {
+                                out.data.extend_from_slice(name(names, *e));
+                                valid |= 1 << i;
+                            }
+                            Value::Unknown => {}
+                            _ => fits = false,
+                        }
+                        out.ends.push(end_of(out.data.len() - data));
+                    }
+                    if fits {
+                        Part::Text {
+                            valid,
+                            ends,
+                            data: (data, out.data.len()),
+                        }
+                    } else {
+                        out.data.truncate(data);
+                        out.ends.truncate(ends);
+                        Part::Objects
+                    }
+                }
+                Layout::List(names) => {
+                    let (lists, data) = (out.ends.len(), out.data.len());
+                    let (mut valid, mut fits, mut items) = (0u64, true, 0usize);
+                    let mut member_ends: Vec<u32> = Vec::new();
+                    for i in 0..rows {
+                        match cell(i) {
+                            Value::Set { bits, .. } => {
+                                let mut rest = *bits;
+                                while rest != 0 {
+                                    let m = rest.trailing_zeros();
+                                    rest &= rest - 1;
+                                    let m = u16::try_from(m).unwrap_or(u16::MAX);
+                                    out.data.extend_from_slice(name(names, m));
+                                    member_ends.push(end_of(out.data.len() - data));
+                                    items += 1;
+                                }
+                                valid |= 1 << i;
+                            }
+                            Value::Unknown => {}
+                            _ => fits = false,
+                        }
+                        out.ends.push(end_of(items));
+                    }
+                    let members = out.ends.len();
+                    out.ends.extend_from_slice(&member_ends);
+                    if fits {
+                        Part::List {
+                            valid,
+                            lists,
+                            members,
+                            items,
+                            data: (data, out.data.len()),
+                        }
+                    } else {
+                        out.data.truncate(data);
+                        out.ends.truncate(lists);
+                        Part::Objects
+                    }
+                }
+            };
+            out.parts.push(part);
+        }
+        out
+    }
+}
+
+impl ArrowBlock {
+    /// Whether a column takes its values as Python objects (from the block's values).
+    pub(crate) fn needs_values(&self) -> bool {
+        self.parts.contains(&Part::Objects)
+    }
+}
+
+/// Writes the `n` low bits of `bits` into the bitmap `out` from bit `at` on (least significant
+/// first; `out` zeroed).
+fn put_bits(out: &mut [u8], at: usize, bits: u64, n: usize) {
+    let bits = if n >= 64 { bits } else { bits & ((1u64 << n) - 1) };
+    if at.is_multiple_of(8) {
+        let bytes = bits.to_le_bytes();
+        let len = n.div_ceil(8).min(8);
+        if let (Some(dst), Some(src)) = (out.get_mut(at / 8..at / 8 + len), bytes.get(..len)) {
+            dst.copy_from_slice(src);
+        }
+        return;
+    }
+    let mut rest = bits;
+    while rest != 0 {
+        let i = rest.trailing_zeros() as usize;
+        rest &= rest - 1;
+        if let Some(b) = out.get_mut((at + i) / 8) {
+            *b |= 1 << ((at + i) % 8);
+        }
+    }
+}
+
+/// A bitmap of `rows` bits from each block's word.
+fn bitmap<'py>(
+    py: Python<'py>,
+    blocks: &[ArrowBlock],
+    rows: usize,
+    word: impl Fn(&ArrowBlock) -> u64,
+) -> PyResult<Bound<'py, PyBytes>> {
+    PyBytes::new_with(py, rows.div_ceil(8), |out| {
+        out.fill(0);
+        let mut at = 0;
+        for b in blocks {
+            put_bits(out, at, word(b), b.rows);
+            at += b.rows;
+        }
+        Ok(())
+    })
+}
+
+/// The validity bitmap, or `None` when no row is null.
+fn validity<'py>(
+    py: Python<'py>,
+    blocks: &[ArrowBlock],
+    rows: usize,
+    word: impl Fn(&ArrowBlock) -> u64,
+) -> PyResult<Option<Bound<'py, PyBytes>>> {
+    let set: usize = blocks.iter().map(|b| word(b).count_ones() as usize).sum();
+    if set == rows {
+        return Ok(None);
+    }
+    bitmap(py, blocks, rows, word).map(Some)
+}
+
+/// Offsets as Arrow's `int32` (`large` false) or `int64` little-endian bytes: `0`, then each
+/// block's `ends` shifted by what the blocks before it hold (`len` of each block).
+fn offsets<'py, 'a>(
+    py: Python<'py>,
+    large: bool,
+    count: usize,
+    parts: impl Iterator<Item = (&'a [u32], usize)> + Clone,
+) -> PyResult<Bound<'py, PyBytes>> {
+    let width = if large { 8 } else { 4 };
+    PyBytes::new_with(py, (count + 1) * width, |out| {
+        let mut chunks = out.chunks_exact_mut(width);
+        let mut put = |v: usize| {
+            if let Some(c) = chunks.next() {
+                if large {
+                    c.copy_from_slice(&u64::try_from(v).unwrap_or(u64::MAX).to_le_bytes());
+                } else {
+                    c.copy_from_slice(&u32::try_from(v).unwrap_or(u32::MAX).to_le_bytes());
+                }
             }
-            Builder::List {
-                lists,
-                members,
+        };
+        put(0);
+        let mut base = 0usize;
+        for (ends, len) in parts.clone() {
+            for &e in ends {
+                put(base + e as usize);
+            }
+            base += len;
+        }
+        Ok(())
+    })
+}
+
+/// Texts' bytes end to end.
+fn concat<'py, 'a>(
+    py: Python<'py>,
+    total: usize,
+    parts: impl Iterator<Item = &'a [u8]>,
+) -> PyResult<Bound<'py, PyBytes>> {
+    PyBytes::new_with(py, total, |out| {
+        let mut at = 0;
+        for p in parts {
+            if let Some(dst) = out.get_mut(at..at + p.len()) {
+                dst.copy_from_slice(p);
+            }
+            at += p.len();
+        }
+        Ok(())
+    })
+}
+
+/// Whether offsets up to `n` need Arrow's 64-bit kind.
+fn large(n: usize) -> bool {
+    i32::try_from(n).is_err()
+}
+
+/// Column `k` from the blocks' parts, every one of them of the column's layout:
+/// `("bool", values, valid)`, `("text", (large, offsets, data), valid)`, or
+/// `("list", large, offsets, valid, items, (large, offsets, data))`; `valid` is `None` when no
+/// row is null.
+fn column<'py, 'a>(
+    py: Python<'py>,
+    layout: Layout<'_>,
+    blocks: &'a [ArrowBlock],
+    k: usize,
+    rows: usize,
+) -> PyResult<Bound<'py, PyAny>> {
+    let part = |b: &ArrowBlock| b.parts.get(k).copied().unwrap_or(Part::Objects);
+    let valid_of = |b: &ArrowBlock| match part(b) {
+        Part::Bool { valid, .. } | Part::Text { valid, .. } | Part::List { valid, .. } => valid,
+        Part::Objects => 0,
+    };
+    let valid = validity(py, blocks, rows, valid_of)?;
+    // Per block: its text ends and bytes for this column.
+    let texts = |b: &'a ArrowBlock, ends: usize, n: usize, (from, to): (usize, usize)| {
+        (
+            b.ends.get(ends..ends + n).unwrap_or(&[]),
+            b.data.get(from..to).unwrap_or(&[]),
+        )
+    };
+    Ok(match layout {
+        Layout::Bool => (
+            "bool",
+            bitmap(py, blocks, rows, |b| match part(b) {
+                Part::Bool { values, .. } => values,
+                _ => 0,
+            })?,
+            valid,
+        )
+            .into_pyobject(py)?
+            .into_any(),
+        Layout::Text(_) => {
+            let pieces = blocks.iter().map(|b| match part(b) {
+                Part::Text { ends, data, .. } => texts(b, ends, b.rows, data),
+                _ => (&[][..], &[][..]),
+            });
+            let total: usize = pieces.clone().map(|(_, d)| d.len()).sum();
+            let big = large(total);
+            let offs = offsets(py, big, rows, pieces.clone().map(|(e, d)| (e, d.len())))?;
+            let data = concat(py, total, pieces.map(|(_, d)| d))?;
+            ("text", (big, offs, data), valid)
+                .into_pyobject(py)?
+                .into_any()
+        }
+        Layout::List(_) => {
+            let lists = blocks.iter().map(|b| match part(b) {
+                Part::List { lists, items, .. } => {
+                    (b.ends.get(lists..lists + b.rows).unwrap_or(&[]), items)
+                }
+                _ => (&[][..], 0),
+            });
+            let items: usize = lists.clone().map(|(_, n)| n).sum();
+            let list_large = large(items);
+            let list_offs = offsets(py, list_large, rows, lists)?;
+            let members = blocks.iter().map(|b| match part(b) {
+                Part::List {
+                    members,
+                    items,
+                    data,
+                    ..
+                } => texts(b, members, items, data),
+                _ => (&[][..], &[][..]),
+            });
+            let total: usize = members.clone().map(|(_, d)| d.len()).sum();
+            let big = large(total);
+            let offs = offsets(py, big, items, members.clone().map(|(e, d)| (e, d.len())))?;
+            let data = concat(py, total, members.map(|(_, d)| d))?;
+            (
+                "list",
+                list_large,
+                list_offs,
                 valid,
                 items,
-                ..
-            } => {
-                let rows = valid.len;
-                let (large, offsets) = offsets_bytes(&lists)?;
-                (
-                    "list",
-                    large,
-                    PyBytes::new(py, &offsets),
-                    valid_of(valid, rows),
-                    items,
-                    members.into_py(py)?,
-                )
-                    .into_pyobject(py)?
-                    .into_any()
-            }
-            Builder::Objects(k) => objects
-                .get_mut(k)
-                .and_then(Option::take)
-                .unwrap_or_else(|| PyList::empty(py))
-                .into_any(),
-        })
-    }
+                (big, offs, data),
+            )
+                .into_pyobject(py)?
+                .into_any()
+        }
+        Layout::Objects => PyList::empty(py).into_any(),
+    })
 }
 
 /// `{"settled": column, key: column, …, "error": [exception or None]}` (the last with
 /// `with_errors`): the columns of [`crate::policy`]'s `outcome_columns` as Arrow's buffers
-/// where their values allow (see [`Builder::into_py`]). `error` makes a failed row's
-/// exception, or raises it. Without `sets`, a set's column is a list of Python lists (for a
-/// pandas result, whose cells are lists).
+/// where their values allow (see [`column`]); `arrows` are the blocks' parts
+/// ([`ArrowPlan::block`]), one per block of `results`. `error` makes a failed row's
+/// exception, or raises it.
 #[allow(clippy::too_many_arguments)]
 pub(crate) fn arrow_columns<'py>(
     py: Python<'py>,
     policy: &humiao_core::Policy,
+    plan: &ArrowPlan<'_>,
     names: &[String],
     indexes: &[usize],
     results: Vec<ConcludedBlock>,
+    arrows: &[ArrowBlock],
     with_errors: bool,
-    sets: bool,
     mut error: impl FnMut(Python<'py>, usize, Outcome) -> PyResult<Bound<'py, PyAny>>,
 ) -> PyResult<Bound<'py, PyDict>> {
-    let conclusions = &policy.program.conclusions;
-    let types: Vec<Type> = indexes
-        .iter()
-        .map(|&i| conclusions.get(i).map_or(Type::Text, |c| c.ty.clone()))
+    let k = plan.cols.len();
+    let rows: usize = results.iter().map(ConcludedBlock::len).sum();
+    // A column is written from the blocks' parts if every block's values fit its layout.
+    let buffered: Vec<bool> = (0..k)
+        .map(|kk| {
+            !matches!(plan.cols.get(kk), Some(Layout::Objects) | None)
+                && arrows.len() == results.len()
+                && arrows
+                    .iter()
+                    .all(|a| !matches!(a.parts.get(kk), Some(Part::Objects) | None))
+        })
         .collect();
-    // Which columns' values all fit their type's buffers.
-    let mut fits = vec![true; types.len()];
-    let k = types.len();
-    for b in &results {
-        for (i, _) in b.settled.iter().enumerate() {
-            let values = b.values.get(i * k..(i + 1) * k).unwrap_or(&[]);
-            for ((f, ty), v) in fits.iter_mut().zip(&types).zip(values) {
-                *f &= Builder::takes(ty, v);
-            }
-        }
-    }
-    let mut builders: Vec<Builder> = types
+    let any_failed = results.iter().any(|b| !b.failed.is_empty());
+    let mut objects: Vec<Option<Bound<'py, PyList>>> = buffered
         .iter()
-        .zip(&fits)
-        .enumerate()
-        .map(|(k, (ty, &f))| Builder::new(&policy.schema, ty, f, k, sets))
-        .collect();
-    let mut objects: Vec<Option<Bound<'py, PyList>>> = builders
-        .iter()
-        .map(|b| matches!(b, Builder::Objects(_)).then(|| PyList::empty(py)))
+        .map(|&b| (!b).then(|| PyList::empty(py)))
         .collect();
     let mut cells = ConclusionCells::new(policy, indexes);
-    let mut settled = Builder::Bool {
-        values: Bits::default(),
-        valid: Bits::default(),
-    };
     let errors = PyList::empty(py);
     crate::policy::without_gc(py, || {
-        for_each_row(results, k, |i, r| -> PyResult<()> {
-            match r {
-                RowResult::Done(s, values) => {
-                    settled.push(Some(&Value::Bool(s)));
-                    for (k, (b, v)) in builders.iter_mut().zip(values).enumerate() {
-                        if let Some(Some(list)) = objects.get(k) {
-                            list.append(cells.cell(py, k, v)?)?;
-                        } else {
-                            b.push(Some(v));
-                        }
-                    }
-                    if with_errors {
-                        errors.append(py.None())?;
-                    }
-                }
-                RowResult::Failed(o) => {
-                    let err = error(py, i, *o)?;
-                    settled.push(None);
-                    for (k, b) in builders.iter_mut().enumerate() {
-                        if let Some(Some(list)) = objects.get(k) {
-                            list.append(py.None())?;
-                        } else {
-                            b.push(None);
-                        }
-                    }
-                    errors.append(err)?;
+        if buffered.iter().all(|&b| b) && !any_failed {
+            // Nothing to do row by row.
+            if with_errors {
+                for _ in 0..rows {
+                    errors.append(py.None())?;
                 }
             }
-            Ok(())
-        })?;
+        } else {
+            for_each_row(results, k, |i, r| -> PyResult<()> {
+                match r {
+                    RowResult::Done(_, values) => {
+                        for (kk, v) in values.iter().enumerate() {
+                            if let Some(Some(list)) = objects.get(kk) {
+                                list.append(cells.cell(py, kk, v)?)?;
+                            }
+                        }
+                        if with_errors {
+                            errors.append(py.None())?;
+                        }
+                    }
+                    RowResult::Failed(o) => {
+                        let err = error(py, i, *o)?;
+                        for list in objects.iter().flatten() {
+                            list.append(py.None())?;
+                        }
+                        errors.append(err)?;
+                    }
+                }
+                Ok(())
+            })?;
+        }
         let out = PyDict::new(py);
-        out.set_item("settled", settled.into_py(py, &mut objects)?)?;
-        for (k, b) in names.iter().zip(builders) {
-            out.set_item(k, b.into_py(py, &mut objects)?)?;
+        let settled_valid = validity(py, arrows, rows, |b| b.settled.1)?;
+        let settled = bitmap(py, arrows, rows, |b| b.settled.0 & b.settled.1)?;
+        out.set_item("settled", ("bool", settled, settled_valid))?;
+        for (kk, name) in names.iter().enumerate() {
+            match objects.get_mut(kk).and_then(Option::take) {
+                Some(list) => out.set_item(name, list)?,
+                None => {
+                    let layout = plan.cols.get(kk).copied().unwrap_or(Layout::Objects);
+                    out.set_item(name, column(py, layout, arrows, kk, rows)?)?;
+                }
+            }
         }
         if with_errors {
             out.set_item("error", errors)?;

@@ -529,14 +529,16 @@ impl Run<'_> {
 
     /// A block of a table's rows read into `st.rows` (`read`: bit `i` for `results[i]`),
     /// evaluated together into their places (`Policy::evaluate_rows`); the other rows' results
-    /// are in `results` already.
+    /// are in `results` already. Written into `out`, whose buffers are reused (values written
+    /// into memory already touched, not into a new allocation per block).
     pub(crate) fn finish_rows(
         &self,
         results: Vec<Option<Concluded>>,
         read: u64,
         keys: &[usize],
         st: &mut BlockBuffers,
-    ) -> ConcludedBlock {
+        out: &mut ConcludedBlock,
+    ) {
         let mut done = Ok(());
         if read != 0 {
             done = catch_unwind(AssertUnwindSafe(|| {
@@ -546,11 +548,11 @@ impl Run<'_> {
         }
         let k = keys.len();
         let n = results.len();
-        let mut out = ConcludedBlock {
-            settled: Vec::with_capacity(n),
-            values: Vec::with_capacity(n * k),
-            failed: Vec::new(),
-        };
+        out.settled.clear();
+        out.settled.reserve(n);
+        out.values.clear();
+        out.values.reserve(n * k);
+        out.failed.clear();
         // The rows the block decided: their values filled in below, a key at a time.
         let mut together = 0u64;
         for (i, r) in results.into_iter().enumerate() {
@@ -596,7 +598,6 @@ impl Run<'_> {
         if done.is_err() {
             st.batch = humiao_core::BatchOutcome::new();
         }
-        out
     }
 
     /// The cases of a block read into `st.facts` (their places in `results` in
@@ -681,6 +682,8 @@ pub(crate) struct BlockBuffers {
     pub batch: humiao_core::BatchOutcome,
     pub one: ConcludeBuffers,
     pub text: Vec<u8>,
+    /// A block's results, reused when they are not handed on.
+    pub done: ConcludedBlock,
 }
 
 /// The facts problem for text that is not JSON, with the code the CLI uses for such a line.

@@ -1,6 +1,7 @@
 //! `humiao.Policy`: a checked and compiled policy set, loaded from a folder or from texts, that
 //! evaluates cases one at a time, in batches on all cores, or as columns of a table.
 
+use crate::arrow_out::{ArrowBlock, ArrowPlan};
 use crate::batch::{
     case_input, for_each_row, par_blocks, par_map_blocks, par_map_stream_blocks, par_map_with,
     row_facts, thread_count, BlockBuffers, CaseInput, Cell, Column, Concluded, ConcludedBlock,
@@ -783,8 +784,8 @@ impl PyPolicy {
     ) -> PyResult<Bound<'py, PyDict>> {
         guard(py, || {
             let on_error = on_error_of(py, on_error)?;
-            let (names, indexes, results) =
-                self.outcome_results(py, columns, as_of, keys, threads, lenient)?;
+            let (names, indexes, results, _) =
+                self.outcome_results(py, columns, as_of, keys, threads, lenient, None)?;
             concluded_columns(py, &self.inner, &names, &indexes, results, on_error)
         })
     }
@@ -807,16 +808,18 @@ impl PyPolicy {
     ) -> PyResult<Bound<'py, PyDict>> {
         guard(py, || {
             let on_error = on_error_of(py, on_error)?;
-            let (names, indexes, results) =
-                self.outcome_results(py, columns, as_of, keys, threads, lenient)?;
+            let (names, indexes, results, arrow) =
+                self.outcome_results(py, columns, as_of, keys, threads, lenient, Some(sets))?;
+            let (plan, arrows) = arrow.ok_or_else(|| internal_error(py, "no Arrow plan", None))?;
             crate::arrow_out::arrow_columns(
                 py,
                 &self.inner,
+                &plan,
                 &names,
                 &indexes,
                 results,
+                &arrows,
                 on_error == OnError::Return,
-                sets,
                 |py, i, o| failure(py, concluded_error(py, i, o), on_error),
             )
         })
@@ -941,8 +944,9 @@ impl PyPolicy {
 
 impl PyPolicy {
     /// The conclusions of a table's rows (see :meth:`outcome_columns`): the keys' names and
-    /// indexes, and one result per row.
-    #[allow(clippy::type_complexity)]
+    /// indexes, and one result per row; with `sets` (an Arrow result asked for, see
+    /// `ArrowPlan::new`), each block's part of the Arrow columns too.
+    #[allow(clippy::too_many_arguments)]
     fn outcome_results(
         &self,
         py: Python<'_>,
@@ -951,7 +955,8 @@ impl PyPolicy {
         keys: Option<Vec<String>>,
         threads: Option<usize>,
         lenient: bool,
-    ) -> PyResult<(Vec<String>, Vec<usize>, Vec<ConcludedBlock>)> {
+        sets: Option<bool>,
+    ) -> PyResult<OutcomeResults<'_>> {
         {
             let run = self.run(py, as_of, false, false, lenient)?;
             check_threads(py, threads)?;
@@ -962,6 +967,7 @@ impl PyPolicy {
             let rows_index: Vec<usize> = (0..rows).collect();
             let n = thread_count(threads, rows);
             let resolving = reader.as_ref().map(|rr| run.resolve_columns(rr, &cols));
+            let plan = sets.map(|sets| ArrowPlan::new(&self.inner, &indexes, sets));
             // Rows the row reader reads (a block's column by column) are evaluated 64 at a
             // time straight from the columns (`evaluate_rows`); the others one by one, the
             // ways they always took.
@@ -994,15 +1000,43 @@ impl PyPolicy {
                             Err(e) => Concluded::Failed(Box::new(Outcome::Facts(vec![e]))),
                         }));
                     }
-                    run.finish_rows(results, read, &indexes, st)
+                    let mut done = std::mem::take(&mut st.done);
+                    run.finish_rows(results, read, &indexes, st, &mut done);
+                    let Some(p) = &plan else {
+                        return (done, None);
+                    };
+                    // The block's part of each Arrow column, written here on the worker. The
+                    // values are handed on only where a column or a failed row needs them.
+                    let arrow = p.block(&done);
+                    if arrow.needs_values() || !done.failed.is_empty() {
+                        return (done, Some(arrow));
+                    }
+                    let rows = ConcludedBlock {
+                        settled: done.settled.clone(),
+                        ..ConcludedBlock::default()
+                    };
+                    st.done = done;
+                    (rows, Some(arrow))
                 })
             });
-            let results =
+            let blocks =
                 results.ok_or_else(|| internal_error(py, "a worker thread was lost", None))?;
-            Ok((names, indexes, results))
+            let (results, arrows): (Vec<ConcludedBlock>, Vec<Option<ArrowBlock>>) =
+                blocks.into_iter().unzip();
+            let arrow = plan.map(|p| (p, arrows.into_iter().flatten().collect()));
+            Ok((names, indexes, results, arrow))
         }
     }
 }
+
+/// `outcome_results`: the asked keys' names and conclusion indexes, the blocks' results, and
+/// with an Arrow layout asked for, the layout and each block's part of the columns.
+type OutcomeResults<'p> = (
+    Vec<String>,
+    Vec<usize>,
+    Vec<ConcludedBlock>,
+    Option<(ArrowPlan<'p>, Vec<ArrowBlock>)>,
+);
 
 /// The columns of `evaluate_outcomes`: `settled`, one per conclusion key, and `error` with
 /// `on_error="return"` (with `"raise"`, the first failure is raised, its `index` saying which).

@@ -148,6 +148,41 @@ def test_pyarrow_outcome_table_is_built_from_buffers(policy: humiao.Policy) -> N
         policy.outcome_table(table, "2026-03-03", keys)
 
 
+def test_outcome_table_blocks_laid_end_to_end(policy: humiao.Policy) -> None:
+    """Each block of 64 rows writes its part of the Arrow columns on a worker thread and the
+    parts are laid end to end: over several blocks, a last one cut short, failed rows inside
+    and at the edges of blocks, one or two threads, the table is the lists of
+    outcome_columns; a table of no rows keeps the schema."""
+    import sys
+
+    from support import REPO
+
+    sys.path.insert(0, str(REPO / "bindings-py" / "examples"))
+    import synthetic
+
+    rows = [_flatten(c) for c in synthetic.cases(200, seed=5)]
+    rows = [{p: v for p, v in r.items() if not isinstance(v, (list, dict))} for r in rows]
+    for bad in (0, 63, 64, 130, 199):
+        rows[bad]["minor.sex"] = "girl"
+    paths = sorted({p for r in rows for p in r})
+    cols = {p: [r.get(p) for r in rows] for p in paths}
+    table = pa.table(cols)
+    keys = list(policy.conclusion_keys)
+    want = policy.outcome_columns(cols, "2026-03-03", keys, on_error="return")
+    want["error"] = [None if e is None else str(e) for e in want["error"]]
+    for threads in (1, 2):
+        got = policy.outcome_table(table, "2026-03-03", keys, threads=threads, on_error="return")
+        assert got.to_pydict() == want, threads
+    assert [i for i, e in enumerate(want["error"]) if e] == [0, 63, 64, 130, 199]
+    # Without failed rows no truth value is missing: no validity bitmap.
+    clean = table.filter(pa.array([e is None for e in want["error"]]))
+    settled = policy.outcome_table(clean, "2026-03-03", keys).column("settled")
+    assert settled.null_count == 0 and len(settled) == 195
+    none = policy.outcome_table(table.slice(0, 0), "2026-03-03", keys)
+    assert none.num_rows == 0
+    assert none.schema == got.schema.remove(got.schema.get_field_index("error"))
+
+
 def test_pandas_outcome_table_is_the_frame_of_its_lists(policy: humiao.Policy) -> None:
     """outcome_table of a DataFrame builds its truth-value and text columns from Arrow arrays
     the engine writes: the frame has the values and dtypes pandas gives the lists of
