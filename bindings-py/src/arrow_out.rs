@@ -83,12 +83,14 @@ impl<'p> ArrowPlan<'p> {
         let names = |id| policy.schema.enum_def(id).map(|e| e.variants.as_slice());
         let cols = indexes
             .iter()
-            .map(|&i| match policy.program.conclusions.get(i).map(|c| &c.ty) {
-                Some(Type::Bool) => Layout::Bool,
-                Some(Type::Enum(id)) => names(*id).map_or(Layout::Objects, Layout::Text),
-                Some(Type::Set(id)) if sets => names(*id).map_or(Layout::Objects, Layout::List),
-                _ => Layout::Objects,
-            })
+            .map(
+                |&i| match policy.program.conclusions.get(i).map(|c| &c.ty) {
+                    Some(Type::Bool) => Layout::Bool,
+                    Some(Type::Enum(id)) => names(*id).map_or(Layout::Objects, Layout::Text),
+                    Some(Type::Set(id)) if sets => names(*id).map_or(Layout::Objects, Layout::List),
+                    _ => Layout::Objects,
+                },
+            )
             .collect();
         ArrowPlan { cols }
     }
@@ -220,7 +222,11 @@ impl ArrowBlock {
 /// Writes the `n` low bits of `bits` into the bitmap `out` from bit `at` on (least significant
 /// first; `out` zeroed).
 fn put_bits(out: &mut [u8], at: usize, bits: u64, n: usize) {
-    let bits = if n >= 64 { bits } else { bits & ((1u64 << n) - 1) };
+    let bits = if n >= 64 {
+        bits
+    } else {
+        bits & ((1u64 << n) - 1)
+    };
     if at.is_multiple_of(8) {
         let bytes = bits.to_le_bytes();
         let len = n.div_ceil(8).min(8);
