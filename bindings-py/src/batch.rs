@@ -129,23 +129,29 @@ impl Run<'_> {
             .enumerate()
             .map(|(i, c)| match &c.data {
                 ColData::Codes { values, .. } => Resolving::Codes(
-                    values
-                        .iter()
-                        .map(|v| match v {
-                            Cell::Absent => resolve(i, CoreCell::Absent),
-                            Cell::Value(v) => resolve(i, View::Json(v).core()),
-                            Cell::Bad(_) => resolve(i, CoreCell::Other),
-                        })
-                        .collect(),
-                    resolve(i, CoreCell::Absent),
+                    self.policy.code_table(
+                        reader,
+                        i,
+                        values
+                            .iter()
+                            .map(|v| match v {
+                                Cell::Absent => resolve(i, CoreCell::Absent),
+                                Cell::Value(v) => resolve(i, View::Json(v).core()),
+                                Cell::Bad(_) => resolve(i, CoreCell::Other),
+                            })
+                            .collect(),
+                        resolve(i, CoreCell::Absent),
+                    ),
                 ),
-                ColData::Bools(_) => Resolving::Bools(Box::new((
+                ColData::Bools(_) | ColData::Bits(_) => Resolving::Bools(self.policy.code_table(
+                    reader,
+                    i,
                     vec![
                         resolve(i, CoreCell::Bool(false)),
                         resolve(i, CoreCell::Bool(true)),
                     ],
                     resolve(i, CoreCell::Absent),
-                ))),
+                )),
                 _ => Resolving::Each,
             })
             .collect()
@@ -168,22 +174,24 @@ impl Run<'_> {
             let mut w = self.policy.rows_writer(reader, &self.facts, block, n);
             for (col, (c, how)) in columns.iter().zip(resolving).enumerate() {
                 match (how, &c.data) {
-                    (Resolving::Codes(values, absent), ColData::Codes { codes, .. }) => {
+                    (Resolving::Codes(table), ColData::Codes { codes, .. }) => {
                         let codes = codes.get(start..start + n).unwrap_or(&[]);
-                        w.put_coded(
+                        w.put_codes(
                             col,
                             codes
                                 .iter()
                                 .map(|&c| usize::try_from(c).unwrap_or(usize::MAX)),
-                            values,
-                            absent,
+                            table,
                         );
                     }
-                    (Resolving::Bools(b), ColData::Bools(v)) => {
+                    (Resolving::Bools(table), ColData::Bools(v)) => {
                         let v = v.get(start..start + n).unwrap_or(&[]);
-                        let (values, absent) = &**b;
                         // 0 and 1; 2 (any other byte) is a missing value.
-                        w.put_coded(col, v.iter().map(|&x| usize::from(x)), values, absent);
+                        w.put_codes(col, v.iter().map(|&x| usize::from(x)), table);
+                    }
+                    (Resolving::Bools(table), ColData::Bits(b)) => {
+                        let (values, valid) = b.block(start, n);
+                        w.put_bits(col, values, valid, table);
                     }
                     (_, data) => {
                         for i in 0..n {
@@ -876,17 +884,9 @@ pub(crate) enum Cell {
 /// How a column's cells are worked out for [`Run::read_rows`].
 pub(crate) enum Resolving {
     /// Each distinct value once, and the missing value.
-    Codes(
-        Vec<humiao_core::facts::Resolved>,
-        humiao_core::facts::Resolved,
-    ),
+    Codes(humiao_core::facts::CodeTable),
     /// `false` and `true`, and the missing value.
-    Bools(
-        Box<(
-            Vec<humiao_core::facts::Resolved>,
-            humiao_core::facts::Resolved,
-        )>,
-    ),
+    Bools(humiao_core::facts::CodeTable),
     /// Cell by cell.
     Each,
 }

@@ -28,6 +28,55 @@ pub(crate) enum Kind {
     /// Arrow's `string` (`int32` offsets) or `large_string` (`int64`): the texts' UTF-8 bytes
     /// one after another, each row's start and end in the offsets, and a validity bitmap.
     Text,
+    /// Arrow's truth values: a bitmap of values and one of validity.
+    Bits,
+}
+
+/// A column of truth values as Arrow holds them: row `i` is bit `offset + i` of `values`,
+/// missing where that bit of `valid` is clear.
+#[derive(Debug, Default)]
+pub(crate) struct BitData {
+    values: Vec<u8>,
+    valid: Option<Vec<u8>>,
+    offset: usize,
+    len: usize,
+}
+
+/// The `n` (at most 64) bits of `bits` from bit `at` on, as a word (bits past the bitmap 0).
+fn word_at(bits: &[u8], at: usize, n: usize) -> u64 {
+    let mut buf = [0u8; 16];
+    let from = bits.get(at / 8..).unwrap_or(&[]);
+    for (d, s) in buf.iter_mut().zip(from).take(9) {
+        *d = *s;
+    }
+    let w = (u128::from_le_bytes(buf) >> (at % 8)) as u64;
+    if n >= 64 {
+        w
+    } else {
+        w & ((1u64 << n) - 1)
+    }
+}
+
+impl BitData {
+    /// Rows `start..start + n` (`n` at most 64): their values and where they are given.
+    pub(crate) fn block(&self, start: usize, n: usize) -> (u64, u64) {
+        let n = n.min(self.len.saturating_sub(start)).min(64);
+        let at = self.offset + start;
+        let valid = match &self.valid {
+            Some(v) => word_at(v, at, n),
+            None if n >= 64 => u64::MAX,
+            None => (1u64 << n) - 1,
+        };
+        (word_at(&self.values, at, n), valid)
+    }
+
+    fn get(&self, row: usize) -> Option<bool> {
+        if row >= self.len {
+            return None;
+        }
+        let (v, ok) = self.block(row, 1);
+        (ok == 1).then_some(v == 1)
+    }
 }
 
 /// A text column's values as Arrow holds them, made whole (row `i`'s text is
@@ -123,6 +172,8 @@ pub struct EncodedColumn {
     pub(crate) values: Vec<Py<PyAny>>,
     /// For `Text`.
     pub(crate) text: std::sync::Arc<TextData>,
+    /// For `Bits`.
+    pub(crate) bits: std::sync::Arc<BitData>,
 }
 
 /// `_encoded_column(kind, data, values=None, offsets=None, valid=None, offset=0, length=0)`:
@@ -157,6 +208,7 @@ pub(crate) fn _encoded_column(
             bytes: Vec::new(),
             values: Vec::new(),
             text: std::sync::Arc::new(text),
+            bits: Default::default(),
         });
     }
     if kind == "bits" {
@@ -179,19 +231,18 @@ pub(crate) fn _encoded_column(
             ),
             None => None,
         };
-        let mut bytes = Vec::with_capacity(length + 8);
-        for (k, &d) in data.iter().enumerate() {
-            let missing = valid.map_or(0, |v| !v.get(k).copied().unwrap_or(0));
-            for j in 0..8 {
-                bytes.push((d >> j & 1) | (missing >> j & 1) << 1);
-            }
-        }
-        let bytes = bytes.get(skip..skip + length).unwrap_or(&[]).to_vec();
+        // Kept as bitmaps: a block of rows is read as two words.
         return Ok(EncodedColumn {
-            kind: Kind::Bool,
-            bytes,
+            kind: Kind::Bits,
+            bytes: Vec::new(),
             values: Vec::new(),
             text: Default::default(),
+            bits: std::sync::Arc::new(BitData {
+                values: data.to_vec(),
+                valid: valid.map(<[u8]>::to_vec),
+                offset: skip,
+                len: length,
+            }),
         });
     }
     let kind = match kind {
@@ -228,6 +279,7 @@ pub(crate) fn _encoded_column(
         bytes: data.to_vec(),
         values,
         text: Default::default(),
+        bits: Default::default(),
     })
 }
 
@@ -236,6 +288,8 @@ pub(crate) enum ColData {
     /// One cell per row, read from Python objects one by one.
     Cells(Vec<Cell>),
     Bools(Vec<u8>),
+    /// Arrow's truth values, as bitmaps.
+    Bits(std::sync::Arc<BitData>),
     Ints(Vec<i64>),
     /// `int_fact`: the column's fact is an integer, so a whole float (pandas' `12.0` in a
     /// column with gaps) reads as that integer.
@@ -288,6 +342,7 @@ impl ColData {
                 int_fact,
             },
             Kind::Text => ColData::Text(e.text.clone()),
+            Kind::Bits => ColData::Bits(e.bits.clone()),
             Kind::Codes => ColData::Codes {
                 codes: e.bytes.chunks_exact(8).map(le_i64).collect(),
                 values: e.values.iter().map(&mut cell).collect::<PyResult<_>>()?,
@@ -299,6 +354,7 @@ impl ColData {
         match self {
             ColData::Cells(c) => c.len(),
             ColData::Bools(v) => v.len(),
+            ColData::Bits(b) => b.len,
             ColData::Ints(v) => v.len(),
             ColData::Floats { values, .. } => values.len(),
             ColData::Codes { codes, .. } => codes.len(),
@@ -322,6 +378,7 @@ impl ColData {
                 Some(1) => View::Bool(true),
                 _ => View::Absent,
             },
+            ColData::Bits(b) => b.get(row).map_or(View::Absent, View::Bool),
             ColData::Ints(v) => v.get(row).map_or(View::Absent, |&i| View::Int(i)),
             ColData::Floats { values, int_fact } => match values.get(row) {
                 None => View::Absent,

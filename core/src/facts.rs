@@ -1584,6 +1584,82 @@ impl PathTree {
 #[derive(Clone, Debug, PartialEq)]
 pub struct Resolved(Res);
 
+/// A byte's eight bits spread into the eight bytes of a word (bit `j` to byte `j`, as 1).
+fn spread(b: u8) -> u64 {
+    let mut x = u64::from(b);
+    x = (x | (x << 28)) & 0x0000_000F_0000_000F;
+    x = (x | (x << 14)) & 0x0003_0003_0003_0003;
+    (x | (x << 7)) & 0x0101_0101_0101_0101
+}
+
+/// A column's distinct values ready to be written by their codes
+/// ([`RowsWriter::put_codes`]): per code its tag, the bytes it adds, whether it is given or
+/// refused. Made once per column ([`crate::Policy::code_table`]).
+#[derive(Clone, Debug)]
+pub enum CodeTable {
+    /// One entry per distinct value, then the missing value's.
+    Entries(Vec<CodeEntry>),
+    /// A value a tag does not hold, the case's id, or more than 256 distinct values: each
+    /// cell written the general way.
+    Cells(Vec<Resolved>, Resolved),
+}
+
+#[doc(hidden)]
+#[derive(Clone, Copy, Debug)]
+pub struct CodeEntry {
+    tag: u8,
+    text: usize,
+    given: bool,
+    refused: bool,
+}
+
+impl CodeTable {
+    pub(crate) fn new(
+        reader: &RowReader,
+        defaults: &[Value],
+        col: usize,
+        cells: Vec<Resolved>,
+        absent: Resolved,
+    ) -> CodeTable {
+        let Some(c) = reader.columns.get(col) else {
+            return CodeTable::Cells(cells, absent);
+        };
+        let default_tag = defaults.get(c.slot).map_or(TAG_UNKNOWN, tag);
+        let entry = |r: &Resolved| -> Option<CodeEntry> {
+            Some(match &r.0 {
+                Res::Absent if default_tag < TAG_LIST => CodeEntry {
+                    tag: default_tag,
+                    text: 0,
+                    given: false,
+                    refused: false,
+                },
+                Res::Refused => CodeEntry {
+                    tag: TAG_UNKNOWN,
+                    text: 0,
+                    given: false,
+                    refused: true,
+                },
+                Res::Value { tag, text, .. } if *tag < TAG_LIST && !c.case_id => CodeEntry {
+                    tag: *tag,
+                    text: *text,
+                    given: true,
+                    refused: false,
+                },
+                _ => return None,
+            })
+        };
+        let entries: Option<Vec<CodeEntry>> = if cells.len() <= 256 {
+            cells.iter().chain([&absent]).map(entry).collect()
+        } else {
+            None
+        };
+        match entries {
+            Some(e) => CodeTable::Entries(e),
+            None => CodeTable::Cells(cells, absent),
+        }
+    }
+}
+
 #[derive(Clone, Debug, PartialEq)]
 enum Res {
     /// No value: the fact's default.
@@ -1662,6 +1738,16 @@ impl PathTree {
 
     /// A writer of the first `n` (at most 64) rows of a table into `block` (see
     /// [`RowsWriter`]).
+    pub(crate) fn code_table(
+        &self,
+        reader: &RowReader,
+        col: usize,
+        cells: Vec<Resolved>,
+        absent: Resolved,
+    ) -> CodeTable {
+        CodeTable::new(reader, &self.fast.defaults, col, cells, absent)
+    }
+
     pub(crate) fn rows_writer<'a>(
         &'a self,
         schema: &Schema,
@@ -1890,7 +1976,8 @@ impl RowsWriter<'_> {
     /// Writes column `col`'s cells given as codes into `cells`: row `i` holds
     /// `cells[codes[i]]`, and a code past `cells` is `absent`. For a column of few distinct
     /// values (truth values, an enum's texts): each cell is then a byte written and a few
-    /// sums, where [`RowsWriter::put`] works out each cell's kind again.
+    /// sums, where [`RowsWriter::put`] works out each cell's kind again. Over many blocks,
+    /// make the table once ([`crate::Policy::code_table`]) and use [`RowsWriter::put_codes`].
     pub fn put_coded(
         &mut self,
         col: usize,
@@ -1898,69 +1985,115 @@ impl RowsWriter<'_> {
         cells: &[Resolved],
         absent: &Resolved,
     ) {
+        let table = CodeTable::new(
+            self.reader,
+            self.defaults,
+            col,
+            cells.to_vec(),
+            absent.clone(),
+        );
+        self.put_codes(col, codes, &table);
+    }
+
+    /// Writes a column of truth values given as bitmaps (Arrow's): row `i` is bit `i` of
+    /// `values`, missing where bit `i` of `valid` is clear. `table` is the column's
+    /// [`CodeTable`] of `[false, true]` and the missing value: the same cells as
+    /// [`RowsWriter::put_codes`] with codes 0, 1 and 2, written eight rows at a time.
+    pub fn put_bits(&mut self, col: usize, values: u64, valid: u64, table: &CodeTable) {
+        let n = self.block.n.min(64);
+        let live = if n >= 64 { u64::MAX } else { (1u64 << n) - 1 };
+        let (t, f, a) = (values & valid & live, !values & valid & live, !valid & live);
+        let (Some(c), CodeTable::Entries(entries)) = (self.reader.columns.get(col), table) else {
+            let code = |i: usize| usize::from(a >> i & 1 == 1) * 2 + usize::from(t >> i & 1 == 1);
+            self.put_codes(col, (0..n).map(code), table);
+            return;
+        };
+        let (Some(e0), Some(e1), Some(ea), 3) = (
+            entries.first(),
+            entries.get(1),
+            entries.get(2),
+            entries.len(),
+        ) else {
+            let code = |i: usize| usize::from(a >> i & 1 == 1) * 2 + usize::from(t >> i & 1 == 1);
+            self.put_codes(col, (0..n).map(code), table);
+            return;
+        };
+        let Some(tags) = self.block.tags.get_mut(c.slot) else {
+            self.refused = u64::MAX;
+            return;
+        };
+        // Eight rows' tags a word: each row's byte is its entry's tag.
+        for (j, chunk) in tags.chunks_exact_mut(8).enumerate().take(n.div_ceil(8)) {
+            let byte = |m: u64, tag: u8| spread((m >> (8 * j)) as u8) * u64::from(tag);
+            let word = byte(t, e1.tag) | byte(f, e0.tag) | byte(a, ea.tag);
+            let rows = (n - 8 * j).min(8);
+            for (dst, src) in chunk.iter_mut().zip(word.to_le_bytes()).take(rows) {
+                *dst = src;
+            }
+        }
+        if e0.text | e1.text | ea.text != 0 {
+            // Each row is in exactly one of t, f, a.
+            for (i, b) in self.bytes.iter_mut().enumerate().take(n) {
+                let bit = |m: u64| (m >> i & 1) as usize;
+                let text = bit(t) * e1.text + bit(f) * e0.text + bit(a) * ea.text;
+                *b = b.saturating_add(text);
+            }
+        }
+        let rows_of = |e: &CodeEntry, m: u64, which: fn(&CodeEntry) -> bool| {
+            if which(e) {
+                m
+            } else {
+                0
+            }
+        };
+        let given =
+            rows_of(e1, t, |e| e.given) | rows_of(e0, f, |e| e.given) | rows_of(ea, a, |e| e.given);
+        self.refused |= rows_of(e1, t, |e| e.refused)
+            | rows_of(e0, f, |e| e.refused)
+            | rows_of(ea, a, |e| e.refused);
+        for p in self.puts.iter_mut().take(n) {
+            *p += 1;
+        }
+        for &s in &c.sections {
+            if let Some(g) = self.block.given.get_mut(s) {
+                *g |= given;
+            }
+        }
+    }
+
+    /// [`RowsWriter::put_coded`] with the column's table made once.
+    pub fn put_codes(
+        &mut self,
+        col: usize,
+        codes: impl IntoIterator<Item = usize>,
+        table: &CodeTable,
+    ) {
         let Some(c) = self.reader.columns.get(col) else {
             return;
         };
-        // Per code: its tag, the bytes it adds, whether it is given, refused, or needs the
-        // general way (a value the tag does not hold, the case's id).
-        #[derive(Clone, Copy)]
-        struct Entry {
-            tag: u8,
-            text: usize,
-            given: bool,
-            refused: bool,
-        }
-        let default_tag = self.defaults.get(c.slot).map_or(TAG_UNKNOWN, tag);
-        let entry = |r: &Resolved| -> Option<Entry> {
-            Some(match &r.0 {
-                Res::Absent if default_tag < TAG_LIST => Entry {
-                    tag: default_tag,
-                    text: 0,
-                    given: false,
-                    refused: false,
-                },
-                Res::Refused => Entry {
-                    tag: TAG_UNKNOWN,
-                    text: 0,
-                    given: false,
-                    refused: true,
-                },
-                Res::Value { tag, text, .. } if *tag < TAG_LIST && !c.case_id => Entry {
-                    tag: *tag,
-                    text: *text,
-                    given: true,
-                    refused: false,
-                },
-                _ => return None,
-            })
-        };
-        let table: Option<Vec<Entry>> = if cells.len() <= 256 {
-            cells.iter().chain([absent]).map(entry).collect()
-        } else {
-            None
-        };
-        let n = self.block.n;
-        let Some(table) = table else {
-            for (row, code) in codes.into_iter().take(n).enumerate() {
-                self.put_at(c, row, cells.get(code).unwrap_or(absent));
+        let n = self.block.n.min(64);
+        let entries = match table {
+            CodeTable::Entries(e) => e,
+            CodeTable::Cells(cells, absent) => {
+                for (row, code) in codes.into_iter().take(n).enumerate() {
+                    self.put_at(c, row, cells.get(code).unwrap_or(absent));
+                }
+                return;
             }
-            return;
         };
-        let past = table.len() - 1;
+        let past = entries.len().saturating_sub(1);
         let Some(tags) = self.block.tags.get_mut(c.slot) else {
             self.refused = u64::MAX;
             return;
         };
         let (mut given, mut refused, mut put) = (0u64, 0u64, 0usize);
-        for (row, code) in codes.into_iter().take(n).enumerate() {
-            let row = row % 64;
-            let Some(e) = table.get(code.min(past)) else {
+        let rows = tags.iter_mut().zip(self.bytes.iter_mut()).take(n);
+        for (row, (code, (t, b))) in codes.into_iter().zip(rows).enumerate() {
+            let Some(e) = entries.get(code.min(past)) else {
                 continue;
             };
-            if let (Some(t), Some(b)) = (tags.get_mut(row), self.bytes.get_mut(row)) {
-                *t = e.tag;
-                *b = b.saturating_add(e.text);
-            }
+            *t = e.tag;
+            *b = b.saturating_add(e.text);
             given |= u64::from(e.given) << row;
             refused |= u64::from(e.refused) << row;
             put += 1;

@@ -523,6 +523,19 @@ impl Policy {
         self.tree.resolve_cell(reader, col, cell, opts)
     }
 
+    /// Column `col`'s distinct values (`cells`, each from [`Policy::resolve_cell`]) and its
+    /// missing value made into the table [`crate::facts::RowsWriter::put_codes`] writes a
+    /// block's codes with: made once per column, used for every block.
+    pub fn code_table(
+        &self,
+        reader: &crate::facts::RowReader,
+        col: usize,
+        cells: Vec<crate::facts::Resolved>,
+        absent: crate::facts::Resolved,
+    ) -> crate::facts::CodeTable {
+        self.tree.code_table(reader, col, cells, absent)
+    }
+
     /// Reads the first `n` (at most 64) rows of a table at once, column by column, into
     /// `block` (buffers reused), for [`Policy::evaluate_rows`]: a row the writer's
     /// [`finish`](crate::facts::RowsWriter::finish) says was read holds exactly what

@@ -792,7 +792,35 @@ fn block_round(seed: u64) -> usize {
                 .iter()
                 .map(|row| p.resolve_cell(&reader, col, row[col], &opts))
                 .collect();
-            match r.below(3) {
+            let truth = |c: &Cell| match c {
+                Cell::Bool(b) => Some(Some(*b)),
+                Cell::Absent => Some(None),
+                _ => None,
+            };
+            let bits: Option<Vec<Option<bool>>> = rows.iter().map(|row| truth(&row[col])).collect();
+            match r.below(4) {
+                // A column of truth values as bitmaps (Arrow's), when it is one.
+                3 if bits.is_some() => {
+                    let (mut values, mut valid) = (0u64, 0u64);
+                    for (i, b) in bits.iter().flatten().enumerate() {
+                        if let Some(b) = b {
+                            valid |= 1 << i;
+                            values |= u64::from(*b) << i;
+                        }
+                    }
+                    // Bits past the block's rows are noise the writer must not read.
+                    let live = if n == 64 { u64::MAX } else { (1u64 << n) - 1 };
+                    values |= r.next() & !live;
+                    valid |= r.next() & !live;
+                    let resolve = |c| p.resolve_cell(&reader, col, c, &opts);
+                    let table = p.code_table(
+                        &reader,
+                        col,
+                        vec![resolve(Cell::Bool(false)), resolve(Cell::Bool(true))],
+                        resolve(Cell::Absent),
+                    );
+                    w.put_bits(col, values, valid, &table);
+                }
                 0 => {
                     for (i, cell) in cells.iter().enumerate() {
                         w.put(col, i, cell);
