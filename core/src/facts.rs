@@ -1777,12 +1777,15 @@ impl PathTree {
             block.case_ids.resize(n, None);
         }
         block.sections = r.sections;
+        block.deferred.clear();
         RowsWriter {
             reader,
             defaults: &r.defaults,
             block,
             bytes: [2; 64],
             puts: [0; 64],
+            puts_all: 0,
+            deferred_bytes: 0,
             refused: if bound.is_some() { 0 } else { u64::MAX },
             max_bytes: bound.map_or(0, |b| b.max_bytes),
         }
@@ -1810,6 +1813,9 @@ pub struct RowsBlock {
     case_ids: Vec<Option<String>>,
     /// For `Cases::with_facts`: a row's facts, made when handed over.
     scratch: std::cell::RefCell<Facts>,
+    /// Truth-value columns whose bytes a writer counts only for a row near the limit: the
+    /// rows true, false and missing, and the bytes each adds.
+    deferred: Vec<([u64; 3], [usize; 3])>,
 }
 
 impl RowsBlock {
@@ -1938,6 +1944,11 @@ pub struct RowsWriter<'a> {
     block: &'a mut RowsBlock,
     bytes: [usize; 64],
     puts: [u32; 64],
+    /// Columns put into every row at once (`put_bits`), beside each row's `puts`.
+    puts_all: u32,
+    /// The most bytes the columns in `block.deferred` add to any row: a row whose `bytes` and
+    /// this stay within the limit needs no exact count.
+    deferred_bytes: usize,
     refused: u64,
     max_bytes: usize,
 }
@@ -2032,12 +2043,12 @@ impl RowsWriter<'_> {
             }
         }
         if e0.text | e1.text | ea.text != 0 {
-            // Each row is in exactly one of t, f, a.
-            for (i, b) in self.bytes.iter_mut().enumerate().take(n) {
-                let bit = |m: u64| (m >> i & 1) as usize;
-                let text = bit(t) * e1.text + bit(f) * e0.text + bit(a) * ea.text;
-                *b = b.saturating_add(text);
-            }
+            // Counted row by row only where a row may pass the limit (`finish`).
+            let most = e0.text.max(e1.text).max(ea.text);
+            self.deferred_bytes = self.deferred_bytes.saturating_add(most);
+            self.block
+                .deferred
+                .push(([t, f, a], [e1.text, e0.text, ea.text]));
         }
         let rows_of = |e: &CodeEntry, m: u64, which: fn(&CodeEntry) -> bool| {
             if which(e) {
@@ -2051,9 +2062,7 @@ impl RowsWriter<'_> {
         self.refused |= rows_of(e1, t, |e| e.refused)
             | rows_of(e0, f, |e| e.refused)
             | rows_of(ea, a, |e| e.refused);
-        for p in self.puts.iter_mut().take(n) {
-            *p += 1;
-        }
+        self.puts_all += 1;
         for &s in &c.sections {
             if let Some(g) = self.block.given.get_mut(s) {
                 *g |= given;
@@ -2167,7 +2176,18 @@ impl RowsWriter<'_> {
         read &= !self.refused;
         let cols = self.reader.columns.len();
         for (i, (&p, &b)) in self.puts.iter().zip(&self.bytes).enumerate().take(n) {
-            if p as usize != cols || b > self.max_bytes {
+            let mut b = b;
+            if b.saturating_add(self.deferred_bytes) > self.max_bytes {
+                // Near the limit: the deferred columns' bytes, counted exactly.
+                for (masks, texts) in &self.block.deferred {
+                    for (m, t) in masks.iter().zip(texts) {
+                        if m >> i & 1 == 1 {
+                            b = b.saturating_add(*t);
+                        }
+                    }
+                }
+            }
+            if (p + self.puts_all) as usize != cols || b > self.max_bytes {
                 read &= !(1 << i);
             }
         }

@@ -586,7 +586,7 @@ fn options(r: &mut Rng) -> FactsOptions {
             Strictness::Strict
         },
         max_list_len: *r.pick(&[10_000, 0, 1, 2]),
-        max_bytes: *r.pick(&[4 * 1024 * 1024, 4 * 1024 * 1024, 200, 0]),
+        max_bytes: *r.pick(&[4 * 1024 * 1024, 4 * 1024 * 1024, 200, 0, 120, 300, 500, 800]),
         max_json_depth: *r.pick(&[32, 32, 0, 1, 2, 3, 4, 1000]),
         reveal_sensitive: r.chance(1, 3),
     }
