@@ -160,6 +160,7 @@ impl Run<'_> {
     /// Rows `start..start + n` (at most 64) of a table read into `block` column by column
     /// (`Policy::rows_writer`); the rows read, bit `i` for row `start + i`. The others are
     /// read row by row.
+    #[allow(clippy::too_many_arguments)]
     pub(crate) fn read_rows(
         &self,
         reader: &humiao_core::facts::RowReader,
@@ -168,6 +169,7 @@ impl Run<'_> {
         start: usize,
         n: usize,
         block: &mut humiao_core::facts::RowsBlock,
+        caches: &mut Vec<TextCache>,
     ) -> u64 {
         use crate::table::ColData;
         let read = catch_unwind(AssertUnwindSafe(|| {
@@ -192,6 +194,33 @@ impl Run<'_> {
                     (Resolving::Bools(table), ColData::Bits(b)) => {
                         let (values, valid) = b.block(start, n);
                         w.put_bits(col, values, valid, table);
+                    }
+                    (_, ColData::Text(t)) => {
+                        // A text column: each text worked out once while it keeps coming
+                        // back (an enum's names), else cell by cell (times).
+                        let cache = match caches.get_mut(col) {
+                            Some(c) => c,
+                            None => {
+                                caches.resize_with(col + 1, TextCache::default);
+                                match caches.get_mut(col) {
+                                    Some(c) => c,
+                                    None => continue,
+                                }
+                            }
+                        };
+                        for i in 0..n {
+                            let raw = t.raw(start + i);
+                            if let Some(r) = raw.and_then(|b| cache.get(b)) {
+                                w.put(col, i, r);
+                                continue;
+                            }
+                            let cell = c.data.view(start + i).core();
+                            let r = self.policy.resolve_cell(reader, col, cell, &self.facts);
+                            w.put(col, i, &r);
+                            if let Some(b) = raw {
+                                cache.insert(b, r);
+                            }
+                        }
                     }
                     (_, data) => {
                         for i in 0..n {
@@ -679,6 +708,66 @@ pub(crate) struct ConcludeBuffers {
 /// What a worker keeps from block to block when it evaluates a table's rows 64 at a time:
 /// the facts of the rows read straight into slots, where each sits in the block, the batch's
 /// buffers, and what rows read the other ways use.
+/// A text column's cells worked out lately, by their bytes, on one worker thread: a direct-
+/// mapped table of 64 entries. It turns itself off for a column whose texts seldom come back
+/// (times, names): after 128 lookups with fewer than half found.
+#[derive(Default)]
+pub(crate) struct TextCache {
+    slots: Vec<Option<(Box<[u8]>, humiao_core::facts::Resolved)>>,
+    lookups: u32,
+    hits: u32,
+    off: bool,
+}
+
+impl TextCache {
+    const SLOTS: usize = 64;
+
+    fn slot(b: &[u8]) -> usize {
+        let word = |x: &[u8]| {
+            let mut w = [0u8; 8];
+            for (d, s) in w.iter_mut().zip(x) {
+                *d = *s;
+            }
+            u64::from_le_bytes(w)
+        };
+        let head = word(b);
+        let tail = word(b.get(b.len().saturating_sub(8)..).unwrap_or(&[]));
+        let h = (head ^ tail.rotate_left(29) ^ b.len() as u64).wrapping_mul(0x9E37_79B9_7F4A_7C15);
+        (h >> 58) as usize
+    }
+
+    fn get(&mut self, b: &[u8]) -> Option<&humiao_core::facts::Resolved> {
+        if self.off {
+            return None;
+        }
+        self.lookups += 1;
+        if self.lookups == 128 && self.hits < 64 {
+            self.off = true;
+            self.slots = Vec::new();
+            return None;
+        }
+        match self.slots.get(Self::slot(b)) {
+            Some(Some((k, r))) if **k == *b => {
+                self.hits += 1;
+                Some(r)
+            }
+            _ => None,
+        }
+    }
+
+    fn insert(&mut self, b: &[u8], r: humiao_core::facts::Resolved) {
+        if self.off {
+            return;
+        }
+        if self.slots.is_empty() {
+            self.slots.resize_with(Self::SLOTS, || None);
+        }
+        if let Some(s) = self.slots.get_mut(Self::slot(b)) {
+            *s = Some((b.into(), r));
+        }
+    }
+}
+
 #[derive(Default)]
 pub(crate) struct BlockBuffers {
     pub facts: Vec<humiao_core::Facts>,
@@ -692,6 +781,8 @@ pub(crate) struct BlockBuffers {
     pub text: Vec<u8>,
     /// A block's results, reused when they are not handed on.
     pub done: ConcludedBlock,
+    /// Per column, its texts worked out lately.
+    pub texts: Vec<TextCache>,
 }
 
 /// The facts problem for text that is not JSON, with the code the CLI uses for such a line.

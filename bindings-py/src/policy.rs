@@ -979,7 +979,15 @@ impl PyPolicy {
                         .first()
                         .filter(|&&s| block.last() == Some(&(s + block.len() - 1)));
                     if let (Some(rr), Some(how), Some(&start)) = (&reader, &resolving, contiguous) {
-                        read = run.read_rows(rr, &cols, how, start, block.len(), &mut st.rows);
+                        read = run.read_rows(
+                            rr,
+                            &cols,
+                            how,
+                            start,
+                            block.len(),
+                            &mut st.rows,
+                            &mut st.texts,
+                        );
                     }
                     for (i, &r) in block.iter().enumerate() {
                         if read >> i & 1 == 1 {

@@ -90,6 +90,19 @@ pub(crate) struct TextData {
 }
 
 impl TextData {
+    /// Row `row`'s bytes, `None` where it is missing.
+    pub(crate) fn raw(&self, row: usize) -> Option<&[u8]> {
+        if self
+            .valid
+            .as_ref()
+            .is_some_and(|v| !v.get(row).copied().unwrap_or(false))
+        {
+            return None;
+        }
+        let (&a, &b) = (self.offsets.get(row)?, self.offsets.get(row + 1)?);
+        self.data.get(a..b)
+    }
+
     fn get(&self, row: usize) -> Option<Result<&str, std::str::Utf8Error>> {
         if self
             .valid
