@@ -88,11 +88,21 @@ fn days_in_range(days: i64) -> Option<Date> {
 
 /// Parses a fixed-width field of ASCII digits (`"2026"`, `"03"`); anything else is `None`.
 fn digits(s: &str, from: usize, to: usize) -> Option<u32> {
-    let field = s.get(from..to)?;
-    if field.is_empty() || !field.bytes().all(|b| b.is_ascii_digit()) {
+    // Bytes, not a `str` slice: a field cut inside a character holds a byte that is not an
+    // ASCII digit, so it is refused either way.
+    let field = s.as_bytes().get(from..to)?;
+    if field.is_empty() || !field.iter().all(u8::is_ascii_digit) {
         return None;
     }
-    field.parse().ok()
+    if field.len() > 9 {
+        // Past what nine digits hold: u32's own parse says whether it fits.
+        return std::str::from_utf8(field).ok()?.parse().ok();
+    }
+    Some(
+        field
+            .iter()
+            .fold(0u32, |n, &b| n * 10 + u32::from(b - b'0')),
+    )
 }
 
 /// What is wrong with a year/month/day triple, before the input text is attached.
