@@ -152,6 +152,18 @@ impl Run<'_> {
                     ],
                     resolve(i, CoreCell::Absent),
                 )),
+                // Small integers (ages, counts) through a table of 0..=127 made once; a block
+                // with any other value is read cell by cell.
+                ColData::Ints(_) => Resolving::Ints(
+                    self.policy.code_table(
+                        reader,
+                        i,
+                        (0..=SMALL_INT)
+                            .map(|v| resolve(i, CoreCell::Int(v)))
+                            .collect(),
+                        resolve(i, CoreCell::Absent),
+                    ),
+                ),
                 _ => Resolving::Each,
             })
             .collect()
@@ -190,6 +202,13 @@ impl Run<'_> {
                         let v = v.get(start..start + n).unwrap_or(&[]);
                         // 0 and 1; 2 (any other byte) is a missing value.
                         w.put_codes(col, v.iter().map(|&x| usize::from(x)), table);
+                    }
+                    (Resolving::Ints(table), ColData::Ints(v))
+                        if v.get(start..start + n)
+                            .is_some_and(|v| v.iter().all(|x| (0..=SMALL_INT).contains(x))) =>
+                    {
+                        let v = v.get(start..start + n).unwrap_or(&[]);
+                        w.put_codes(col, v.iter().map(|&x| x as usize), table);
                     }
                     (Resolving::Bools(table), ColData::Bits(b)) => {
                         let (values, valid) = b.block(start, n);
@@ -972,12 +991,17 @@ pub(crate) enum Cell {
     Bad(FactError),
 }
 
+/// The largest integer of [`Resolving::Ints`]' table (the largest a fact's tag holds).
+const SMALL_INT: i64 = 127;
+
 /// How a column's cells are worked out for [`Run::read_rows`].
 pub(crate) enum Resolving {
     /// Each distinct value once, and the missing value.
     Codes(humiao_core::facts::CodeTable),
     /// `false` and `true`, and the missing value.
     Bools(humiao_core::facts::CodeTable),
+    /// The integers `0..=SMALL_INT`, and the missing value.
+    Ints(humiao_core::facts::CodeTable),
     /// Cell by cell.
     Each,
 }
