@@ -189,12 +189,11 @@ impl Run<'_> {
             for (col, (c, how)) in columns.iter().zip(resolving).enumerate() {
                 match (how, &c.data) {
                     (Resolving::Codes(table), ColData::Codes { codes, .. }) => {
-                        let codes = codes.get(start..start + n).unwrap_or(&[]);
                         w.put_codes(
                             col,
                             codes
-                                .iter()
-                                .map(|&c| usize::try_from(c).unwrap_or(usize::MAX)),
+                                .range(start, n)
+                                .map(|c| usize::try_from(c).unwrap_or(usize::MAX)),
                             table,
                         );
                     }
@@ -204,11 +203,10 @@ impl Run<'_> {
                         w.put_codes(col, v.iter().map(|&x| usize::from(x)), table);
                     }
                     (Resolving::Ints(table), ColData::Ints(v))
-                        if v.get(start..start + n)
-                            .is_some_and(|v| v.iter().all(|x| (0..=SMALL_INT).contains(x))) =>
+                        if v.len() >= start + n
+                            && v.range(start, n).all(|x| (0..=SMALL_INT).contains(&x)) =>
                     {
-                        let v = v.get(start..start + n).unwrap_or(&[]);
-                        w.put_codes(col, v.iter().map(|&x| x as usize), table);
+                        w.put_codes(col, v.range(start, n).map(|x| x as usize), table);
                     }
                     (Resolving::Bools(table), ColData::Bits(b)) => {
                         let (values, valid) = b.block(start, n);
@@ -227,6 +225,7 @@ impl Run<'_> {
                                 }
                             }
                         };
+                        let t = t.slices();
                         for i in 0..n {
                             let raw = t.raw(start + i);
                             if let Some(r) = raw.and_then(|b| cache.get(b)) {

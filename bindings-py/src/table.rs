@@ -10,6 +10,7 @@ use humiao_core::facts::Cell as CoreCell;
 use humiao_core::FactError;
 use pyo3::exceptions::PyValueError;
 use pyo3::prelude::*;
+use pyo3::pybacked::PyBackedBytes;
 use serde_json::{Number, Value};
 use std::borrow::Cow;
 
@@ -32,12 +33,67 @@ pub(crate) enum Kind {
     Bits,
 }
 
+/// Bytes of a Python `bytes` object, read where they are (no copy): shared between the
+/// column object and the worker threads, readable without the GIL.
+#[derive(Clone, Default)]
+pub(crate) struct Bytes(Option<std::sync::Arc<PyBackedBytes>>);
+
+impl std::fmt::Debug for Bytes {
+    fn fmt(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
+        write!(f, "Bytes({})", self.len())
+    }
+}
+
+impl Bytes {
+    fn of(b: PyBackedBytes) -> Bytes {
+        Bytes(Some(std::sync::Arc::new(b)))
+    }
+}
+
+impl std::ops::Deref for Bytes {
+    type Target = [u8];
+    fn deref(&self) -> &[u8] {
+        self.0.as_deref().map_or(&[], |b| b)
+    }
+}
+
+/// Little-endian `int64` values one after another.
+#[derive(Clone, Debug, Default)]
+pub(crate) struct I64s(Bytes);
+
+impl I64s {
+    pub(crate) fn len(&self) -> usize {
+        self.0.len() / 8
+    }
+
+    pub(crate) fn get(&self, i: usize) -> Option<i64> {
+        let at = i.checked_mul(8)?;
+        Some(le_i64(self.0.get(at..at.checked_add(8)?)?))
+    }
+
+    /// Values `start..start + n` (fewer past the end).
+    pub(crate) fn range(&self, start: usize, n: usize) -> impl Iterator<Item = i64> + '_ {
+        let from = start.saturating_mul(8).min(self.0.len());
+        let to = start.saturating_add(n).saturating_mul(8).min(self.0.len());
+        self.0
+            .get(from..to)
+            .unwrap_or(&[])
+            .chunks_exact(8)
+            .map(le_i64)
+    }
+}
+
+/// Bit `at` of a bitmap (least significant first).
+fn bit(bits: &[u8], at: usize) -> Option<bool> {
+    Some(bits.get(at / 8)? >> (at % 8) & 1 == 1)
+}
+
 /// A column of truth values as Arrow holds them: row `i` is bit `offset + i` of `values`,
 /// missing where that bit of `valid` is clear.
 #[derive(Debug, Default)]
 pub(crate) struct BitData {
-    values: Vec<u8>,
-    valid: Option<Vec<u8>>,
+    values: Bytes,
+    valid: Option<Bytes>,
     offset: usize,
     len: usize,
 }
@@ -79,63 +135,111 @@ impl BitData {
     }
 }
 
-/// A text column's values as Arrow holds them, made whole (row `i`'s text is
-/// `data[offsets[i]..offsets[i + 1]]`, missing where `valid` says so).
+/// [`TextData`]'s buffers borrowed.
+pub(crate) struct TextSlices<'a> {
+    data: &'a [u8],
+    offsets: &'a [u8],
+    valid: Option<&'a [u8]>,
+    wide: bool,
+    offset: usize,
+    len: usize,
+}
+
+impl<'a> TextSlices<'a> {
+    /// Row `row`'s bytes, `None` where it is missing.
+    #[inline]
+    pub(crate) fn raw(&self, row: usize) -> Option<&'a [u8]> {
+        if row >= self.len {
+            return None;
+        }
+        // Within the buffers: `from_arrow` checked every offset up to `len`.
+        let i = self.offset + row;
+        if let Some(v) = self.valid {
+            if !bit(v, i)? {
+                return None;
+            }
+        }
+        let (a, b) = if self.wide {
+            let o = self.offsets.get(i * 8..i * 8 + 16)?;
+            let (a, b) = o.split_at(8);
+            (
+                i64::from_le_bytes(a.try_into().ok()?),
+                i64::from_le_bytes(b.try_into().ok()?),
+            )
+        } else {
+            let o = self.offsets.get(i * 4..i * 4 + 8)?;
+            let (a, b) = o.split_at(4);
+            (
+                i64::from(i32::from_le_bytes(a.try_into().ok()?)),
+                i64::from(i32::from_le_bytes(b.try_into().ok()?)),
+            )
+        };
+        self.data
+            .get(usize::try_from(a).ok()?..usize::try_from(b).ok()?)
+    }
+}
+
+/// A text column's values as Arrow holds them, its buffers as Python handed them over: row
+/// `i`'s text is `data[o(i)..o(i + 1)]`, `o(i)` the `offset + i`th offset of `width` bytes,
+/// missing where bit `offset + i` of `valid` is clear. The offsets are checked once, when it
+/// is made.
 #[derive(Debug, Default)]
 pub(crate) struct TextData {
-    pub data: Vec<u8>,
-    pub offsets: Vec<usize>,
+    data: Bytes,
+    offsets: Bytes,
+    width: usize,
+    offset: usize,
+    len: usize,
     /// `None`: every row has a text.
-    pub valid: Option<Vec<bool>>,
+    valid: Option<Bytes>,
 }
 
 impl TextData {
-    /// Row `row`'s bytes, `None` where it is missing.
-    pub(crate) fn raw(&self, row: usize) -> Option<&[u8]> {
-        if self
-            .valid
-            .as_ref()
-            .is_some_and(|v| !v.get(row).copied().unwrap_or(false))
-        {
-            return None;
+    pub(crate) fn len(&self) -> usize {
+        self.len
+    }
+
+    /// The `i`th offset from the array's first (`i` at most `len`: `from_arrow` checked that
+    /// they are in the buffer, so the position cannot overflow).
+    fn offset_at(&self, i: usize) -> Option<usize> {
+        let at = (self.offset + i) * self.width;
+        let v = if self.width == 4 {
+            let b: [u8; 4] = self.offsets.get(at..at + 4)?.try_into().ok()?;
+            i64::from(i32::from_le_bytes(b))
+        } else {
+            let b: [u8; 8] = self.offsets.get(at..at + 8)?.try_into().ok()?;
+            i64::from_le_bytes(b)
+        };
+        usize::try_from(v).ok()
+    }
+
+    /// Its buffers as slices, for reading many rows.
+    pub(crate) fn slices(&self) -> TextSlices<'_> {
+        TextSlices {
+            data: &self.data,
+            offsets: &self.offsets,
+            valid: self.valid.as_deref(),
+            wide: self.width == 8,
+            offset: self.offset,
+            len: self.len,
         }
-        let (&a, &b) = (self.offsets.get(row)?, self.offsets.get(row + 1)?);
-        self.data.get(a..b)
     }
 
     fn get(&self, row: usize) -> Option<Result<&str, std::str::Utf8Error>> {
-        if self
-            .valid
-            .as_ref()
-            .is_some_and(|v| !v.get(row).copied().unwrap_or(false))
-        {
-            return None;
-        }
-        let (&a, &b) = (self.offsets.get(row)?, self.offsets.get(row + 1)?);
-        Some(std::str::from_utf8(self.data.get(a..b)?))
+        self.slices().raw(row).map(std::str::from_utf8)
     }
 
     /// From Arrow's buffers: `offsets` of `width` bytes each, the array starting at element
     /// `offset` of them and bit `offset` of `valid`.
     fn from_arrow(
-        data: &[u8],
-        offsets: &[u8],
+        data: Bytes,
+        offsets: Bytes,
         width: usize,
-        valid: Option<&[u8]>,
+        valid: Option<Bytes>,
         offset: usize,
         length: usize,
     ) -> Result<TextData, String> {
-        let read = |i: usize| -> Option<usize> {
-            let at = offset.checked_add(i)?.checked_mul(width)?;
-            let b = offsets.get(at..at.checked_add(width)?)?;
-            let v = match width {
-                4 => i64::from(i32::from_le_bytes(b.try_into().ok()?)),
-                _ => i64::from_le_bytes(b.try_into().ok()?),
-            };
-            usize::try_from(v).ok()
-        };
-        // `length + 1` offsets from element `offset` on must be in the buffer (checked before
-        // anything is allocated for them).
+        // `length + 1` offsets from element `offset` on must be in the buffer.
         let end = offset
             .checked_add(length)
             .and_then(|e| e.checked_add(1))
@@ -144,35 +248,35 @@ impl TextData {
         if end > offsets.len() {
             return Err("a text column's offsets are short or negative".into());
         }
-        let mut offs = Vec::with_capacity(length + 1);
+        let t = TextData {
+            data,
+            offsets,
+            width,
+            offset,
+            len: length,
+            valid,
+        };
+        let mut last = 0;
+        // Every offset read later is one of these (`raw` reads rows below `length`).
         for i in 0..=length {
-            let o = read(i).ok_or("a text column's offsets are short or negative")?;
-            if o > data.len() || offs.last().is_some_and(|&l| o < l) {
+            let o = t
+                .offset_at(i)
+                .ok_or("a text column's offsets are short or negative")?;
+            if o > t.data.len() || (i > 0 && o < last) {
                 return Err("a text column's offsets point outside its data".into());
             }
-            offs.push(o);
+            last = o;
         }
-        let valid = match valid {
-            None => None,
-            Some(bits) => {
-                let mut v = Vec::with_capacity(length);
-                for i in 0..length {
-                    let at = offset
-                        .checked_add(i)
-                        .ok_or("a text column's offset and length overflow")?;
-                    let byte = bits
-                        .get(at / 8)
-                        .ok_or("a text column's validity bitmap is short")?;
-                    v.push(byte >> (at % 8) & 1 == 1);
-                }
-                Some(v)
+        if let Some(v) = &t.valid {
+            let need = offset
+                .checked_add(length)
+                .ok_or("a text column's offset and length overflow")?
+                .div_ceil(8);
+            if v.len() < need {
+                return Err("a text column's validity bitmap is short".into());
             }
-        };
-        Ok(TextData {
-            data: data.to_vec(),
-            offsets: offs,
-            valid,
-        })
+        }
+        Ok(t)
     }
 }
 
@@ -180,7 +284,7 @@ impl TextData {
 #[pyclass(frozen, module = "humiao._humiao", name = "_EncodedColumn")]
 pub struct EncodedColumn {
     pub(crate) kind: Kind,
-    pub(crate) bytes: Vec<u8>,
+    pub(crate) bytes: Bytes,
     /// The distinct values, for `Codes`.
     pub(crate) values: Vec<Py<PyAny>>,
     /// For `Text`.
@@ -202,58 +306,62 @@ pub struct EncodedColumn {
 #[allow(clippy::too_many_arguments)]
 pub(crate) fn _encoded_column(
     kind: &str,
-    data: &[u8],
+    data: PyBackedBytes,
     values: Option<Vec<Py<PyAny>>>,
-    offsets: Option<&[u8]>,
-    valid: Option<&[u8]>,
+    offsets: Option<PyBackedBytes>,
+    valid: Option<PyBackedBytes>,
     offset: usize,
     length: usize,
 ) -> PyResult<EncodedColumn> {
+    let data = Bytes::of(data);
+    let offsets = offsets.map(Bytes::of);
+    let valid = valid.map(Bytes::of);
     if let Some(width) = match kind {
         "text32" => Some(4),
         "text64" => Some(8),
         _ => None,
     } {
-        let text = TextData::from_arrow(data, offsets.unwrap_or(&[]), width, valid, offset, length)
-            .map_err(PyValueError::new_err)?;
+        let text = TextData::from_arrow(
+            data,
+            offsets.unwrap_or_default(),
+            width,
+            valid,
+            offset,
+            length,
+        )
+        .map_err(PyValueError::new_err)?;
         return Ok(EncodedColumn {
             kind: Kind::Text,
-            bytes: Vec::new(),
+            bytes: Bytes::default(),
             values: Vec::new(),
             text: std::sync::Arc::new(text),
             bits: Default::default(),
         });
     }
     if kind == "bits" {
-        // Arrow's truth values: bit `offset + i` of `data` and of `valid`; a byte a row, 0 or
-        // 1, or 2 and 3 where the row is missing (any byte past 1 is).
-        let (first, skip) = (offset / 8, offset % 8);
+        // Arrow's truth values: bit `offset + i` of `data` and of `valid`, kept as bitmaps (a
+        // block of rows is read as two words).
         let need = offset
             .checked_add(length)
             .ok_or_else(|| PyValueError::new_err("a column's offset and length overflow"))?
             .div_ceil(8);
         let short =
             |what: &str| PyValueError::new_err(format!("{what} is shorter than its length"));
-        let data = data
-            .get(first..need)
-            .ok_or_else(|| short("a column of truth values"))?;
-        let valid = match valid {
-            Some(v) => Some(
-                v.get(first..need)
-                    .ok_or_else(|| short("a column's validity bitmap"))?,
-            ),
-            None => None,
-        };
-        // Kept as bitmaps: a block of rows is read as two words.
+        if data.len() < need {
+            return Err(short("a column of truth values"));
+        }
+        if valid.as_ref().is_some_and(|v| v.len() < need) {
+            return Err(short("a column's validity bitmap"));
+        }
         return Ok(EncodedColumn {
             kind: Kind::Bits,
-            bytes: Vec::new(),
+            bytes: Bytes::default(),
             values: Vec::new(),
             text: Default::default(),
             bits: std::sync::Arc::new(BitData {
-                values: data.to_vec(),
-                valid: valid.map(<[u8]>::to_vec),
-                offset: skip,
+                values: data,
+                valid,
+                offset,
                 len: length,
             }),
         });
@@ -289,7 +397,7 @@ pub(crate) fn _encoded_column(
     }
     Ok(EncodedColumn {
         kind,
-        bytes: data.to_vec(),
+        bytes: data,
         values,
         text: Default::default(),
         bits: Default::default(),
@@ -300,10 +408,11 @@ pub(crate) fn _encoded_column(
 pub(crate) enum ColData {
     /// One cell per row, read from Python objects one by one.
     Cells(Vec<Cell>),
-    Bools(Vec<u8>),
+    /// A byte per row: 0, 1, or a missing value.
+    Bools(Bytes),
     /// Arrow's truth values, as bitmaps.
     Bits(std::sync::Arc<BitData>),
-    Ints(Vec<i64>),
+    Ints(I64s),
     /// `int_fact`: the column's fact is an integer, so a whole float (pandas' `12.0` in a
     /// column with gaps) reads as that integer.
     Floats {
@@ -312,7 +421,7 @@ pub(crate) enum ColData {
     },
     /// Codes into the distinct values, each read once.
     Codes {
-        codes: Vec<i64>,
+        codes: I64s,
         values: Vec<Cell>,
     },
     /// Texts, each read where it is used.
@@ -345,7 +454,7 @@ impl ColData {
     ) -> PyResult<ColData> {
         Ok(match e.kind {
             Kind::Bool => ColData::Bools(e.bytes.clone()),
-            Kind::Int => ColData::Ints(e.bytes.chunks_exact(8).map(le_i64).collect()),
+            Kind::Int => ColData::Ints(I64s(e.bytes.clone())),
             Kind::Float => ColData::Floats {
                 values: e
                     .bytes
@@ -357,7 +466,7 @@ impl ColData {
             Kind::Text => ColData::Text(e.text.clone()),
             Kind::Bits => ColData::Bits(e.bits.clone()),
             Kind::Codes => ColData::Codes {
-                codes: e.bytes.chunks_exact(8).map(le_i64).collect(),
+                codes: I64s(e.bytes.clone()),
                 values: e.values.iter().map(&mut cell).collect::<PyResult<_>>()?,
             },
         })
@@ -371,7 +480,7 @@ impl ColData {
             ColData::Ints(v) => v.len(),
             ColData::Floats { values, .. } => values.len(),
             ColData::Codes { codes, .. } => codes.len(),
-            ColData::Text(t) => t.offsets.len().saturating_sub(1),
+            ColData::Text(t) => t.len(),
         }
     }
 
@@ -392,7 +501,7 @@ impl ColData {
                 _ => View::Absent,
             },
             ColData::Bits(b) => b.get(row).map_or(View::Absent, View::Bool),
-            ColData::Ints(v) => v.get(row).map_or(View::Absent, |&i| View::Int(i)),
+            ColData::Ints(v) => v.get(row).map_or(View::Absent, View::Int),
             ColData::Floats { values, int_fact } => match values.get(row) {
                 None => View::Absent,
                 Some(x) if x.is_nan() => View::Absent,
@@ -414,7 +523,7 @@ impl ColData {
                 )),
             },
             ColData::Codes { codes, values } => match codes.get(row) {
-                Some(&c) if c >= 0 => of(usize::try_from(c).ok().and_then(|c| values.get(c))),
+                Some(c) if c >= 0 => of(usize::try_from(c).ok().and_then(|c| values.get(c))),
                 _ => View::Absent,
             },
         }

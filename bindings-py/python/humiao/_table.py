@@ -59,9 +59,9 @@ def _pandas_column(s: Any) -> Any:
     if isinstance(dt, np.dtype) and dt.kind == "b":
         return _encoded_column("bool", s.to_numpy().tobytes())
     if isinstance(dt, np.dtype) and (dt.kind == "i" or (dt.kind == "u" and dt.itemsize < 8)):
-        return _encoded_column("int", s.to_numpy().astype("<i8").tobytes())
+        return _encoded_column("int", s.to_numpy().astype("<i8", copy=False).tobytes())
     if isinstance(dt, np.dtype) and dt.kind == "f":
-        return _encoded_column("float", s.to_numpy().astype("<f8").tobytes())
+        return _encoded_column("float", s.to_numpy().astype("<f8", copy=False).tobytes())
     if isinstance(dt, pd.StringDtype) and dt.storage == "pyarrow":
         # pandas keeps these texts in an Arrow array already.
         import pyarrow as pa
@@ -71,7 +71,7 @@ def _pandas_column(s: Any) -> Any:
         raise TypeError("a column of mixed values")
     codes, uniques = pd.factorize(s, use_na_sentinel=True)
     values = pd.Index(uniques).astype(object).tolist()
-    return _encoded_column("codes", codes.astype("<i8").tobytes(), values)
+    return _encoded_column("codes", codes.astype("<i8", copy=False).tobytes(), values)
 
 
 def _arrow_text(a: Any) -> Any:
@@ -119,10 +119,10 @@ def _arrow_column(col: Any) -> Any:
     if pa.types.is_integer(t) and col.null_count == 0 and (
         pa.types.is_signed_integer(t) or t.bit_width < 64
     ):
-        return _encoded_column("int", col.to_numpy().astype("<i8").tobytes())
+        return _encoded_column("int", col.to_numpy().astype("<i8", copy=False).tobytes())
     if pa.types.is_floating(t):
         # Nulls become NaN, a missing value as to_pydict's None is.
-        return _encoded_column("float", col.to_numpy().astype("<f8").tobytes())
+        return _encoded_column("float", col.to_numpy().astype("<f8", copy=False).tobytes())
     # A RecordBatch's columns are arrays, a Table's chunked arrays.
     d = col.combine_chunks() if isinstance(col, pa.ChunkedArray) else col
     if not pa.types.is_dictionary(d.type):
