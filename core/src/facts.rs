@@ -2037,9 +2037,13 @@ impl RowsWriter<'_> {
         for (j, chunk) in tags.chunks_exact_mut(8).enumerate().take(n.div_ceil(8)) {
             let byte = |m: u64, tag: u8| spread((m >> (8 * j)) as u8) * u64::from(tag);
             let word = byte(t, e1.tag) | byte(f, e0.tag) | byte(a, ea.tag);
-            let rows = (n - 8 * j).min(8);
-            for (dst, src) in chunk.iter_mut().zip(word.to_le_bytes()).take(rows) {
-                *dst = src;
+            let rows = n - 8 * j;
+            if rows >= 8 {
+                chunk.copy_from_slice(&word.to_le_bytes());
+            } else {
+                for (dst, src) in chunk.iter_mut().zip(word.to_le_bytes()).take(rows) {
+                    *dst = src;
+                }
             }
         }
         if e0.text | e1.text | ea.text != 0 {

@@ -1149,8 +1149,13 @@ pub(crate) fn run<C: Cases + ?Sized>(
     out.masks.clear();
     out.masks.resize(n_blocks * out.stride, 0);
     out.live.clear();
-    out.regs.clear();
-    out.regs.resize(lp.n_regs, Tb::default());
+    // Every op writes its whole register before any op reads it (operands are earlier ops),
+    // so the registers are not cleared from call to call: a block of 64 rows evaluated at a
+    // time (`evaluate_rows`) would clear ~40 KB each time.
+    if out.regs.len() != lp.n_regs {
+        out.regs.clear();
+        out.regs.resize(lp.n_regs, Tb::default());
+    }
     out.ints.clear();
     out.ints.resize(lp.n_ints, [0; LANES]);
     out.vals.resize_with(lp.n_vals, Vec::new);
