@@ -447,6 +447,24 @@ pub(crate) fn arrow_columns<'py>(
                     .all(|a| !matches!(a.parts.get(kk), Some(Part::Objects) | None))
         })
         .collect();
+    // A column of Python objects is filled from every block's values; a block keeps them only
+    // where it needs them itself (`ArrowBlock::needs_values`). A column that fits its layout
+    // in one block and not in another would need values a block dropped: that would be a
+    // conclusion holding a value of another type than its declared one, which the checker
+    // rules out (E0201), so it is reported as the bug it would be.
+    let kept = |b: &ConcludedBlock| b.values.len() == b.len() * k;
+    if buffered
+        .iter()
+        .zip(&plan.cols)
+        .any(|(&b, l)| !b && !matches!(l, Layout::Objects))
+        && !results.iter().all(kept)
+    {
+        return Err(crate::errors::internal_error(
+            py,
+            "a conclusion's value is not of its declared type",
+            None,
+        ));
+    }
     let any_failed = results.iter().any(|b| !b.failed.is_empty());
     let mut objects: Vec<Option<Bound<'py, PyList>>> = buffered
         .iter()

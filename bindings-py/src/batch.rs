@@ -758,15 +758,18 @@ impl TextCache {
         if self.off {
             return None;
         }
-        self.lookups += 1;
-        if self.lookups == 128 && self.hits < 64 {
-            self.off = true;
-            self.slots = Vec::new();
-            return None;
+        // Counted up to the decision only (no overflow on a table of billions of rows).
+        if self.lookups < 128 {
+            self.lookups += 1;
+            if self.lookups == 128 && self.hits < 64 {
+                self.off = true;
+                self.slots = Vec::new();
+                return None;
+            }
         }
         match self.slots.get(Self::slot(b)) {
             Some(Some((k, r))) if **k == *b => {
-                self.hits += 1;
+                self.hits = self.hits.saturating_add(1);
                 Some(r)
             }
             _ => None,

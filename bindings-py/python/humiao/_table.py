@@ -83,6 +83,17 @@ def _pandas_column(s: Any) -> Any:
 def _arrow_of_object(s: Any) -> Any:
     """An object column of truth values and missing values as a pyarrow ``bool`` array, or
     ``None`` (no pyarrow, values of another kind, or none at all)."""
+    import numpy as np
+    import pandas as pd
+
+    # The first value among the first 64 cells says whether pyarrow's pass is worth trying
+    # (texts, dates and numbers are not truth values); pyarrow decides for the whole column.
+    for v in s.to_numpy()[:64]:
+        if v is None or v is pd.NA or v is pd.NaT or (isinstance(v, float) and v != v):
+            continue
+        if not isinstance(v, (bool, np.bool_)):
+            return None
+        break
     try:
         import pyarrow as pa
 
