@@ -13,7 +13,7 @@
 use humiao_core::time::Date;
 use humiao_core::{EvalOptions, EvaluateError, FactsOptions, LoadOptions, Policy};
 use std::io::Write;
-use std::path::{Path, PathBuf};
+use std::path::Path;
 use std::process::{Command, Stdio};
 
 /// The values fed in, and the bits of them that must not come out (digits of the ID, the birth
@@ -42,6 +42,8 @@ fn assert_clean(what: &str, text: &str) {
     let l = leaks(text);
     assert!(l.is_empty(), "{what} leaks {l:?}:\n{text}");
 }
+
+mod common;
 
 fn bin() -> Command {
     let mut c = Command::new(env!("CARGO_BIN_EXE_humiao"));
@@ -85,33 +87,8 @@ fn bad_case() -> String {
     )
 }
 
-/// A test's scratch folder, removed when the test ends (passed or failed).
-struct TempDir(PathBuf);
-
-impl std::ops::Deref for TempDir {
-    type Target = PathBuf;
-    fn deref(&self) -> &PathBuf {
-        &self.0
-    }
-}
-
-impl AsRef<std::path::Path> for TempDir {
-    fn as_ref(&self) -> &std::path::Path {
-        &self.0
-    }
-}
-
-impl Drop for TempDir {
-    fn drop(&mut self) {
-        let _ = std::fs::remove_dir_all(&self.0);
-    }
-}
-
-fn temp_dir(name: &str) -> TempDir {
-    let d = std::env::temp_dir().join(format!("humiao-privacy-{name}-{}", std::process::id()));
-    let _ = std::fs::remove_dir_all(&d);
-    std::fs::create_dir_all(&d).unwrap();
-    TempDir(d)
+fn temp_dir(name: &str) -> common::TempDir {
+    common::temp_dir("privacy", name)
 }
 
 const EVAL: [&str; 6] = ["eval", "rules", "--facts", "-", "--as-of", "2026-03-01"];
