@@ -328,10 +328,17 @@ def test_batches_of_dicts_read_as_each_dict_alone(policy: humiao.Policy, school_
     """A batch reads a case dict straight into its facts where it can (truth values, integers,
     strings) and as JSON otherwise; either way each case gives what `evaluate` gives it alone:
     decisions, notes, errors and their messages."""
+    import collections
     import enum
 
     class Org(str, enum.Enum):
         school = "school"
+
+    class Key(str):
+        pass
+
+    def subclass_key(c: Dict[str, Any]) -> None:
+        c["minor"][Key("sex")] = c["minor"].pop("sex")
 
     def variant(i: int) -> Dict[str, Any]:
         c = json.loads(json.dumps(school_girl))
@@ -355,6 +362,8 @@ def test_batches_of_dicts_read_as_each_dict_alone(policy: humiao.Policy, school_
         lambda c: c["minor"].update(nickname="x"),  # unknown in a section
         lambda c: c.update(minor="nine"),  # a value where a section goes
         lambda c: c.update({1: "a key that is not text"}),
+        subclass_key,  # a key of a str subclass, equal to the fact's name
+        lambda c: c.update(minor=collections.OrderedDict(c["minor"])),  # a dict subclass
         lambda c: c["case"].update(id="A-\"quoted\"-\n"),
     ]
     cases = []
