@@ -115,9 +115,6 @@ impl<'p> ArrowPlan<'p> {
             }
         }
         out.settled = (settled, known);
-        let name = |names: &'p [String], i: u16| -> &'p [u8] {
-            names.get(usize::from(i)).map_or(b"?", |n| n.as_bytes())
-        };
         for (kk, layout) in self.cols.iter().enumerate() {
             let cell = |i: usize| b.values.get(i * k + kk).unwrap_or(&Value::Unknown);
             let part = match *layout {
@@ -210,6 +207,150 @@ impl<'p> ArrowPlan<'p> {
         }
         out
     }
+}
+
+impl ArrowPlan<'_> {
+    /// A block's part of every column straight from the lanes' masks
+    /// ([`humiao_core::BatchOutcome::block_conclusion`]), with no `Value` per row: for a block
+    /// whose `rows` rows were all decided together (the first block of `batch`), conclusions
+    /// `indexes`. `None` when a column is not laid out this way (Python objects, a value of
+    /// another kind than its layout's), for [`ArrowPlan::block`] to write from the values.
+    pub(crate) fn block_of_batch(
+        &self,
+        batch: &humiao_core::BatchOutcome,
+        indexes: &[usize],
+        rows: usize,
+        out: &mut ArrowBlock,
+    ) -> Option<()> {
+        use humiao_core::BlockConclusion;
+        let rows = rows.min(64);
+        let all = if rows == 64 {
+            u64::MAX
+        } else {
+            (1u64 << rows) - 1
+        };
+        let decided = batch.decided_in_block(0);
+        if decided & all != all {
+            return None;
+        }
+        out.rows = rows;
+        out.settled = (all, all);
+        out.parts.clear();
+        out.data.clear();
+        out.ends.clear();
+        // Room for a row's text end in every column and a short text: most blocks grow no
+        // further.
+        out.parts.reserve(self.cols.len());
+        out.ends.reserve(rows * (self.cols.len() + 2));
+        out.data.reserve(rows * 8 * self.cols.len());
+        // Per row, its value's place in the domain (one-valued) or its members (sets).
+        let mut codes = [0u128; 64];
+        for (&ci, layout) in indexes.iter().zip(&self.cols) {
+            let c = batch.block_conclusion(0, ci)?;
+            let part = match (*layout, c) {
+                (Layout::Bool, BlockConclusion::One { domain, masks }) => {
+                    let (mut values, mut valid) = (0u64, 0u64);
+                    for (v, &m) in domain.iter().zip(masks) {
+                        match v {
+                            Value::Bool(x) => {
+                                values |= if *x { m } else { 0 };
+                                valid |= m;
+                            }
+                            Value::Unknown => {}
+                            _ if m & all == 0 => {}
+                            _ => return None,
+                        }
+                    }
+                    Part::Bool {
+                        values: values & all,
+                        valid: valid & all,
+                    }
+                }
+                (Layout::Text(names), BlockConclusion::One { domain, masks }) => {
+                    let mut valid = 0u64;
+                    for (d, (v, &m)) in domain.iter().zip(masks).enumerate() {
+                        let m = m & all;
+                        match v {
+                            Value::Enum(_) => {
+                                valid |= m;
+                                let mut rest = m;
+                                while rest != 0 {
+                                    let i = rest.trailing_zeros() as usize;
+                                    rest &= rest - 1;
+                                    if let Some(c) = codes.get_mut(i) {
+                                        *c = d as u128;
+                                    }
+                                }
+                            }
+                            Value::Unknown => {}
+                            _ if m == 0 => {}
+                            _ => return None,
+                        }
+                    }
+                    let (ends, data) = (out.ends.len(), out.data.len());
+                    for (i, &code) in codes.iter().enumerate().take(rows) {
+                        if valid >> i & 1 == 1 {
+                            if let Some(Value::Enum(e)) = domain.get(code as usize) {
+                                out.data.extend_from_slice(name(names, *e));
+                            }
+                        }
+                        out.ends.push(end_of(out.data.len() - data));
+                    }
+                    Part::Text {
+                        valid,
+                        ends,
+                        data: (data, out.data.len()),
+                    }
+                }
+                (Layout::List(names), BlockConclusion::Set { members, masks }) => {
+                    codes.iter_mut().for_each(|c| *c = 0);
+                    for (&e, &m) in members.iter().zip(masks) {
+                        let mut rest = m & all;
+                        while rest != 0 {
+                            let i = rest.trailing_zeros() as usize;
+                            rest &= rest - 1;
+                            if let Some(c) = codes.get_mut(i) {
+                                *c |= 1u128 << e;
+                            }
+                        }
+                    }
+                    let (lists, data) = (out.ends.len(), out.data.len());
+                    let mut items = 0usize;
+                    // Lists' ends first, then the members' ends (as `ArrowPlan::block`).
+                    for &bits in codes.iter().take(rows) {
+                        items += bits.count_ones() as usize;
+                        out.ends.push(end_of(items));
+                    }
+                    let members_at = out.ends.len();
+                    for &bits in codes.iter().take(rows) {
+                        let mut rest = bits;
+                        while rest != 0 {
+                            let m = rest.trailing_zeros();
+                            rest &= rest - 1;
+                            let m = u16::try_from(m).unwrap_or(u16::MAX);
+                            out.data.extend_from_slice(name(names, m));
+                            out.ends.push(end_of(out.data.len() - data));
+                        }
+                    }
+                    Part::List {
+                        valid: all,
+                        lists,
+                        members: members_at,
+                        items,
+                        data: (data, out.data.len()),
+                    }
+                }
+                _ => return None,
+            };
+            out.parts.push(part);
+        }
+        Some(())
+    }
+}
+
+/// An enum value's name as UTF-8 (`?` past the enum's end: the checker rules that out).
+fn name(names: &[String], i: u16) -> &[u8] {
+    names.get(usize::from(i)).map_or(b"?", |n| n.as_bytes())
 }
 
 impl ArrowBlock {

@@ -586,6 +586,10 @@ impl Run<'_> {
     /// evaluated together into their places (`Policy::evaluate_rows`); the other rows' results
     /// are in `results` already. Written into `out`, whose buffers are reused (values written
     /// into memory already touched, not into a new allocation per block).
+    ///
+    /// `laid_out` is offered the evaluated block when every row was read and evaluated
+    /// together; when it takes the conclusions from there itself (true: an Arrow writer reading
+    /// the lanes' masks), `out` gets only the rows' settled flags, no values.
     pub(crate) fn finish_rows(
         &self,
         results: Vec<Option<Concluded>>,
@@ -593,6 +597,7 @@ impl Run<'_> {
         keys: &[usize],
         st: &mut BlockBuffers,
         out: &mut ConcludedBlock,
+        laid_out: impl FnOnce(&humiao_core::BatchOutcome) -> bool,
     ) {
         let mut done = Ok(());
         if read != 0 {
@@ -604,10 +609,14 @@ impl Run<'_> {
         let k = keys.len();
         let n = results.len();
         out.settled.clear();
-        out.settled.reserve(n);
         out.values.clear();
-        out.values.reserve(n * k);
         out.failed.clear();
+        if done.is_ok() && results.iter().all(Option::is_none) && laid_out(&st.batch) {
+            out.settled.resize(n, true);
+            return;
+        }
+        out.settled.reserve(n);
+        out.values.reserve(n * k);
         // The rows the block decided: their values filled in below, a key at a time.
         let mut together = 0u64;
         for (i, r) in results.into_iter().enumerate() {

@@ -1009,13 +1009,25 @@ impl PyPolicy {
                         }));
                     }
                     let mut done = std::mem::take(&mut st.done);
-                    run.finish_rows(results, read, &indexes, st, &mut done);
+                    // A block whose rows were all decided together has its Arrow parts
+                    // written straight from the lanes' masks, with no value per row.
+                    let mut arrow = ArrowBlock::default();
+                    let mut laid = false;
+                    let rows = block.len();
+                    run.finish_rows(results, read, &indexes, st, &mut done, |b| {
+                        laid = plan.as_ref().is_some_and(|p| {
+                            p.block_of_batch(b, &indexes, rows, &mut arrow).is_some()
+                        });
+                        laid
+                    });
                     let Some(p) = &plan else {
                         return (done, None);
                     };
                     // The block's part of each Arrow column, written here on the worker. The
                     // values are handed on only where a column or a failed row needs them.
-                    let arrow = p.block(&done);
+                    if !laid {
+                        arrow = p.block(&done);
+                    }
                     if arrow.needs_values() || !done.failed.is_empty() {
                         return (done, Some(arrow));
                     }

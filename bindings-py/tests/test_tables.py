@@ -183,6 +183,87 @@ def test_outcome_table_blocks_laid_end_to_end(policy: humiao.Policy) -> None:
     assert none.schema == got.schema.remove(got.schema.get_field_index("error"))
 
 
+def workload_rows(n: int, seed: int) -> Dict[str, List[Any]]:
+    """Cases like bench/src/workload.rs makes them, as columns: every fact the workload's rules
+    read is given (the hotel section in about one case in seven), so whole blocks of 64 rows are
+    decided together."""
+    import random
+
+    from synthetic import INDICATORS, ORG_TYPES
+
+    rng = random.Random(seed)
+    hotel = ["checking_in", "minor_alone", "several_minors_together", "opposite_sex_minors_together",
+             "reasonable_explanation", "with_adult", "relationship_plausible", "minor_impaired", "other_suspicious",
+             "identity_verified", "guardian_contact_recorded", "relationship_recorded"]
+    rows = []
+    for _ in range(n):
+        age = rng.randrange(0, 20)
+        r: Dict[str, Any] = {
+            "discovered_at": f"2026-0{1 + rng.randrange(2)}-{1 + rng.randrange(28):02d}T{rng.randrange(24):02d}:00:00+08:00",
+            "reporter.org_type": rng.choice(ORG_TYPES),
+            "reporter.in_course_of_work": rng.random() < 0.7,
+            "minor.age": age,
+            "minor.sex": rng.choice(["female", "male"]),
+            "minor.self_supporting": (rng.random() < 0.3) if age >= 16 else None,
+            "case.departments_involved": rng.randrange(0, 4),
+            "case.prior_reports_12m": rng.randrange(0, 6),
+        }
+        for k in ["media_attention", "serious_injury", "revocation_proposed",
+                  "returning_from_temporary_guardianship", "emergency"]:
+            r[f"case.{k}"] = rng.random() < 0.1
+        harm = rng.random() < 0.3
+        for k in INDICATORS:
+            r[f"indicators.{k}"] = harm and rng.random() < 0.15
+        given = rng.random() < 0.15
+        for k in hotel:
+            r[f"hotel.{k}"] = (k == "checking_in" or rng.random() < 0.4) if given else None
+        rows.append(r)
+    return {p: [r[p] for r in rows] for p in rows[0]}
+
+
+def test_outcome_table_of_blocks_decided_together(policy: humiao.Policy) -> None:
+    """Blocks of rows the engine decides 64 at a time have their Arrow columns written straight
+    from its masks (no value per row): the workload's cases, with the workload's truth-value,
+    enum and set conclusions, read as outcome_columns gives them, row by row, on one and two
+    threads, a last block cut short; a block with a failed row among them is written the
+    other way and agrees too."""
+    import sys
+
+    from support import REPO, RULES
+
+    sys.path.insert(0, str(REPO / "bindings-py" / "examples"))
+    files = ["common.humiao", "calendar.humiao", "reporting.humiao", "hotel.humiao",
+             "consultation.humiao", "guardianship.humiao"]
+    sources = {f: (RULES / f).read_text(encoding="utf-8") for f in files}
+    sources["humiao.toml"] = 'name = "workload"\nversion = "1"\nfiles = [%s]\n' % ", ".join(
+        json.dumps(f) for f in files)
+    workload = humiao.Policy.from_sources(sources)
+    keys = ["reporting.situations", "reporting.duty", "hotel.suspicious", "hotel.violations",
+            "consultation.triggers", "consultation.required", "consultation.emergency"]
+    cols = workload_rows(300, seed=7)
+    want = workload.outcome_columns(cols, "2026-11-29", keys)
+    # The rows hold every kind of answer the columns can: each column is not one value.
+    for k in keys:
+        assert len({json.dumps(v) for v in want[k]}) > 1, k
+    assert any(want["hotel.suspicious"]) and None in want["hotel.suspicious"]
+    for threads in (1, 2):
+        got = workload.outcome_table(pa.table(cols), "2026-11-29", keys, threads=threads)
+        assert got.to_pydict() == want, threads
+        assert got.schema.field("hotel.suspicious").type == pa.bool_()
+        assert got.schema.field("reporting.situations").type == pa.list_(pa.string())
+    # A block with a failed row, and one with rows the engine evaluates on their own (a hotel
+    # stay with an adult, the relationship not known: the suspicion is not decided in lanes).
+    cols["minor.sex"][70] = "girl"
+    with_hotel = [i for i in range(192, 300) if cols["hotel.checking_in"][i]]
+    for i in with_hotel:
+        cols["hotel.with_adult"][i] = True
+        cols["hotel.relationship_plausible"][i] = None
+    want = workload.outcome_columns(cols, "2026-11-29", keys, on_error="return")
+    want["error"] = [None if e is None else str(e) for e in want["error"]]
+    got = workload.outcome_table(pa.table(cols), "2026-11-29", keys, on_error="return")
+    assert got.to_pydict() == want
+
+
 def test_pandas_outcome_table_is_the_frame_of_its_lists(policy: humiao.Policy) -> None:
     """outcome_table of a DataFrame builds its truth-value and text columns from Arrow arrays
     the engine writes: the frame has the values and dtypes pandas gives the lists of

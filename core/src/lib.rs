@@ -21,7 +21,7 @@ pub use diag::{render, Diagnostic, Lang, Severity};
 pub use eval::{DecisionBuffers, EvalError, EvalOptions};
 pub use facts::{FactError, Facts, Strictness};
 pub use policy::{
-    BatchOutcome, BytesError, EvaluateError, FactsOptions, LoadOptions, Outcome, Policy,
-    PolicyError, Source,
+    BatchOutcome, BlockConclusion, BytesError, EvaluateError, FactsOptions, LoadOptions, Outcome,
+    Policy, PolicyError, Source,
 };
 pub use testrun::{TestFailure, TestReport, TestResult};

@@ -1045,6 +1045,21 @@ impl Outcome {
     }
 }
 
+/// A conclusion over one block of 64 cases as the lanes hold it ([`BatchOutcome::block_conclusion`]):
+/// bit `i` of a mask is case `block * 64 + i`.
+#[derive(Clone, Copy, Debug)]
+pub enum BlockConclusion<'a> {
+    /// A conclusion holding one value: `masks[d]`, the cases holding `domain[d]`. A case the
+    /// lanes decided holds at most one.
+    One {
+        domain: &'a [crate::model::Value],
+        masks: &'a [u64],
+    },
+    /// A set: `masks[k]`, the cases whose set holds enum value `members[k]` (the bit of
+    /// `Value::Set`'s `bits`).
+    Set { members: &'a [u8], masks: &'a [u64] },
+}
+
 /// The outcomes of many cases ([`Policy::evaluate_batch`]), read case by case as an
 /// [`Outcome`] is.
 #[derive(Debug, Default)]
@@ -1087,6 +1102,21 @@ impl BatchOutcome {
                 x.clone_from(v);
             }
         }
+    }
+
+    /// The cases of block `block` (cases `64 * block ..`) decided together: evaluated, and
+    /// not handed over to be evaluated on their own. Their conclusions are what
+    /// [`BatchOutcome::block_conclusion`] gives; every other case's are only in
+    /// [`BatchOutcome::conclusion`].
+    pub fn decided_in_block(&self, block: usize) -> u64 {
+        self.batch.decided_in_block(block)
+    }
+
+    /// A conclusion (by [`Policy::conclusion_index`]) over the cases of block `block` decided
+    /// together, as masks: no `Value` per case, for a writer that lays values out itself (Arrow
+    /// columns). Bits of cases not in [`BatchOutcome::decided_in_block`] mean nothing.
+    pub fn block_conclusion(&self, block: usize, index: usize) -> Option<BlockConclusion<'_>> {
+        self.batch.block_conclusion(block, index)
     }
 
     /// Whether a rule (by [`Policy::rule_index`]) fired in a case.

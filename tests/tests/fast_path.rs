@@ -30,6 +30,60 @@ fn policy() -> &'static Policy {
     })
 }
 
+/// A block's conclusions as masks (`BatchOutcome::block_conclusion`, what the Arrow writer of
+/// the Python binding reads) give every case the block decided together its conclusion, and
+/// the cases a block calls decided are those decided together.
+fn block_conclusions_agree(p: &Policy, b: &BatchOutcome) {
+    use humiao_core::BlockConclusion;
+    for block in 0..b.len().div_ceil(64) {
+        let decided = b.decided_in_block(block);
+        for i in 0..64 {
+            let case = block * 64 + i;
+            assert_eq!(
+                decided >> i & 1 == 1,
+                b.was_decided_together(case),
+                "case {case}"
+            );
+        }
+        if decided == 0 {
+            continue;
+        }
+        for ci in 0..p.program.conclusions.len() {
+            let c = b
+                .block_conclusion(block, ci)
+                .expect("a block decided has its conclusions");
+            for i in (0..64).filter(|i| decided >> i & 1 == 1) {
+                let got = match c {
+                    BlockConclusion::One { domain, masks } => {
+                        let held: Vec<usize> = (0..masks.len())
+                            .filter(|&d| masks[d] >> i & 1 == 1)
+                            .collect();
+                        assert!(held.len() <= 1, "case {}: values {held:?}", block * 64 + i);
+                        held.first().map(|&d| domain[d].clone())
+                    }
+                    BlockConclusion::Set { members, masks } => {
+                        let bits = members
+                            .iter()
+                            .zip(masks)
+                            .filter(|(_, m)| *m >> i & 1 == 1)
+                            .fold(0u128, |v, (&e, _)| v | 1u128 << e);
+                        Some(humiao_core::model::Value::Set {
+                            bits,
+                            complete: true,
+                        })
+                    }
+                };
+                assert_eq!(
+                    got,
+                    b.conclusion(block * 64 + i, ci),
+                    "case {}, {ci}",
+                    block * 64 + i
+                );
+            }
+        }
+    }
+}
+
 thread_local! {
     /// One outcome for every case of a thread, so reusing its buffers is tested too.
     static OUTCOME: std::cell::RefCell<Outcome> = std::cell::RefCell::new(Outcome::new());
@@ -396,6 +450,7 @@ fn batch_agrees(p: &Policy, cases: &[Facts], as_of: Date, opts: &EvalOptions) ->
                 );
             }
         }
+        block_conclusions_agree(p, &b);
         // Past the end: nothing, whatever block the number falls in.
         for i in [cases.len(), cases.len() + 1, cases.len() + 63, usize::MAX] {
             assert!(!b.settled(i) && b.error(i).is_none() && !b.was_decided_together(i));
@@ -737,6 +792,7 @@ fn rows_agree(p: &Policy, cases: &[Value], as_of: Date, opts: &EvalOptions) -> u
                 assert_eq!(v, &want, "row {i}, conclusion {ci}");
             }
         }
+        block_conclusions_agree(p, &b);
         together += b.decided_together();
     }
     together

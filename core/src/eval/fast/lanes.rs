@@ -944,6 +944,48 @@ impl Batch {
         }
     }
 
+    /// The cases of block `block` the lanes decided: evaluated (not skipped) and not handed
+    /// over.
+    pub(crate) fn decided_in_block(&self, block: usize) -> u64 {
+        let live = self.live.get(block).copied().unwrap_or(0);
+        let bail = self
+            .masks
+            .get(block * self.stride + BAIL)
+            .copied()
+            .unwrap_or(u64::MAX);
+        live & !bail
+    }
+
+    /// Conclusion `ci` over block `block` as the lanes hold it: per value (or per member of a
+    /// set), the cases holding it. Meaningful for the cases of [`Batch::decided_in_block`].
+    pub(crate) fn block_conclusion(
+        &self,
+        block: usize,
+        ci: usize,
+    ) -> Option<crate::policy::BlockConclusion<'_>> {
+        use crate::policy::BlockConclusion;
+        let m = self
+            .masks
+            .get(block * self.stride..(block + 1) * self.stride)?;
+        let base = self.conc_at();
+        Some(match self.conc.get(ci)? {
+            ConcLanes::One { at, domain } => {
+                let at = base + *at as usize;
+                BlockConclusion::One {
+                    domain,
+                    masks: m.get(at..at + domain.len())?,
+                }
+            }
+            ConcLanes::Set { at, bits } => {
+                let at = base + *at as usize;
+                BlockConclusion::Set {
+                    members: bits,
+                    masks: m.get(at..at + bits.len())?,
+                }
+            }
+        })
+    }
+
     /// Cases the lanes decided (not handed over).
     pub(crate) fn decided(&self) -> usize {
         let live: usize = self.live.iter().map(|l| l.count_ones() as usize).sum();
