@@ -1994,6 +1994,21 @@ fn eval_op<C: Cases + ?Sized>(
         }
         Op::ValCall { call } => {
             out.x = varg_bails(call, regs) & live;
+            // Every builtin gives unknown for an unknown first argument (`varg_value`): where
+            // that argument is a fact whose tag is unknown, the call is not made
+            // (`zhousui(minor.birth_date, …)` in cases that give an age instead).
+            let unknown_first = match call {
+                VArg::Call(_, args) => match &args[0] {
+                    VArg::Fact(slot) => lp
+                        .tag_row
+                        .get(*slot as usize)
+                        .and_then(|&k| rows.tags.get(k as usize))
+                        .map_or(0, |row| eq_mask(row, TAG_UNKNOWN)),
+                    _ => 0,
+                },
+                _ => 0,
+            };
+            let skip = out.x | unknown_first;
             let rr = row(r);
             // The row is taken out while the arguments (other rows) are read.
             let mut dst = rows
@@ -2002,7 +2017,7 @@ fn eval_op<C: Cases + ?Sized>(
                 .map(std::mem::take)
                 .unwrap_or_default();
             for (i, d) in dst.iter_mut().enumerate().take(n) {
-                *d = if out.x >> i & 1 == 1 {
+                *d = if skip >> i & 1 == 1 {
                     Value::Unknown
                 } else {
                     varg_value(call, cases, start + i, i, rows, lp).into_owned()
