@@ -1028,6 +1028,18 @@ pub(crate) trait Cases {
     fn len(&self) -> usize;
     /// Whether the lanes may run case `i` (as [`usable`]).
     fn usable(&self, i: usize, fp: &FastProgram, lp: &LaneProgram, opts: &EvalOptions) -> bool;
+    /// The cases of `live` (bit `k` for case `start + k`) the lanes may run: [`Cases::usable`]
+    /// of each.
+    fn usable_lanes(
+        &self,
+        start: usize,
+        live: u64,
+        fp: &FastProgram,
+        lp: &LaneProgram,
+        opts: &EvalOptions,
+    ) -> u64 {
+        usable_each(self, start, live, fp, lp, opts)
+    }
     /// The tags of `slots` for cases `start..start + n` (at most 64): row `k` of `tags` for
     /// `slots[k]`, unknown past the last case.
     fn fill_tags(&self, start: usize, n: usize, slots: &[u32], tags: &mut Vec<[u8; LANES]>);
@@ -1038,6 +1050,27 @@ pub(crate) trait Cases {
     fn given(&self, start: usize, n: usize, s: u32) -> u64;
     /// Runs `f` on case `i`'s facts (for a case handed over).
     fn with_facts<R>(&self, i: usize, f: impl FnOnce(&Facts) -> R) -> R;
+}
+
+/// [`Cases::usable`] of each case of `live` (bit `k` for case `start + k`).
+fn usable_each<C: Cases + ?Sized>(
+    cases: &C,
+    start: usize,
+    live: u64,
+    fp: &FastProgram,
+    lp: &LaneProgram,
+    opts: &EvalOptions,
+) -> u64 {
+    let mut ok = 0u64;
+    let mut rest = live;
+    while rest != 0 {
+        let i = rest.trailing_zeros() as usize;
+        rest &= rest - 1;
+        if cases.usable(start + i, fp, lp, opts) {
+            ok |= 1 << i;
+        }
+    }
+    ok
 }
 
 impl Cases for [Facts] {
@@ -1112,6 +1145,42 @@ impl Cases for crate::facts::RowsBlock {
         } else {
             self.with_facts(i, |f| fp.usable(f, opts))
         }
+    }
+
+    /// A block's rows at once: the rows whose list facts are all unknown (most) from the
+    /// tag rows, a word at a time; the others one by one.
+    fn usable_lanes(
+        &self,
+        start: usize,
+        live: u64,
+        fp: &FastProgram,
+        lp: &LaneProgram,
+        opts: &EvalOptions,
+    ) -> u64 {
+        if start > 0 {
+            return usable_each(self, start, live, fp, lp, opts);
+        }
+        let mut lists_unknown = live;
+        for &s in &lp.quant_slots {
+            lists_unknown &= self
+                .tags
+                .get(s as usize)
+                .map_or(live, |row| eq_mask(row, TAG_UNKNOWN));
+        }
+        let mut ok = if fp.base_steps <= opts.max_steps {
+            lists_unknown
+        } else {
+            0
+        };
+        let mut rest = live & !lists_unknown;
+        while rest != 0 {
+            let i = rest.trailing_zeros() as usize;
+            rest &= rest - 1;
+            if self.with_facts(i, |f| fp.usable(f, opts)) {
+                ok |= 1 << i;
+            }
+        }
+        ok
     }
 
     fn fill_tags(&self, start: usize, n: usize, slots: &[u32], tags: &mut Vec<[u8; LANES]>) {
@@ -1218,19 +1287,11 @@ pub(crate) fn run<C: Cases + ?Sized>(
         };
         let live = live & skip(start, n);
         out.live.push(live);
-        let mut bail = 0u64;
-        if !lanes {
-            bail = live;
+        let mut bail = if lanes {
+            live & !cases.usable_lanes(start, live, fp, lp, opts)
         } else {
-            let mut rest = live;
-            while rest != 0 {
-                let i = rest.trailing_zeros() as usize;
-                rest &= rest - 1;
-                if !cases.usable(start + i, fp, lp, opts) {
-                    bail |= 1 << i;
-                }
-            }
-        }
+            live
+        };
         if bail != live {
             bail |= run_block(fp, lp, cases, start, n, live, bi, as_of, out);
         }
@@ -1643,6 +1704,15 @@ fn eq_mask(row: &[u8; LANES], c: u8) -> u64 {
     m
 }
 
+/// The lanes where `f` holds of two rows of integers.
+#[inline]
+fn cmp_lanes(a: &[i64; LANES], b: &[i64; LANES], f: impl Fn(i64, i64) -> bool) -> u64 {
+    a.iter()
+        .zip(b)
+        .enumerate()
+        .fold(0u64, |m, (i, (&x, &y))| m | u64::from(f(x, y)) << i)
+}
+
 /// Works out one op over a block into register `r`.
 #[allow(clippy::too_many_arguments)]
 fn eval_op<C: Cases + ?Sized>(
@@ -1807,27 +1877,18 @@ fn eval_op<C: Cases + ?Sized>(
             out.x = (ka.x | kb.x) & live;
             let both = ka.t & kb.t & !out.x & live;
             if let (Some(va), Some(vb)) = (ints.get(ra), ints.get(rb)) {
-                let mut rest = both;
-                while rest != 0 {
-                    let i = rest.trailing_zeros() as usize;
-                    rest &= rest - 1;
-                    let (Some(&x), Some(&y)) = (va.get(i), vb.get(i)) else {
-                        continue;
-                    };
-                    let hit = match op {
-                        Cmp::Eq => x == y,
-                        Cmp::Ne => x != y,
-                        Cmp::Lt => x < y,
-                        Cmp::Le => x <= y,
-                        Cmp::Gt => x > y,
-                        Cmp::Ge => x >= y,
-                    };
-                    if hit {
-                        out.t |= 1 << i;
-                    } else {
-                        out.f |= 1 << i;
-                    }
-                }
+                // Every lane compared, without a branch (a lane not in `both` holds whatever
+                // its row held last, and is masked off).
+                let hits = match op {
+                    Cmp::Eq => cmp_lanes(va, vb, |x, y| x == y),
+                    Cmp::Ne => cmp_lanes(va, vb, |x, y| x != y),
+                    Cmp::Lt => cmp_lanes(va, vb, |x, y| x < y),
+                    Cmp::Le => cmp_lanes(va, vb, |x, y| x <= y),
+                    Cmp::Gt => cmp_lanes(va, vb, |x, y| x > y),
+                    Cmp::Ge => cmp_lanes(va, vb, |x, y| x >= y),
+                };
+                out.t = both & hits;
+                out.f = both & !hits;
             } else {
                 out.x = live;
             }
@@ -1998,8 +2059,8 @@ fn eval_op<C: Cases + ?Sized>(
             // that argument is a fact whose tag is unknown, the call is not made
             // (`zhousui(minor.birth_date, …)` in cases that give an age instead).
             let unknown_first = match call {
-                VArg::Call(_, args) => match &args[0] {
-                    VArg::Fact(slot) => lp
+                VArg::Call(_, args) => match args.first() {
+                    Some(VArg::Fact(slot)) => lp
                         .tag_row
                         .get(*slot as usize)
                         .and_then(|&k| rows.tags.get(k as usize))
