@@ -809,9 +809,11 @@ fn rows_of_a_table_give_each_case_its_outcome() {
         "rows, decided: {together} of {} decided together",
         decided.len()
     );
+    // The counts when this was written: a change that decides fewer cases in lanes hands
+    // them over (the same outcome, slower), which only a count shows.
     assert!(
-        together * 5 >= decided.len(),
-        "only {together} decided together"
+        together >= 281,
+        "only {together} decided together (281 before)"
     );
     rows_agree(p, &mixed, as_of, &EvalOptions::default());
     for n in [1usize, 63, 65] {
@@ -836,7 +838,7 @@ fn rows_of_a_table_give_each_case_its_outcome() {
         cases.len()
     );
     assert!(
-        together * 3 >= cases.len(),
-        "only {together} decided together"
+        together >= 868,
+        "only {together} decided together (868 before)"
     );
 }

@@ -80,10 +80,12 @@ enum Op {
         answers: Vec<Option<bool>>,
     },
     /// A set-valued conclusion: true where it holds any of `want` (members), false elsewhere
-    /// (lanes settle sets complete). `empty` flips the reading to "is empty".
+    /// (lanes settle sets complete). `empty` flips the reading to "is empty". `masks`: the
+    /// conclusion's masks (offsets from its first) of the members in `want`, found when the
+    /// lanes are built.
     SetAny {
         conc: u32,
-        want: u128,
+        masks: Vec<u32>,
         empty: bool,
     },
     And(Vec<u32>),
@@ -637,9 +639,13 @@ impl Build<'_> {
 
     fn set_any(&mut self, c: u32, want: u128, empty: bool) -> Op {
         match self.conc(c) {
-            Some(ConcLanes::Set { .. }) => Op::SetAny {
+            Some(ConcLanes::Set { bits, .. }) => Op::SetAny {
                 conc: c,
-                want,
+                masks: (0u32..)
+                    .zip(&bits)
+                    .filter(|(_, &b)| want >> b & 1 == 1)
+                    .map(|(i, _)| i)
+                    .collect(),
                 empty,
             },
             _ => Op::BailAll,
@@ -1267,8 +1273,12 @@ pub(crate) fn run<C: Cases + ?Sized>(
         out.regs.clear();
         out.regs.resize(lp.n_regs, Tb::default());
     }
-    out.ints.clear();
-    out.ints.resize(lp.n_ints, [0; LANES]);
+    // Likewise the integer rows: an op writes a lane's integer wherever it calls the lane
+    // known (`t`), and ops read integers only in lanes their operands call known.
+    if out.ints.len() != lp.n_ints {
+        out.ints.clear();
+        out.ints.resize(lp.n_ints, [0; LANES]);
+    }
     out.vals.resize_with(lp.n_vals, Vec::new);
     out.vals.truncate(lp.n_vals);
     for row in &mut out.vals {
@@ -1623,6 +1633,38 @@ fn int_leaf<C: Cases + ?Sized>(
 ) -> Tb {
     let mut out = Tb::default();
     let n = cases.len().saturating_sub(start).min(LANES);
+    if range.len() == 128 {
+        // The integers' tags (0–127 from the range's start): the lanes holding one found a
+        // word at a time, every lane's number written without a branch (lanes not holding
+        // one are not called known, so what they get is never read).
+        let live = if n >= LANES {
+            u64::MAX
+        } else {
+            (1u64 << n) - 1
+        };
+        out.t = in_range_128(tags, range.start) & live;
+        for (v, &t) in row.iter_mut().zip(tags) {
+            *v = i64::from(t.wrapping_sub(range.start));
+        }
+        let mut rest = live & !out.t & !eq_mask(tags, TAG_UNKNOWN);
+        while rest != 0 {
+            let i = rest.trailing_zeros() as usize;
+            rest &= rest - 1;
+            let b = 1u64 << i;
+            let is_other = tags.get(i) == Some(&TAG_OTHER);
+            match row.get_mut(i) {
+                Some(v) if is_other => match other(&cases.value(start + i, slot)) {
+                    Some(k) => {
+                        *v = k;
+                        out.t |= b;
+                    }
+                    None => out.x |= b,
+                },
+                _ => out.x |= b,
+            }
+        }
+        return out;
+    }
     for (i, (v, &t)) in row.iter_mut().zip(tags).enumerate().take(n) {
         let b = 1u64 << i;
         if range.contains(&t) {
@@ -1641,6 +1683,24 @@ fn int_leaf<C: Cases + ?Sized>(
         }
     }
     out
+}
+
+/// The lanes whose tag is in `lo..lo + 128`, eight lanes a word: a byte minus `lo` (a
+/// subtraction within each byte, no borrow crossing into the next) has its top bit clear
+/// exactly there.
+#[inline]
+fn in_range_128(row: &[u8; LANES], lo: u8) -> u64 {
+    const H: u64 = 0x8080_8080_8080_8080;
+    let rep = u64::from(lo) * 0x0101_0101_0101_0101;
+    let mut m = 0u64;
+    for (k, chunk) in row.chunks_exact(8).enumerate() {
+        let w = u64::from_le_bytes(chunk.try_into().unwrap_or([0; 8]));
+        let d = ((w | H).wrapping_sub(rep & !H)) ^ ((w ^ !rep) & H);
+        let top = !d & H;
+        let bits = (top >> 7).wrapping_mul(0x0102_0408_1020_4080) >> 56;
+        m |= bits << (8 * k);
+    }
+    m
 }
 
 /// A row of unknown tags.
@@ -1816,14 +1876,12 @@ fn eval_op<C: Cases + ?Sized>(
                 out.x = live;
             }
         }
-        Op::SetAny { conc, want, empty } => {
-            if let Some(ConcLanes::Set { at, bits }) = lp.conc.get(*conc as usize) {
+        Op::SetAny { conc, masks, empty } => {
+            if let Some(ConcLanes::Set { at, .. }) = lp.conc.get(*conc as usize) {
                 let at = conc_base + *at as usize;
                 let mut hit = 0u64;
-                for (i, b) in bits.iter().enumerate() {
-                    if want >> b & 1 == 1 {
-                        hit |= m.get(at + i).copied().unwrap_or(0);
-                    }
+                for &i in masks {
+                    hit |= m.get(at + i as usize).copied().unwrap_or(0);
                 }
                 // Sets settle complete: a member not held is known absent.
                 if *empty {
@@ -2174,6 +2232,12 @@ mod tests {
                 if round % 3 != 0 || i % 17 != 5 {
                     *b %= 3;
                 }
+            }
+            for lo in [TAG_INT, 0, 1, 100, 127, 128, 200, 255, (round % 256) as u8] {
+                let want = row.iter().enumerate().fold(0u64, |m, (i, &t)| {
+                    m | (u64::from(t.wrapping_sub(lo) < 128) << i)
+                });
+                assert_eq!(in_range_128(&row, lo), want, "{row:?} {lo}");
             }
             for r in [&row, &valid] {
                 let (t, f, x) = bool_masks(r);
