@@ -238,11 +238,15 @@ impl ArrowPlan<'_> {
         out.parts.clear();
         out.data.clear();
         out.ends.clear();
-        // Room for a row's text end in every column and a short text: most blocks grow no
-        // further.
+        // Room for each row's end in every text and list column (a block's parts are kept to
+        // the end of the call: no more than that, the members' ends and the texts grow).
+        let texts = self
+            .cols
+            .iter()
+            .filter(|l| matches!(l, Layout::Text(_) | Layout::List(_)))
+            .count();
         out.parts.reserve(self.cols.len());
-        out.ends.reserve(rows * (self.cols.len() + 2));
-        out.data.reserve(rows * 8 * self.cols.len());
+        out.ends.reserve(rows * texts);
         // Per row, its value's place in the domain (one-valued) or its members (sets).
         let mut codes = [0u128; 64];
         for (&ci, layout) in indexes.iter().zip(&self.cols) {
