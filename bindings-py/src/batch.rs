@@ -226,8 +226,14 @@ impl Run<'_> {
                             }
                         };
                         let t = t.slices();
+                        // A time column's texts of the common shape are read straight from
+                        // their bytes (no UTF-8 check, no cell worked out); others as below.
+                        let times = w.is_datetime(col);
                         for i in 0..n {
                             let raw = t.raw(start + i);
+                            if times && raw.is_some_and(|b| w.put_datetime(col, i, b)) {
+                                continue;
+                            }
                             if let Some(r) = raw.and_then(|b| cache.get(b)) {
                                 w.put(col, i, r);
                                 continue;

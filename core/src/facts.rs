@@ -1788,6 +1788,7 @@ impl PathTree {
             deferred_bytes: 0,
             refused: if bound.is_some() { 0 } else { u64::MAX },
             max_bytes: bound.map_or(0, |b| b.max_bytes),
+            max_depth: opts.json_limits().max_depth.min(JSON_DEPTH_CEILING),
         }
     }
 }
@@ -1951,6 +1952,8 @@ pub struct RowsWriter<'a> {
     deferred_bytes: usize,
     refused: u64,
     max_bytes: usize,
+    /// The deepest path a cell may have (the options' JSON depth limit).
+    max_depth: usize,
 }
 
 impl RowsWriter<'_> {
@@ -1969,6 +1972,46 @@ impl RowsWriter<'_> {
         if let Some(c) = self.reader.columns.get(col) {
             self.put_at(c, row, cell);
         }
+    }
+
+    /// Whether column `col` is a date-time fact's (for [`RowsWriter::put_datetime`]).
+    pub fn is_datetime(&self, col: usize) -> bool {
+        self.reader
+            .columns
+            .get(col)
+            .is_some_and(|c| c.ty == Type::DateTime && !c.case_id)
+    }
+
+    /// Writes a date-time column's cell given as its text's bytes, when the text has the
+    /// common shape (`YYYY-MM-DDTHH:MM:SS±HH:MM`): what [`RowsWriter::put`] of the cell
+    /// [`crate::Policy::resolve_cell`] makes of the text writes, without checking the bytes
+    /// as UTF-8 first (the shape is ASCII) or working out the cell's kind again (a time
+    /// column's texts seldom repeat, so each is read). False, and nothing written, for another
+    /// column or another shape: that cell is to be resolved and `put`.
+    pub fn put_datetime(&mut self, col: usize, row: usize, raw: &[u8]) -> bool {
+        let reader = self.reader;
+        let Some(c) = reader.columns.get(col) else {
+            return false;
+        };
+        if c.ty != Type::DateTime || c.case_id || c.depth > self.max_depth {
+            return false;
+        }
+        let Some(t) = DateTime::parse_common_bytes(raw) else {
+            return false;
+        };
+        let value = Value::DateTime(t);
+        let cell = Resolved(Res::Value {
+            tag: tag(&value),
+            value,
+            text: raw
+                .len()
+                .saturating_mul(6)
+                .saturating_add(2)
+                .saturating_add(c.key_bytes),
+            case_id: None,
+        });
+        self.put_at(c, row, &cell);
+        true
     }
 
     /// Writes column `col`'s cells: the `i`th for row `i` (those past the block's last row

@@ -506,7 +506,14 @@ impl DateTime {
     /// same value as the general reading below, `None` for anything else or anything it
     /// would refuse (the general reading then says why).
     fn parse_common(s: &str) -> Option<DateTime> {
-        let bytes: &[u8; 25] = s.as_bytes().try_into().ok()?;
+        DateTime::parse_common_bytes(s.as_bytes())
+    }
+
+    /// [`DateTime::parse_common`] of a text's bytes: the shape is ASCII, so bytes it reads
+    /// are a text's (no UTF-8 check needed first), and it gives what [`DateTime::parse`] of
+    /// that text gives with an offset, or `None`.
+    pub(crate) fn parse_common_bytes(bytes: &[u8]) -> Option<DateTime> {
+        let bytes: &[u8; 25] = bytes.try_into().ok()?;
         let [y0, y1, y2, y3, b'-', m0, m1, b'-', d0, d1, b'T', h0, h1, b':', i0, i1, b':', s0, s1, sign @ (b'+' | b'-'), oh0, oh1, b':', om0, om1] =
             *bytes
         else {

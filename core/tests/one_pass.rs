@@ -746,7 +746,7 @@ fn row_round(seed: u64) -> bool {
 /// A block of generated rows of one table, written column by column (`rows_writer`): each row
 /// reads as `load_row_into` reads it alone — read or handed over alike, the same facts — over
 /// buffers left by an earlier block. Returns the rows read.
-fn block_round(seed: u64) -> usize {
+fn block_round(seed: u64) -> (usize, usize) {
     let mut r = Rng(seed);
     let p = &policies()[r.below(3)];
     let mut paths = row_columns(&p.schema);
@@ -766,6 +766,7 @@ fn block_round(seed: u64) -> usize {
     };
     let mut block = RowsBlock::new();
     let mut read = 0;
+    let mut times = 0usize;
     for _block in 0..2 {
         let n = 1 + r.below(64);
         let cases: Vec<J> = (0..n)
@@ -798,7 +799,20 @@ fn block_round(seed: u64) -> usize {
                 _ => None,
             };
             let bits: Option<Vec<Option<bool>>> = rows.iter().map(|row| truth(&row[col])).collect();
-            match r.below(4) {
+            match r.below(5) {
+                // Cell by cell, a time's text put as its bytes where the writer reads the
+                // common shape itself (`put_datetime`), the rest resolved.
+                4 => {
+                    for (i, (row, cell)) in rows.iter().zip(&cells).enumerate() {
+                        if let Cell::Text(s) = row[col] {
+                            if w.put_datetime(col, i, s.as_bytes()) {
+                                times += 1;
+                                continue;
+                            }
+                        }
+                        w.put(col, i, cell);
+                    }
+                }
                 // A column of truth values as bitmaps (Arrow's), when it is one.
                 3 if bits.is_some() => {
                     let (mut values, mut valid) = (0u64, 0u64);
@@ -870,13 +884,16 @@ fn block_round(seed: u64) -> usize {
             "rows past the block"
         );
     }
-    read
+    (read, times)
 }
 
 #[test]
 fn generated_blocks_read_as_their_rows() {
-    let read: usize = (0..300).map(block_round).sum();
+    let (read, times) = (0..300)
+        .map(block_round)
+        .fold((0, 0), |(a, b), (r, t)| (a + r, b + t));
     assert!(read > 2000, "only {read} rows of the blocks read");
+    assert!(times > 200, "only {times} times put as bytes");
 }
 
 #[test]
