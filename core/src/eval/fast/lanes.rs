@@ -1067,16 +1067,9 @@ fn usable_each<C: Cases + ?Sized>(
     lp: &LaneProgram,
     opts: &EvalOptions,
 ) -> u64 {
-    let mut ok = 0u64;
-    let mut rest = live;
-    while rest != 0 {
-        let i = rest.trailing_zeros() as usize;
-        rest &= rest - 1;
-        if cases.usable(start + i, fp, lp, opts) {
-            ok |= 1 << i;
-        }
-    }
-    ok
+    lanes_of(live)
+        .filter(|&i| cases.usable(start + i, fp, lp, opts))
+        .fold(0u64, |ok, i| ok | 1 << i)
 }
 
 impl Cases for [Facts] {
@@ -1173,20 +1166,14 @@ impl Cases for crate::facts::RowsBlock {
                 .get(s as usize)
                 .map_or(live, |row| eq_mask(row, TAG_UNKNOWN));
         }
-        let mut ok = if fp.base_steps <= opts.max_steps {
+        let ok = if fp.base_steps <= opts.max_steps {
             lists_unknown
         } else {
             0
         };
-        let mut rest = live & !lists_unknown;
-        while rest != 0 {
-            let i = rest.trailing_zeros() as usize;
-            rest &= rest - 1;
-            if self.with_facts(i, |f| fp.usable(f, opts)) {
-                ok |= 1 << i;
-            }
-        }
-        ok
+        lanes_of(live & !lists_unknown)
+            .filter(|&i| self.with_facts(i, |f| fp.usable(f, opts)))
+            .fold(ok, |ok, i| ok | 1 << i)
     }
 
     fn fill_tags(&self, start: usize, n: usize, slots: &[u32], tags: &mut Vec<[u8; LANES]>) {
