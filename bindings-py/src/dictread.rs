@@ -9,6 +9,32 @@ use humiao_core::facts::{Cell, RowReader};
 use humiao_core::{Facts, FactsOptions, Policy};
 use pyo3::prelude::*;
 use pyo3::types::{PyBool, PyDict, PyInt, PyString};
+use std::collections::HashMap;
+use std::hash::{BuildHasherDefault, Hasher};
+
+/// A small fast hash for the schema's keys (short ASCII, fixed per policy; no untrusted input
+/// picks them, so SipHash's resistance to collisions is not needed): FNV-1a.
+#[derive(Default)]
+struct KeyHasher(u64);
+
+impl Hasher for KeyHasher {
+    fn finish(&self) -> u64 {
+        self.0
+    }
+    fn write(&mut self, bytes: &[u8]) {
+        let mut h = if self.0 == 0 {
+            0xcbf2_9ce4_8422_2325
+        } else {
+            self.0
+        };
+        for &b in bytes {
+            h = (h ^ u64::from(b)).wrapping_mul(0x0100_0000_01b3);
+        }
+        self.0 = h;
+    }
+}
+
+type Keys<V> = HashMap<String, V, BuildHasherDefault<KeyHasher>>;
 
 /// The schema's facts a cell can hold, as a tree of keys, with the core's row reader over them.
 pub(crate) struct DictReader {
@@ -17,12 +43,9 @@ pub(crate) struct DictReader {
     columns: usize,
 }
 
-/// A level of the tree: its keys as Python strings made once (interned, their hashes cached),
-/// each looked up in a case's dict — cheaper than walking the dict's items and hashing each key
-/// again in Rust — in the schema's order of declaration.
 #[derive(Default)]
 struct Level {
-    keys: Vec<(Py<PyString>, Entry)>,
+    keys: Keys<Entry>,
 }
 
 enum Entry {
@@ -52,7 +75,7 @@ const MAX_WALK_DEPTH: usize = 16;
 
 impl DictReader {
     /// `None` when the schema has no fact a cell can hold.
-    pub(crate) fn new(py: Python<'_>, policy: &Policy) -> Option<DictReader> {
+    pub(crate) fn new(policy: &Policy) -> Option<DictReader> {
         let facts = policy.cell_fact_paths();
         if facts.is_empty() {
             return None;
@@ -64,24 +87,22 @@ impl DictReader {
             let (last, parents) = segs.split_last()?;
             let mut level = &mut root;
             for seg in parents {
-                let at = match level.position(py, seg) {
-                    Some(at) => at,
-                    None => {
-                        let key = PyString::intern(py, seg).unbind();
-                        level.keys.push((key, Entry::Branch(Level::default())));
-                        level.keys.len() - 1
-                    }
-                };
-                level = match level.keys.get_mut(at) {
-                    Some((_, Entry::Branch(l))) => l,
-                    _ => return None,
+                let entry = level
+                    .keys
+                    .entry((*seg).to_string())
+                    .or_insert_with(|| Entry::Branch(Level::default()));
+                level = match entry {
+                    Entry::Branch(l) => l,
+                    Entry::Leaf(_) => return None,
                 };
             }
-            if level.position(py, last).is_some() {
+            if level
+                .keys
+                .insert((*last).to_string(), Entry::Leaf(col))
+                .is_some()
+            {
                 return None;
             }
-            let key = PyString::intern(py, last).unbind();
-            level.keys.push((key, Entry::Leaf(col)));
         }
         Some(DictReader {
             reader,
@@ -120,14 +141,6 @@ impl DictReader {
     }
 }
 
-impl Level {
-    fn position(&self, py: Python<'_>, key: &str) -> Option<usize> {
-        self.keys
-            .iter()
-            .position(|(k, _)| k.bind(py).to_cow().is_ok_and(|k| k == key))
-    }
-}
-
 impl RowCells {
     fn cell(&self, i: usize) -> Cell<'_> {
         match self.cells.get(i) {
@@ -144,27 +157,21 @@ impl RowCells {
 
 /// Puts a dict's values in their cells: `Some(true)` when it gave a value (an object holding
 /// none, `{}`, marks its section given in JSON, which the row reader cannot say), `None` when the
-/// dict is not for this reader. Each of the level's keys is looked up; a dict holding more keys
-/// than were found holds one the schema does not know (or one that is not a text), and goes the
-/// JSON way, which names it.
+/// dict is not for this reader.
 fn walk(level: &Level, dict: &Bound<'_, PyDict>, depth: usize, row: &mut RowCells) -> Option<bool> {
     if depth > MAX_WALK_DEPTH {
         return None;
     }
-    let py = dict.py();
     let mut any = false;
-    let mut found = 0usize;
-    for (key, entry) in &level.keys {
-        let Some(v) = dict.get_item(key.bind(py)).ok()? else {
-            continue;
-        };
-        found += 1;
-        if v.is_none() {
-            continue;
-        }
-        match entry {
+    for (k, v) in dict.iter() {
+        let k = k.cast_exact::<PyString>().ok()?;
+        let key = k.to_cow().ok()?;
+        match level.keys.get(&*key)? {
             Entry::Leaf(col) => {
-                let cell = if let Ok(b) = v.cast_exact::<PyBool>() {
+                if v.is_none() {
+                    continue;
+                }
+                let found = if let Ok(b) = v.cast_exact::<PyBool>() {
                     Found::Bool(b.is_true())
                 } else if let Ok(s) = v.cast_exact::<PyString>() {
                     let s = s.to_cow().ok()?;
@@ -176,10 +183,13 @@ fn walk(level: &Level, dict: &Bound<'_, PyDict>, depth: usize, row: &mut RowCell
                 } else {
                     return None;
                 };
-                *row.cells.get_mut(*col)? = cell;
+                *row.cells.get_mut(*col)? = found;
                 any = true;
             }
             Entry::Branch(sub) => {
+                if v.is_none() {
+                    continue;
+                }
                 let d = v.cast_exact::<PyDict>().ok()?;
                 if !walk(sub, d, depth + 1, row)? {
                     return None;
@@ -188,5 +198,5 @@ fn walk(level: &Level, dict: &Bound<'_, PyDict>, depth: usize, row: &mut RowCell
             }
         }
     }
-    (found == dict.len()).then_some(any)
+    Some(any)
 }

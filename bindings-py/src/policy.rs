@@ -396,7 +396,7 @@ impl PyPolicy {
             policy: &self.inner,
             dicts: self
                 .dicts
-                .get_or_init(|| DictReader::new(py, &self.inner))
+                .get_or_init(|| DictReader::new(&self.inner))
                 .as_ref(),
             as_of: as_of_date(as_of)?,
             eval: EvalOptions {

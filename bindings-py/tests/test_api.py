@@ -340,6 +340,30 @@ def test_batches_of_dicts_read_as_each_dict_alone(policy: humiao.Policy, school_
     def subclass_key(c: Dict[str, Any]) -> None:
         c["minor"][Key("sex")] = c["minor"].pop("sex")
 
+    class Sneaky:
+        """Not text, but hashes and compares as the fact's name."""
+
+        def __hash__(self) -> int:
+            return hash("sex")
+
+        def __eq__(self, other: object) -> bool:
+            return True
+
+    class Gender(str):
+        """Text naming another field, hashing and comparing as the fact's name."""
+
+        def __hash__(self) -> int:
+            return hash("sex")
+
+        def __eq__(self, other: object) -> bool:
+            return True
+
+    def sneaky_key(c: Dict[str, Any]) -> None:
+        c["minor"][Sneaky()] = c["minor"].pop("sex")
+
+    def gender_key(c: Dict[str, Any]) -> None:
+        c["minor"][Gender("gender")] = c["minor"].pop("sex")
+
     def variant(i: int) -> Dict[str, Any]:
         c = json.loads(json.dumps(school_girl))
         c["case"]["id"] = f"c{i}"
@@ -363,6 +387,8 @@ def test_batches_of_dicts_read_as_each_dict_alone(policy: humiao.Policy, school_
         lambda c: c.update(minor="nine"),  # a value where a section goes
         lambda c: c.update({1: "a key that is not text"}),
         subclass_key,  # a key of a str subclass, equal to the fact's name
+        sneaky_key,  # not text, though a dict lookup of the name would find it
+        gender_key,  # another name, though a dict lookup of the fact's would find it
         lambda c: c.update(minor=collections.OrderedDict(c["minor"])),  # a dict subclass
         lambda c: c["case"].update(id="A-\"quoted\"-\n"),
     ]
