@@ -259,6 +259,9 @@ def main() -> None:
         ("evaluate_outcomes(dicts)", policy.evaluate_outcomes(dicts, AS_OF, KEYS)),
         ("outcome_table(pyarrow)", policy.outcome_table(arrow, AS_OF, KEYS).to_pydict()),
         ("outcome_table(pandas)", {k: list(v) for k, v in policy.outcome_table(frame, AS_OF, KEYS).items()}),
+        ("outcome_table(pandas, sets as Arrow lists)",
+         {k: [None if x is pd.NA else x for x in v]
+          for k, v in policy.outcome_table(frame, AS_OF, KEYS, sets="arrow").items()}),
     ]:
         if not all(out["settled"]):
             sys.exit(f"agreement: {what}: a case did not settle")
@@ -305,7 +308,11 @@ def main() -> None:
     add("humiao outcome_table", f"pyarrow Table → conclusions Table, {threads}",
         lambda: policy.outcome_table(arrow, AS_OF, KEYS), note="evaluate only; target ≥ 2,000,000 cases/s")
     add("humiao outcome_table", f"pandas DataFrame → conclusions DataFrame, {threads}",
-        lambda: policy.outcome_table(frame, AS_OF, KEYS), note="evaluate only; target ≥ 2,000,000 cases/s")
+        lambda: policy.outcome_table(frame, AS_OF, KEYS),
+        note="evaluate only, sets as Python lists; target ≥ 2,000,000 cases/s")
+    add("humiao outcome_table", f"pandas DataFrame → conclusions DataFrame (sets=\"arrow\"), {threads}",
+        lambda: policy.outcome_table(frame, AS_OF, KEYS, sets="arrow"),
+        note="evaluate only, sets as list<string>[pyarrow] columns; target ≥ 2,000,000 cases/s")
     from humiao._table import columns_of
 
     add("humiao (part)", "pyarrow Table → Python lists (columns_of)", lambda: columns_of(arrow),

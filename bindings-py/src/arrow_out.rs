@@ -18,7 +18,7 @@ use crate::batch::{for_each_row, ConcludedBlock, Outcome, RowResult};
 use crate::policy::ConclusionCells;
 use humiao_core::model::{Type, Value};
 use pyo3::prelude::*;
-use pyo3::types::{PyBytes, PyDict, PyList};
+use pyo3::types::{PyBytes, PyDict, PyList, PyString};
 
 /// How a column's values are laid out.
 #[derive(Clone, Copy)]
@@ -28,6 +28,11 @@ enum Layout<'p> {
     Text(&'p [String]),
     /// A set's members by name, a list per row.
     List(&'p [String]),
+    /// A set's members as a Python list per row (a pandas result's cells, as
+    /// `outcome_columns` gives them): written by the workers as [`Layout::List`] is, with each
+    /// member's place in the enum (one byte) for its name, and made into lists of shared
+    /// Python strings on the thread holding the GIL.
+    PyLists(&'p [String]),
     /// Python objects, as `outcome_columns` gives them.
     Objects,
 }
@@ -78,7 +83,7 @@ fn end_of(n: usize) -> u32 {
 
 impl<'p> ArrowPlan<'p> {
     /// Without `sets`, a set's column is a list of Python lists (for a pandas result, whose
-    /// cells are lists).
+    /// cells are lists), made from the same parts.
     pub(crate) fn new(policy: &'p humiao_core::Policy, indexes: &[usize], sets: bool) -> Self {
         let names = |id| policy.schema.enum_def(id).map(|e| e.variants.as_slice());
         let cols = indexes
@@ -88,6 +93,9 @@ impl<'p> ArrowPlan<'p> {
                     Some(Type::Bool) => Layout::Bool,
                     Some(Type::Enum(id)) => names(*id).map_or(Layout::Objects, Layout::Text),
                     Some(Type::Set(id)) if sets => names(*id).map_or(Layout::Objects, Layout::List),
+                    Some(Type::Set(id)) => names(*id)
+                        .filter(|n| n.len() <= 128)
+                        .map_or(Layout::Objects, Layout::PyLists),
                     _ => Layout::Objects,
                 },
             )
@@ -163,7 +171,8 @@ impl<'p> ArrowPlan<'p> {
                         Part::Objects
                     }
                 }
-                Layout::List(names) => {
+                Layout::List(names) | Layout::PyLists(names) => {
+                    let by_index = matches!(layout, Layout::PyLists(_));
                     let (lists, data) = (out.ends.len(), out.data.len());
                     let (mut valid, mut fits, mut items) = (0u64, true, 0usize);
                     let mut member_ends: Vec<u32> = Vec::new();
@@ -175,7 +184,7 @@ impl<'p> ArrowPlan<'p> {
                                     let m = rest.trailing_zeros();
                                     rest &= rest - 1;
                                     let m = u16::try_from(m).unwrap_or(u16::MAX);
-                                    out.data.extend_from_slice(name(names, m));
+                                    put_member(&mut out.data, names, m, by_index);
                                     member_ends.push(end_of(out.data.len() - data));
                                     items += 1;
                                 }
@@ -243,7 +252,7 @@ impl ArrowPlan<'_> {
         let texts = self
             .cols
             .iter()
-            .filter(|l| matches!(l, Layout::Text(_) | Layout::List(_)))
+            .filter(|l| matches!(l, Layout::Text(_) | Layout::List(_) | Layout::PyLists(_)))
             .count();
         out.parts.reserve(self.cols.len());
         out.ends.reserve(rows * texts);
@@ -306,7 +315,11 @@ impl ArrowPlan<'_> {
                         data: (data, out.data.len()),
                     }
                 }
-                (Layout::List(names), BlockConclusion::Set { members, masks }) => {
+                (
+                    layout @ (Layout::List(names) | Layout::PyLists(names)),
+                    BlockConclusion::Set { members, masks },
+                ) => {
+                    let by_index = matches!(layout, Layout::PyLists(_));
                     codes.iter_mut().for_each(|c| *c = 0);
                     for (&e, &m) in members.iter().zip(masks) {
                         let mut rest = m & all;
@@ -332,7 +345,7 @@ impl ArrowPlan<'_> {
                             let m = rest.trailing_zeros();
                             rest &= rest - 1;
                             let m = u16::try_from(m).unwrap_or(u16::MAX);
-                            out.data.extend_from_slice(name(names, m));
+                            put_member(&mut out.data, names, m, by_index);
                             out.ends.push(end_of(out.data.len() - data));
                         }
                     }
@@ -355,6 +368,16 @@ impl ArrowPlan<'_> {
 /// An enum value's name as UTF-8 (`?` past the enum's end: the checker rules that out).
 fn name(names: &[String], i: u16) -> &[u8] {
     names.get(usize::from(i)).map_or(b"?", |n| n.as_bytes())
+}
+
+/// Writes a set's member as a part holds it: its name, or (`by_index`) its place in the enum
+/// as one byte (a set has at most 128 members).
+fn put_member(out: &mut Vec<u8>, names: &[String], i: u16, by_index: bool) {
+    if by_index {
+        out.push(u8::try_from(i).unwrap_or(u8::MAX));
+    } else {
+        out.extend_from_slice(name(names, i));
+    }
 }
 
 impl ArrowBlock {
@@ -558,6 +581,41 @@ fn column<'py, 'a>(
             )
                 .into_pyobject(py)?
                 .into_any()
+        }
+        Layout::PyLists(names) => {
+            let strs: Vec<Bound<'py, PyAny>> = names
+                .iter()
+                .map(|n| PyString::new(py, n).into_any())
+                .collect();
+            let mut cells: Vec<Bound<'py, PyAny>> = Vec::with_capacity(rows);
+            for b in blocks {
+                let Part::List {
+                    valid,
+                    lists,
+                    data: (from, to),
+                    ..
+                } = part(b)
+                else {
+                    cells.extend((0..b.rows).map(|_| py.None().into_bound(py)));
+                    continue;
+                };
+                let ends = b.ends.get(lists..lists + b.rows).unwrap_or(&[]);
+                let bytes = b.data.get(from..to).unwrap_or(&[]);
+                let mut at = 0usize;
+                for (i, &end) in ends.iter().enumerate() {
+                    let end = end as usize;
+                    let members = bytes.get(at..end).unwrap_or(&[]);
+                    at = end;
+                    cells.push(if valid >> i & 1 == 1 {
+                        // A place past the enum's end (which the checker rules out) is None.
+                        PyList::new(py, members.iter().map(|&m| strs.get(usize::from(m))))?
+                            .into_any()
+                    } else {
+                        py.None().into_bound(py)
+                    });
+                }
+            }
+            PyList::new(py, cells)?.into_any()
         }
         Layout::Objects => PyList::empty(py).into_any(),
     })

@@ -198,9 +198,9 @@ impl Run<'_> {
                         );
                     }
                     (Resolving::Bools(table), ColData::Bools(v)) => {
-                        let v = v.get(start..start + n).unwrap_or(&[]);
                         // 0 and 1; 2 (any other byte) is a missing value.
-                        w.put_codes(col, v.iter().map(|&x| usize::from(x)), table);
+                        let (values, valid) = crate::table::bytes_block(v, start, n);
+                        w.put_bits(col, values, valid, table);
                     }
                     (Resolving::Ints(table), ColData::Ints(v))
                         if v.len() >= start + n

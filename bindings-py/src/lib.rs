@@ -88,6 +88,7 @@ fn _humiao(m: &Bound<'_, PyModule>) -> PyResult<()> {
     m.add_function(wrap_pyfunction!(columns::_decision_columns, m)?)?;
     m.add_class::<table::EncodedColumn>()?;
     m.add_function(wrap_pyfunction!(table::_encoded_column, m)?)?;
+    m.add_function(wrap_pyfunction!(table::_truth_bits, m)?)?;
     m.add_function(wrap_pyfunction!(plan::_plan_from_json, m)?)?;
     m.add_function(wrap_pyfunction!(_selftest_panic, m)?)?;
     m.add_function(wrap_pyfunction!(_time_core, m)?)?;

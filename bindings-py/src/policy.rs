@@ -828,7 +828,10 @@ impl PyPolicy {
     /// paths, as in :meth:`evaluate_table`): a table of the same kind, one row per case, with
     /// the columns of :meth:`evaluate_outcomes` (``settled``, one per conclusion in ``keys``,
     /// and ``error`` with ``on_error="return"``). A pandas result keeps the input's index.
-    #[pyo3(signature = (table, as_of, keys=None, threads=None, *, lenient=false, on_error="raise"))]
+    /// A pandas result's sets are Python lists (``sets="lists"``, the default) or a
+    /// ``list<string>[pyarrow]`` column (``sets="arrow"``: no Python object per row, a missing
+    /// set is ``<NA>``); a pyarrow result's are Arrow lists.
+    #[pyo3(signature = (table, as_of, keys=None, threads=None, *, lenient=false, on_error="raise", sets=None))]
     #[allow(clippy::too_many_arguments)]
     fn outcome_table<'py>(
         slf: &Bound<'py, Self>,
@@ -838,6 +841,7 @@ impl PyPolicy {
         threads: Option<usize>,
         lenient: bool,
         on_error: &str,
+        sets: Option<&str>,
     ) -> PyResult<Bound<'py, PyAny>> {
         let py = slf.py();
         guard(py, || {
@@ -846,6 +850,7 @@ impl PyPolicy {
             kwargs.set_item("threads", threads)?;
             kwargs.set_item("lenient", lenient)?;
             kwargs.set_item("on_error", on_error)?;
+            kwargs.set_item("sets", sets)?;
             py.import("humiao._table")?
                 .getattr("outcome_table")?
                 .call((slf, table, as_of), Some(&kwargs))

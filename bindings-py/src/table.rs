@@ -113,6 +113,35 @@ fn word_at(bits: &[u8], at: usize, n: usize) -> u64 {
     }
 }
 
+/// Rows `start..start + n` (`n` at most 64) of a column of truth values as bytes (0 false, 1
+/// true, any other byte missing) as two words like [`BitData::block`]'s: bit `i` of the first
+/// is row `start + i`'s value, of the second whether it is given. Eight bytes at a time: each
+/// byte's low bit gathered into one byte by a multiplication (0x0102…80 moves byte `j`'s bit
+/// 0 to bit 56 + `j`), and a byte above 1 found by its bits 1–7.
+pub(crate) fn bytes_block(bytes: &[u8], start: usize, n: usize) -> (u64, u64) {
+    const GATHER: u64 = 0x0102_0408_1020_4080;
+    const LOW: u64 = 0x0101_0101_0101_0101;
+    const HIGH7: u64 = 0x7f7f_7f7f_7f7f_7f7f;
+    let rows = bytes.get(start..).unwrap_or(&[]);
+    let n = n.min(rows.len()).min(64);
+    let (mut values, mut valid) = (0u64, 0u64);
+    for (k, chunk) in rows.get(..n).unwrap_or(&[]).chunks(8).enumerate() {
+        let mut buf = [2u8; 8];
+        for (d, s) in buf.iter_mut().zip(chunk) {
+            *d = *s;
+        }
+        let x = u64::from_le_bytes(buf);
+        let rest = x & !LOW;
+        // Bit 7 of each byte set where the byte has any of bits 1–7: missing.
+        let other = ((rest >> 1) & HIGH7).wrapping_add(HIGH7) | rest;
+        let missing = ((other >> 7) & LOW).wrapping_mul(GATHER) >> 56;
+        let ones = (x & LOW).wrapping_mul(GATHER) >> 56;
+        valid |= (!missing & 0xff) << (8 * k);
+        values |= (ones & !missing & 0xff) << (8 * k);
+    }
+    (values, valid)
+}
+
 impl BitData {
     /// Rows `start..start + n` (`n` at most 64): their values and where they are given.
     pub(crate) fn block(&self, start: usize, n: usize) -> (u64, u64) {
@@ -291,6 +320,74 @@ pub struct EncodedColumn {
     pub(crate) text: std::sync::Arc<TextData>,
     /// For `Bits`.
     pub(crate) bits: std::sync::Arc<BitData>,
+}
+
+/// `_truth_bits(refs, trues, falses, missing)`: a pandas object column of truth values with
+/// gaps read by the identity of its cells, for [`_encoded_column`]'s ``"bits"``. `refs` is the
+/// column's NumPy object array as its raw words (``numpy.frombuffer(array, numpy.uintp)``):
+/// each cell's address, which in CPython is ``id(cell)``. A cell is true, false or missing when
+/// it is one of the objects whose ids are in `trues` (``True``, ``numpy.True_``), `falses`, or
+/// `missing` (``None``, ``pandas.NA``): the same test as ``cell is True``, made on the
+/// addresses alone (nothing is read through them, and these objects live as long as the
+/// interpreter). Returns the values' and validity bitmaps (Arrow's layout), or ``None`` when a
+/// cell is any other object (a ``NaN``, a number, a text) or no cell is a truth value: such a
+/// column is read the general way.
+#[pyfunction]
+pub(crate) fn _truth_bits(
+    py: Python<'_>,
+    refs: PyBackedBytes,
+    trues: [u64; 2],
+    falses: [u64; 2],
+    missing: [u64; 2],
+) -> Option<(
+    Bound<'_, pyo3::types::PyBytes>,
+    Bound<'_, pyo3::types::PyBytes>,
+)> {
+    let (values, valid) = truth_bits(&refs, trues, falses, missing)?;
+    Some((
+        pyo3::types::PyBytes::new(py, &values),
+        pyo3::types::PyBytes::new(py, &valid),
+    ))
+}
+
+/// [`_truth_bits`]'s bitmaps, or `None`.
+fn truth_bits(
+    refs: &[u8],
+    [t0, t1]: [u64; 2],
+    [f0, f1]: [u64; 2],
+    [m0, m1]: [u64; 2],
+) -> Option<(Vec<u8>, Vec<u8>)> {
+    if !refs.len().is_multiple_of(8) {
+        return None;
+    }
+    let n = refs.len() / 8;
+    let mut values = vec![0u8; n.div_ceil(8)];
+    let mut valid = vec![0u8; n.div_ceil(8)];
+    let (mut any, mut other) = (false, false);
+    // Eight cells a byte, without a branch per cell (the cells' kinds come in no order a
+    // predictor could learn).
+    for (cells, (v, ok)) in refs.chunks(64).zip(values.iter_mut().zip(valid.iter_mut())) {
+        let (mut vb, mut okb, mut bad) = (0u8, 0u8, false);
+        for (bit, cell) in cells.chunks_exact(8).enumerate() {
+            let mut w = [0u8; 8];
+            w.copy_from_slice(cell);
+            let id = u64::from_ne_bytes(w);
+            let t = (id == t0) | (id == t1);
+            let f = (id == f0) | (id == f1);
+            let m = (id == m0) | (id == m1);
+            vb |= u8::from(t) << (bit & 7);
+            okb |= u8::from(t | f) << (bit & 7);
+            bad |= !(t | f | m);
+        }
+        *v = vb;
+        *ok = okb;
+        any |= okb != 0;
+        other |= bad;
+        if other {
+            return None;
+        }
+    }
+    any.then_some((values, valid))
 }
 
 /// `_encoded_column(kind, data, values=None, offsets=None, valid=None, offset=0, length=0)`:

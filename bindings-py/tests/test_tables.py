@@ -188,7 +188,11 @@ def workload_rows(n: int, seed: int) -> Dict[str, List[Any]]:
     read is given (the hotel section in about one case in seven), so whole blocks of 64 rows are
     decided together."""
     import random
+    import sys
 
+    from support import REPO
+
+    sys.path.insert(0, str(REPO / "bindings-py" / "examples"))
     from synthetic import INDICATORS, ORG_TYPES
 
     rng = random.Random(seed)
@@ -221,25 +225,30 @@ def workload_rows(n: int, seed: int) -> Dict[str, List[Any]]:
     return {p: [r[p] for r in rows] for p in rows[0]}
 
 
+WORKLOAD_KEYS = ["reporting.situations", "reporting.duty", "hotel.suspicious", "hotel.violations",
+                 "consultation.triggers", "consultation.required", "consultation.emergency"]
+
+
+def workload_policy() -> humiao.Policy:
+    """The bundled files the workload's rules are in (as the bench loads them)."""
+    from support import RULES
+
+    files = ["common.humiao", "calendar.humiao", "reporting.humiao", "hotel.humiao",
+             "consultation.humiao", "guardianship.humiao"]
+    sources = {f: (RULES / f).read_text(encoding="utf-8") for f in files}
+    sources["humiao.toml"] = 'name = "workload"\nversion = "1"\nfiles = [%s]\n' % ", ".join(
+        json.dumps(f) for f in files)
+    return humiao.Policy.from_sources(sources)
+
+
 def test_outcome_table_of_blocks_decided_together(policy: humiao.Policy) -> None:
     """Blocks of rows the engine decides 64 at a time have their Arrow columns written straight
     from its masks (no value per row): the workload's cases, with the workload's truth-value,
     enum and set conclusions, read as outcome_columns gives them, row by row, on one and two
     threads, a last block cut short; a block with a failed row among them is written the
     other way and agrees too."""
-    import sys
-
-    from support import REPO, RULES
-
-    sys.path.insert(0, str(REPO / "bindings-py" / "examples"))
-    files = ["common.humiao", "calendar.humiao", "reporting.humiao", "hotel.humiao",
-             "consultation.humiao", "guardianship.humiao"]
-    sources = {f: (RULES / f).read_text(encoding="utf-8") for f in files}
-    sources["humiao.toml"] = 'name = "workload"\nversion = "1"\nfiles = [%s]\n' % ", ".join(
-        json.dumps(f) for f in files)
-    workload = humiao.Policy.from_sources(sources)
-    keys = ["reporting.situations", "reporting.duty", "hotel.suspicious", "hotel.violations",
-            "consultation.triggers", "consultation.required", "consultation.emergency"]
+    workload = workload_policy()
+    keys = WORKLOAD_KEYS
     cols = workload_rows(300, seed=7)
     want = workload.outcome_columns(cols, "2026-11-29", keys)
     # The rows hold every kind of answer the columns can: each column is not one value.
@@ -285,6 +294,123 @@ def test_pandas_outcome_table_is_the_frame_of_its_lists(policy: humiao.Policy) -
             assert got.dtypes.to_dict() == want.dtypes.to_dict(), (sex, on_error)
             for c in want.columns:
                 assert repr(list(got[c])) == repr(list(want[c])), (c, sex, on_error)
+
+
+def test_truth_bits_tell_cells_by_identity() -> None:
+    """_truth_bits reads an object column's cells by identity: True and NumPy's True_ are true,
+    False and False_ false, None and pandas.NA missing, in Arrow's bitmaps at every length and
+    position; any other object (NaN, 1, 1.0, a text, a bool subclass's value) or a column with
+    no truth value gives None."""
+    import random
+
+    import numpy as np
+
+    from humiao._humiao import _truth_bits
+
+    ids = ([id(True), id(np.True_)], [id(False), id(np.False_)], [id(None), id(pd.NA)])
+
+    def words(cells: List[Any]) -> bytes:
+        return np.frombuffer(np.array(cells + [None], dtype=object)[:-1].copy(), dtype=np.uintp).tobytes()
+
+    rng = random.Random(3)
+    kinds = [True, False, None, np.True_, np.False_, pd.NA]
+    for n in [1, 7, 8, 9, 63, 64, 65, 130]:
+        cells = [rng.choice(kinds) for _ in range(n)]
+        cells[rng.randrange(n)] = rng.choice([True, False])
+        got = _truth_bits(words(cells), *ids)
+        assert got is not None
+        values, valid = got
+        assert len(values) == len(valid) == (n + 7) // 8
+        for i, c in enumerate(cells):
+            bit = lambda b: b[i // 8] >> (i % 8) & 1
+            assert bit(valid) == (c is not None and c is not pd.NA), (n, i)
+            assert bit(values) == (c is True or c is np.True_), (n, i)
+        # One other object anywhere makes the column another kind.
+        for other in [float("nan"), 1, 1.0, "true", np.int64(1)]:
+            spoiled = list(cells)
+            spoiled[rng.randrange(n)] = other
+            assert _truth_bits(words(spoiled), *ids) is None, (n, other)
+    assert _truth_bits(words([None, pd.NA, None]), *ids) is None
+    assert _truth_bits(b"", *ids) is None
+    assert _truth_bits(b"1234567", *ids) is None
+
+
+def test_pandas_truth_columns_of_every_kind() -> None:
+    """A DataFrame's truth-value columns read alike whatever pandas keeps them as: NumPy bools,
+    object columns with None gaps (read by identity), with pandas.NA or NumPy's bools, with
+    NaN gaps (read by pyarrow), pandas' nullable ``boolean``; outcome_table gives
+    outcome_columns' answers over the workload's rules, one and two threads, sets as lists and
+    as Arrow lists."""
+    import numpy as np
+
+    workload = workload_policy()
+    keys = WORKLOAD_KEYS
+    cols = workload_rows(200, seed=11)
+    want = workload.outcome_columns(cols, "2026-11-29", keys)
+    hotel = [k for k in cols if k.startswith("hotel.")]
+    frames = {
+        "objects with None": pd.DataFrame(cols),
+        "objects with NA and numpy bools": pd.DataFrame(
+            {k: pd.Series([pd.NA if v is None else np.bool_(v) if i % 3 else v for i, v in enumerate(c)], dtype=object)
+             if k in hotel else c for k, c in cols.items()}),
+        "objects with NaN": pd.DataFrame(
+            {k: pd.Series([float("nan") if v is None else v for v in c], dtype=object) if k in hotel else c
+             for k, c in cols.items()}),
+        "nullable booleans": pd.DataFrame(
+            {k: pd.array(c, dtype="boolean") if k in hotel or k == "minor.self_supporting" else c
+             for k, c in cols.items()}),
+    }
+    assert frames["objects with None"]["hotel.minor_alone"].dtype == object
+    assert frames["objects with None"]["indicators.beating"].dtype == bool
+    assert str(frames["nullable booleans"]["hotel.minor_alone"].dtype) == "boolean"
+    for what, frame in frames.items():
+        for threads in (1, 2):
+            got = workload.outcome_table(frame, "2026-11-29", keys, threads=threads)
+            for k in keys:
+                assert repr(list(got[k])) == repr(want[k]), (what, threads, k)
+            arrow = workload.outcome_table(frame, "2026-11-29", keys, threads=threads, sets="arrow")
+            for k in keys:
+                if k in ("reporting.situations", "hotel.violations", "consultation.triggers"):
+                    assert str(arrow[k].dtype) == "list<item: string>[pyarrow]", k
+                    assert [None if v is pd.NA else v for v in arrow[k]] == want[k], (what, threads, k)
+                else:
+                    assert repr(list(arrow[k])) == repr(want[k]), (what, threads, k)
+
+
+def test_truth_bytes_past_one_are_missing(policy: humiao.Policy) -> None:
+    """An encoded ``"bool"`` column's bytes: 0 false, 1 true, any other byte missing, read eight
+    at a time into the engine's rows; across block edges the same as the values themselves."""
+    import random
+
+    from humiao._humiao import _encoded_column
+
+    rng = random.Random(5)
+    n = 150
+    cols = workload_rows(n, seed=13)
+    workload = workload_policy()
+    for k in ["indicators.beating", "reporter.in_course_of_work", "hotel.minor_alone"]:
+        raw = [rng.choice([0, 1, 1, 2, 7, 255]) if rng.random() < 0.5 else int(bool(v)) for v in cols[k]]
+        plain = dict(cols)
+        plain[k] = [None if b > 1 else bool(b) for b in raw]
+        encoded = dict(cols)
+        encoded[k] = _encoded_column("bool", bytes(raw))
+        assert workload.outcome_columns(encoded, "2026-11-29", WORKLOAD_KEYS) == workload.outcome_columns(
+            plain, "2026-11-29", WORKLOAD_KEYS), k
+
+
+def test_outcome_table_sets_option(policy: humiao.Policy) -> None:
+    cols = columns()
+    frame = pd.DataFrame(cols)
+    with pytest.raises(ValueError, match="lists"):
+        policy.outcome_table(frame, "2026-03-03", sets="tuples")
+    with pytest.raises(ValueError, match="pandas"):
+        policy.outcome_table(pa.table(cols), "2026-03-03", sets="lists")
+    with pytest.raises(TypeError, match="pandas"):
+        policy.outcome_table(cols, "2026-03-03", sets="arrow")
+    lists = policy.outcome_table(frame, "2026-03-03", ["reporting.situations"], sets="lists")
+    assert lists["reporting.situations"].dtype == object
+    assert policy.outcome_table(pa.table(cols), "2026-03-03", ["reporting.situations"], sets="arrow").equals(
+        policy.outcome_table(pa.table(cols), "2026-03-03", ["reporting.situations"]))
 
 
 def test_table_errors_as_a_column(policy: humiao.Policy) -> None:

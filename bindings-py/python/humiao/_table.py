@@ -67,9 +67,18 @@ def _pandas_column(s: Any) -> Any:
         import pyarrow as pa
 
         return _arrow_text(pa.array(s.array))
+    if isinstance(dt, pd.BooleanDtype):
+        # pandas' nullable truth values: 0 and 1, 2 where missing.
+        codes = s.to_numpy(dtype="uint8", na_value=2)
+        return _encoded_column("bool", codes.tobytes())
     if dt == object:
-        # Truth values with gaps (True, False, None, NaN): pyarrow makes them bitmaps in one
-        # pass, three times faster than inferring and factorizing them.
+        # Truth values with gaps (True, False, None): told by the cells' identities, a word
+        # each, with no Python object touched.
+        bits = _object_truth_bits(s)
+        if bits is not None:
+            return bits
+        # Others (NaN among them): pyarrow makes them bitmaps in one pass, three times faster
+        # than inferring and factorizing them.
         a = _arrow_of_object(s)
         if a is not None:
             return _arrow_column(a)
@@ -78,6 +87,40 @@ def _pandas_column(s: Any) -> Any:
     codes, uniques = pd.factorize(s, use_na_sentinel=True)
     values = pd.Index(uniques).astype(object).tolist()
     return _encoded_column("codes", codes.astype("<i8", copy=False).tobytes(), values)
+
+
+def _object_truth_bits(s: Any) -> Any:
+    """An object column whose cells are all ``True``, ``False`` (or NumPy's), ``None`` or
+    ``pandas.NA``, and at least one a truth value, as an encoded ``"bits"`` column; else
+    ``None``. The cells are told apart by identity (``cell is True``) on the addresses NumPy
+    keeps for them (``id`` in CPython): ``_truth_bits`` compares those words and reads nothing
+    through them."""
+    import platform
+
+    import numpy as np
+    import pandas as pd
+
+    from ._humiao import _encoded_column, _truth_bits
+
+    if platform.python_implementation() != "CPython" or np.dtype(np.uintp).itemsize != 8:
+        return None
+    arr = s.to_numpy()
+    if arr.dtype != object or arr.ndim != 1:
+        return None
+    try:
+        refs = np.frombuffer(np.ascontiguousarray(arr), dtype=np.uintp)
+    except (TypeError, ValueError, BufferError):
+        return None
+    bits = _truth_bits(
+        refs.tobytes(),
+        [id(True), id(np.True_)],
+        [id(False), id(np.False_)],
+        [id(None), id(pd.NA)],
+    )
+    if bits is None:
+        return None
+    values, valid = bits
+    return _encoded_column("bits", values, valid=valid, length=len(arr))
 
 
 def _arrow_of_object(s: Any) -> Any:
@@ -250,7 +293,8 @@ def _pandas_of_arrow(out: Dict[str, Any], index: Any) -> Any:
     ``pd.DataFrame`` gives the lists of ``outcome_columns``: truth values and texts from their
     Arrow arrays (no Python object per cell; a missing text is NaN in pandas 3's ``str``
     column, as before); sets (lists from the engine) and columns missing in every row as
-    lists."""
+    lists. Sets written as Arrow lists (``sets="arrow"``) stay Arrow arrays: a
+    ``list<string>[pyarrow]`` column."""
     import pandas as pd
     import pyarrow as pa
 
@@ -261,7 +305,9 @@ def _pandas_of_arrow(out: Dict[str, Any], index: Any) -> Any:
             cols[k] = v
             continue
         a = _arrow_array(v, rows)
-        if a.null_count == rows:
+        if pa.types.is_list(a.type) or pa.types.is_large_list(a.type):
+            cols[k] = pd.Series(pd.arrays.ArrowExtensionArray(a), index=index, copy=False)
+        elif a.null_count == rows:
             cols[k] = [None] * rows
         else:
             s = a.to_pandas()
@@ -272,23 +318,33 @@ def _pandas_of_arrow(out: Dict[str, Any], index: Any) -> Any:
 
 def outcome_table(policy: "Policy", table: Any, as_of: Any, **options: Any) -> Any:
     """See :meth:`humiao.Policy.outcome_table`."""
+    sets = options.pop("sets", None)
+    if sets not in (None, "lists", "arrow"):
+        raise ValueError(f'sets is "lists" or "arrow", not {sets!r}')
     arrow_ok = True
     try:
         import pyarrow  # noqa: F401
     except ImportError:
         arrow_ok = False
+    if sets == "arrow" and not arrow_ok:
+        raise ImportError('sets="arrow" needs pyarrow')
+    if sets == "lists" and _is_arrow(table):
+        raise ValueError('a pyarrow result holds its sets as Arrow lists; sets="lists" is for a pandas DataFrame')
     if arrow_ok and (_is_arrow(table) or _is_pandas(table)):
         import pyarrow as pa
 
-        # A pandas result's sets are Python lists, made in Rust (pyarrow's to_pylist makes
-        # them ten times slower).
-        out = policy._outcome_arrow(_encoded_columns(table), as_of, **options, sets=not _is_pandas(table))
+        # A pandas result's sets are Python lists unless asked for as Arrow lists; the lists
+        # are made in Rust (pyarrow's to_pylist makes them ten times slower).
+        arrow_sets = not _is_pandas(table) or sets == "arrow"
+        out = policy._outcome_arrow(_encoded_columns(table), as_of, **options, sets=arrow_sets)
         if "error" in out:
             out["error"] = [None if e is None else str(e) for e in out["error"]]
         if _is_pandas(table):
             return _pandas_of_arrow(out, table.index)
         rows = table.num_rows
         return pa.table({k: _arrow_array(v, rows) for k, v in out.items()})
+    if sets == "arrow":
+        raise TypeError(f'sets="arrow" is for a pandas DataFrame, not {type(table).__name__}')
     out = policy.outcome_columns(_encoded_columns(table), as_of, **options)
     if "error" in out:
         # As evaluate_table: the failure's message, so the column holds text.
