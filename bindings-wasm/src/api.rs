@@ -306,9 +306,9 @@ pub fn load_cases(
     Ok(out)
 }
 
-/// Evaluate only: every case of `cases` to its conclusions, into one reused
-/// [`humiao_core::Outcome`], no decision built — the wasm counterpart of the core's
-/// `Policy::evaluate_outcome` in a loop. Returns `{"settled": N, "conclusions": {key: [value
+/// Evaluate only: every case of `cases` to its conclusions with the core's
+/// `Policy::evaluate_batch` (64 cases at a time where they can be decided together, each
+/// other case as `Policy::evaluate_outcome`), no decision built. Returns `{"settled": N, "conclusions": {key: [value
 /// per case]}}`: how many cases had every conclusion settled, and the values of the conclusion
 /// keys asked (`null` where a case's conclusion has none or is undecided); no keys, no values.
 pub fn evaluate_outcomes(
@@ -333,33 +333,36 @@ pub fn evaluate_outcomes(
             )
         })?);
     }
-    let mut columns: Vec<Vec<serde_json::Value>> = indexes
-        .iter()
-        .map(|_| Vec::with_capacity(cases.len()))
-        .collect();
     let opts = EvalOptions::default();
-    let mut out = humiao_core::Outcome::new();
-    let mut settled = 0usize;
-    for (index, facts) in cases.iter().enumerate() {
-        policy
-            .evaluate_outcome(facts, as_of, &opts, &mut out)
-            .map_err(|e| Failure {
-                kind: "evaluation",
-                message: format!("case {index}: {e}"),
-                message_zh: format!("第 {index} 个案件：{}", e.message_zh()),
-                diagnostics: Vec::new(),
-                facts: Vec::new(),
-            })?;
-        settled += usize::from(out.settled());
-        for (col, &i) in columns.iter_mut().zip(&indexes) {
-            col.push(
-                match (out.conclusion(i), policy.program.conclusions.get(i)) {
-                    (Some(v), Some(c)) if v.is_known() => policy.schema.to_json(&c.ty, v),
-                    _ => serde_json::Value::Null,
-                },
-            );
-        }
+    // 64 cases at a time where the lanes decide them together, the others one by one: the
+    // same conclusions as `evaluate_outcome` case by case (core/tests/fast_path.rs).
+    let mut out = humiao_core::BatchOutcome::new();
+    policy.evaluate_batch(cases, as_of, &opts, &mut out);
+    if let Some((index, e)) = (0..out.len()).find_map(|i| out.error(i).map(|e| (i, e))) {
+        return Err(Failure {
+            kind: "evaluation",
+            message: format!("case {index}: {e}"),
+            message_zh: format!("第 {index} 个案件：{}", e.message_zh()),
+            diagnostics: Vec::new(),
+            facts: Vec::new(),
+        });
     }
+    let settled = (0..out.len()).filter(|&i| out.settled(i)).count();
+    let mut values = Vec::new();
+    let columns: Vec<Vec<serde_json::Value>> = indexes
+        .iter()
+        .map(|&i| {
+            out.conclusion_column(i, &mut values);
+            let ty = policy.program.conclusions.get(i).map(|c| &c.ty);
+            values
+                .iter()
+                .map(|v| match ty {
+                    Some(ty) if v.is_known() => policy.schema.to_json(ty, v),
+                    _ => serde_json::Value::Null,
+                })
+                .collect()
+        })
+        .collect();
     let conclusions: serde_json::Map<String, serde_json::Value> = keys
         .into_iter()
         .zip(columns)

@@ -210,6 +210,17 @@ test("evaluateOutcomes gives every case's conclusions as its decision does, with
   // JSON Lines text gives the same cases.
   const again = policy.loadCases(facts.map((f) => JSON.stringify(f)).join("\n") + "\n\n");
   assert.deepStrictEqual(policy.evaluateOutcomes(again, "2026-03-01", keys), out);
+  // Cases 64 at a time: over many blocks (the cases repeated past 150), each case's values
+  // wherever its block falls.
+  const reps = Math.ceil(150 / facts.length);
+  const many = policy.loadCases(Array.from({ length: reps }, () => facts).flat());
+  const outMany = policy.evaluateOutcomes(many, "2026-03-01", keys);
+  for (const k of keys) {
+    assert.equal(outMany.conclusions[k].length, reps * facts.length);
+    outMany.conclusions[k].forEach((v, i) => assert.deepStrictEqual(v, out.conclusions[k][i % facts.length], `case ${i} ${k}`));
+  }
+  assert.equal(outMany.settled, reps * out.settled);
+  many.free();
   again.free();
   assert.throws(() => policy.evaluateOutcomes(again, "2026-03-01"), TypeError);
   assert.throws(() => policy.evaluateOutcomes(loaded, "2026-03-01", ["no.such_key"]), (e) => e instanceof HumiaoError && e.kind === "input");
