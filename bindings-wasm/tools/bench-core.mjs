@@ -21,13 +21,16 @@ function median(xs) {
  */
 export function benchOutcomes(api, sources, text, { reps = 5, check = 2_000, cpu } = {}) {
   const run = prepare(api, sources, text, check);
+  // Each pass as many rounds over the cases as take ~400 ms, as in the browser (bench.mjs).
+  const probe = run.pass(1);
+  const rounds = Math.max(1, Math.ceil(4e8 / (probe.nsPerCase * run.cases)));
   const passes = [];
   const cpuPasses = [];
   let settled = 0;
   for (let r = 0; r < reps; r++) {
     const c0 = cpu?.();
-    const p = run.pass();
-    if (cpu) cpuPasses.push((cpu() - c0) / run.cases);
+    const p = run.pass(rounds);
+    if (cpu) cpuPasses.push((cpu() - c0) / (run.cases * rounds));
     passes.push(p.nsPerCase);
     settled = p.settled;
   }
@@ -36,13 +39,14 @@ export function benchOutcomes(api, sources, text, { reps = 5, check = 2_000, cpu
     cases: run.cases,
     checked: run.checked,
     settled,
+    rounds,
     nsPerCase: median(passes),
     cpuNsPerCase: cpu ? median(cpuPasses) : null,
     passes,
   };
 }
 
-/** Loads the policy and the cases (checked first); `pass()` times one pass over them. */
+/** Loads the policy and the cases (checked first); `pass(rounds)` times a pass over them. */
 export function prepare({ Policy }, sources, text, check = 2_000) {
   const policy = Policy.fromSources(sources);
   const lines = text.split("\n").filter((l) => l.trim() !== "");
@@ -68,16 +72,21 @@ export function prepare({ Policy }, sources, text, check = 2_000) {
   return {
     cases: n,
     checked: head.length,
-    pass() {
+    // `rounds` times over every chunk (a pass long enough for a coarse CPU clock); `settled`
+    // counts one round.
+    pass(rounds = 1) {
       let total = 0;
       let settled = 0;
-      for (const c of chunks) {
-        const t0 = performance.now();
-        const o = policy.evaluateOutcomes(c, AS_OF);
-        total += performance.now() - t0;
-        settled += o.settled;
+      for (let r = 0; r < rounds; r++) {
+        settled = 0;
+        for (const c of chunks) {
+          const t0 = performance.now();
+          const o = policy.evaluateOutcomes(c, AS_OF);
+          total += performance.now() - t0;
+          settled += o.settled;
+        }
       }
-      return { nsPerCase: (total * 1e6) / n, settled };
+      return { nsPerCase: (total * 1e6) / (n * rounds), settled };
     },
     free() {
       for (const c of chunks) c.free();
