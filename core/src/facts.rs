@@ -1355,6 +1355,29 @@ pub enum Cell<'a> {
     Other,
 }
 
+impl<'a> Cell<'a> {
+    /// The cell a table would hold in the column of fact `path` (`minor.age`) for a case
+    /// given as JSON: the value at that path, `Absent` where there is none or it is `null`,
+    /// `Other` for a decimal number, a list or an object.
+    pub fn of_json(case: &'a serde_json::Value, path: &str) -> Cell<'a> {
+        use serde_json::Value;
+        let mut cur = case;
+        for seg in path.split('.') {
+            match cur.get(seg) {
+                Some(v) => cur = v,
+                None => return Cell::Absent,
+            }
+        }
+        match cur {
+            Value::Null => Cell::Absent,
+            Value::Bool(b) => Cell::Bool(*b),
+            Value::Number(n) => n.as_i64().map_or(Cell::Other, Cell::Int),
+            Value::String(s) => Cell::Text(s),
+            Value::Array(_) | Value::Object(_) => Cell::Other,
+        }
+    }
+}
+
 /// The columns of a table matched once to the schema's facts: each column a fact's path, to
 /// be read row by row straight into the fact slots (no JSON text, no `serde_json::Value`).
 /// Built by [`crate::Policy::row_reader`].

@@ -706,24 +706,6 @@ fn batches_of_a_small_policy_give_each_case_its_outcome() {
     assert!(total >= cases.len() / 2, "{total}");
 }
 
-/// A case's cell for a table's column (`minor.age`): as a table would hold it.
-fn cell_at<'a>(case: &'a Value, path: &str) -> Cell<'a> {
-    let mut cur = case;
-    for seg in path.split('.') {
-        match cur.get(seg) {
-            Some(v) => cur = v,
-            None => return Cell::Absent,
-        }
-    }
-    match cur {
-        Value::Null => Cell::Absent,
-        Value::Bool(b) => Cell::Bool(*b),
-        Value::Number(n) => n.as_i64().map_or(Cell::Other, Cell::Int),
-        Value::String(s) => Cell::Text(s),
-        Value::Array(_) | Value::Object(_) => Cell::Other,
-    }
-}
-
 /// The cases as a table's rows, 64 at a time written column by column (`rows_writer`) and
 /// evaluated straight from the columns (`evaluate_rows`): each row read gives what
 /// `evaluate_outcome` of the facts `load_row_into` reads from it gives; a row not read has
@@ -742,7 +724,7 @@ fn rows_agree(p: &Policy, cases: &[Value], as_of: Date, opts: &EvalOptions) -> u
     for chunk in cases.chunks(64) {
         let rows: Vec<Vec<Cell>> = chunk
             .iter()
-            .map(|c| paths.iter().map(|path| cell_at(c, path)).collect())
+            .map(|c| paths.iter().map(|path| Cell::of_json(c, path)).collect())
             .collect();
         let mut w = p.rows_writer(&reader, &fopts, &mut block, chunk.len());
         for col in 0..paths.len() {

@@ -11,24 +11,6 @@ use humiao_core::{
 };
 use serde_json::Value;
 
-/// A case's cell for a table's column (`minor.age`), as a table holds it.
-fn cell_at<'a>(case: &'a Value, path: &str) -> Cell<'a> {
-    let mut cur = case;
-    for seg in path.split('.') {
-        match cur.get(seg) {
-            Some(v) => cur = v,
-            None => return Cell::Absent,
-        }
-    }
-    match cur {
-        Value::Null => Cell::Absent,
-        Value::Bool(b) => Cell::Bool(*b),
-        Value::Number(n) => n.as_i64().map_or(Cell::Other, Cell::Int),
-        Value::String(s) => Cell::Text(s),
-        Value::Array(_) | Value::Object(_) => Cell::Other,
-    }
-}
-
 /// A case in the form humiao evaluates: facts loaded against the schema.
 pub type Prepared = Facts;
 
@@ -120,7 +102,7 @@ impl Humiao {
             for (col, path) in paths.iter().enumerate() {
                 let cells: Vec<_> = cases
                     .iter()
-                    .map(|c| p.resolve_cell(&reader, col, cell_at(c, path), &self.facts))
+                    .map(|c| p.resolve_cell(&reader, col, Cell::of_json(c, path), &self.facts))
                     .collect();
                 w.put_column(col, &cells);
             }
