@@ -13,85 +13,18 @@ use pyo3::types::{PyBytes, PyDict, PyList};
 /// `undecided`, `missing` (fact paths), `fired`, `decision` (JSON) and, when `with_errors`,
 /// `error` (the message of a failed case, whose other cells are `None`). The decisions' JSON is
 /// written on `threads` threads (default: every core) with the GIL released; then the columns
-/// are built with Python's collector paused ([`without_gc`]).
-///
-/// With `json_buffers`, the `decision` column is instead `(data, offsets, valid)`: the texts'
-/// UTF-8 bytes one after another, each row's start and the end as little-endian `int32` (`int64`
-/// when the texts pass 2 GiB, as Arrow's `string` and `large_string` want them), and Arrow's
-/// validity bitmap (`None` when every row has a decision). pyarrow makes its column of them without a Python `str`
-/// per row (a decision is ~3.5 KB of mostly Chinese text: making each `str` and encoding it
-/// back to UTF-8 was most of `evaluate_table`'s time).
+/// are built with Python's collector paused ([`without_gc`]). For a pandas result (and
+/// a mapping of columns); a pyarrow result's columns are written as Arrow's buffers
+/// ([`decision_arrow`]).
 #[pyfunction]
-#[pyo3(signature = (decisions, with_errors, threads=None, json_buffers=false))]
+#[pyo3(signature = (decisions, with_errors, threads=None))]
 pub(crate) fn _decision_columns<'py>(
     py: Python<'py>,
     decisions: &Bound<'py, PyAny>,
     with_errors: bool,
     threads: Option<usize>,
-    json_buffers: bool,
 ) -> PyResult<Bound<'py, PyDict>> {
-    guard(py, || {
-        decision_columns(py, decisions, with_errors, threads, json_buffers)
-    })
-}
-
-/// The `decision` column as UTF-8 buffers (see [`_decision_columns`]).
-#[derive(Default)]
-struct JsonBuffers {
-    data: Vec<u8>,
-    starts: Vec<usize>,
-    /// Arrow's validity bitmap: bit `i` (least significant first) set where row `i` has text.
-    valid: Vec<u8>,
-    rows: usize,
-    nulls: usize,
-}
-
-impl JsonBuffers {
-    fn push(&mut self, text: Option<&str>) {
-        self.starts.push(self.data.len());
-        if self.rows.is_multiple_of(8) {
-            self.valid.push(0);
-        }
-        match text {
-            Some(t) => {
-                self.data.extend_from_slice(t.as_bytes());
-                if let Some(b) = self.valid.last_mut() {
-                    *b |= 1 << (self.rows % 8);
-                }
-            }
-            None => self.nulls += 1,
-        }
-        self.rows += 1;
-    }
-
-    /// `(data, offsets, bitmap or None)`.
-    fn into_py<'py>(mut self, py: Python<'py>) -> PyResult<Bound<'py, PyAny>> {
-        self.starts.push(self.data.len());
-        let mut offsets = Vec::with_capacity(self.starts.len() * 8);
-        if let Ok(ends) = self
-            .starts
-            .iter()
-            .map(|&o| i32::try_from(o))
-            .collect::<Result<Vec<i32>, _>>()
-        {
-            ends.iter()
-                .for_each(|o| offsets.extend_from_slice(&o.to_le_bytes()));
-        } else {
-            for &o in &self.starts {
-                let o = i64::try_from(o).map_err(|_| {
-                    pyo3::exceptions::PyOverflowError::new_err("decisions too large for a column")
-                })?;
-                offsets.extend_from_slice(&o.to_le_bytes());
-            }
-        }
-        let valid = (self.nulls > 0).then(|| PyBytes::new(py, &self.valid));
-        let t = (
-            PyBytes::new(py, &self.data),
-            PyBytes::new(py, &offsets),
-            valid,
-        );
-        Ok(t.into_pyobject(py)?.into_any())
-    }
+    guard(py, || decision_columns(py, decisions, with_errors, threads))
 }
 
 fn decision_columns<'py>(
@@ -99,7 +32,6 @@ fn decision_columns<'py>(
     decisions: &Bound<'py, PyAny>,
     with_errors: bool,
     threads: Option<usize>,
-    json_buffers: bool,
 ) -> PyResult<Bound<'py, PyDict>> {
     let mut rows: Vec<Result<Bound<'py, PyDecision>, String>> = Vec::new();
     for item in decisions.try_iter()? {
@@ -125,9 +57,6 @@ fn decision_columns<'py>(
     let texts = py
         .detach(|| par_map(&decided, n, |_, d| d.to_json()))
         .ok_or_else(|| internal_error(py, "a worker thread was lost", None))?;
-    // The buffers' final sizes, reserved once: growing a buffer of hundreds of MB by doubling
-    // copies it each time.
-    let total: usize = texts.iter().map(String::len).sum();
     let mut texts = texts.into_iter();
     // The columns, with Python's collector paused while they are built (see `without_gc`).
     without_gc(py, || {
@@ -139,12 +68,6 @@ fn decision_columns<'py>(
         let missing = PyList::empty(py);
         let fired = PyList::empty(py);
         let json = PyList::empty(py);
-        let mut buffers = JsonBuffers::default();
-        if json_buffers {
-            buffers.data.reserve_exact(total);
-            buffers.starts.reserve_exact(rows.len() + 1);
-            buffers.valid.reserve_exact(rows.len().div_ceil(8));
-        }
         let error = PyList::empty(py);
         for row in &rows {
             match row {
@@ -165,11 +88,7 @@ fn decision_columns<'py>(
                     missing.append(facts)?;
                     fired.append(&d.fired)?;
                     let text = texts.next().unwrap_or_else(|| d.to_json());
-                    if json_buffers {
-                        buffers.push(Some(&text));
-                    } else {
-                        json.append(text)?;
-                    }
+                    json.append(text)?;
                     error.append(py.None())?;
                 }
                 Err(message) => {
@@ -187,9 +106,6 @@ fn decision_columns<'py>(
                     {
                         col.append(py.None())?;
                     }
-                    if json_buffers {
-                        buffers.push(None);
-                    }
                     error.append(message)?;
                 }
             }
@@ -204,14 +120,365 @@ fn decision_columns<'py>(
         out.set_item("undecided", undecided)?;
         out.set_item("missing", missing)?;
         out.set_item("fired", fired)?;
-        if json_buffers {
-            out.set_item("decision", buffers.into_py(py)?)?;
-        } else {
-            out.set_item("decision", json)?;
-        }
+        out.set_item("decision", json)?;
         if with_errors {
             out.set_item("error", error)?;
         }
         Ok(out)
     })
+}
+
+/// A text column being built as Arrow's buffers: the texts end to end, each row's end, the
+/// validity bitmap.
+#[derive(Default)]
+struct TextColumn {
+    data: Vec<u8>,
+    ends: Vec<usize>,
+    valid: Vec<u8>,
+    nulls: usize,
+}
+
+impl TextColumn {
+    fn push(&mut self, text: Option<&str>) {
+        let row = self.ends.len();
+        if row.is_multiple_of(8) {
+            self.valid.push(0);
+        }
+        match text {
+            Some(t) => {
+                self.data.extend_from_slice(t.as_bytes());
+                if let Some(b) = self.valid.last_mut() {
+                    *b |= 1 << (row % 8);
+                }
+            }
+            None => self.nulls += 1,
+        }
+        self.ends.push(self.data.len());
+    }
+
+    /// `(large, offsets, data)` and the validity bitmap (`None` with no null).
+    #[allow(clippy::type_complexity)]
+    fn into_parts<'py>(
+        self,
+        py: Python<'py>,
+    ) -> PyResult<(
+        (bool, Bound<'py, PyBytes>, Bound<'py, PyBytes>),
+        Option<Bound<'py, PyBytes>>,
+    )> {
+        let (large, offsets) = offsets_bytes(&self.ends)?;
+        let valid = (self.nulls > 0).then(|| PyBytes::new(py, &self.valid));
+        Ok((
+            (
+                large,
+                PyBytes::new(py, &offsets),
+                PyBytes::new(py, &self.data),
+            ),
+            valid,
+        ))
+    }
+
+    /// `("text", (large, offsets, data), valid)`, as `humiao._table._arrow_array` reads it.
+    fn into_py<'py>(self, py: Python<'py>) -> PyResult<Bound<'py, PyAny>> {
+        let (texts, valid) = self.into_parts(py)?;
+        Ok(("text", texts, valid).into_pyobject(py)?.into_any())
+    }
+}
+
+/// Arrow's offsets (`0`, then each end) as little-endian `int32`, or `int64` (`true`) past
+/// 2 GiB.
+fn offsets_bytes(ends: &[usize]) -> PyResult<(bool, Vec<u8>)> {
+    let large = ends.last().is_some_and(|&e| i32::try_from(e).is_err());
+    let mut out = Vec::with_capacity((ends.len() + 1) * if large { 8 } else { 4 });
+    for &e in std::iter::once(&0).chain(ends) {
+        if large {
+            let e = i64::try_from(e).map_err(|_| {
+                pyo3::exceptions::PyOverflowError::new_err("decisions too large for a column")
+            })?;
+            out.extend_from_slice(&e.to_le_bytes());
+        } else {
+            out.extend_from_slice(&u32::try_from(e).unwrap_or(u32::MAX).to_le_bytes());
+        }
+    }
+    Ok((large, out))
+}
+
+/// A column of lists of texts being built: per row its items' end, the validity bitmap, and
+/// the items as a [`TextColumn`] with no null.
+#[derive(Default)]
+struct ListColumn {
+    ends: Vec<usize>,
+    valid: Vec<u8>,
+    nulls: usize,
+    items: TextColumn,
+}
+
+impl ListColumn {
+    fn push<'a>(&mut self, list: Option<impl Iterator<Item = &'a str>>) {
+        let row = self.ends.len();
+        if row.is_multiple_of(8) {
+            self.valid.push(0);
+        }
+        match list {
+            Some(items) => {
+                items.for_each(|t| self.items.push(Some(t)));
+                if let Some(b) = self.valid.last_mut() {
+                    *b |= 1 << (row % 8);
+                }
+            }
+            None => self.nulls += 1,
+        }
+        self.ends.push(self.items.ends.len());
+    }
+
+    /// `("list", large, offsets, valid, items, (large, offsets, data))`.
+    fn into_py<'py>(self, py: Python<'py>) -> PyResult<Bound<'py, PyAny>> {
+        let (large, offsets) = offsets_bytes(&self.ends)?;
+        let valid = (self.nulls > 0).then(|| PyBytes::new(py, &self.valid));
+        let items = self.items.ends.len();
+        let (texts, _) = self.items.into_parts(py)?;
+        Ok((
+            "list",
+            large,
+            PyBytes::new(py, &offsets),
+            valid,
+            items,
+            texts,
+        )
+            .into_pyobject(py)?
+            .into_any())
+    }
+}
+
+/// A column of truth values being built as Arrow's bitmaps.
+#[derive(Default)]
+struct BoolColumn {
+    values: Vec<u8>,
+    valid: Vec<u8>,
+    rows: usize,
+    nulls: usize,
+}
+
+impl BoolColumn {
+    fn push(&mut self, v: Option<bool>) {
+        if self.rows.is_multiple_of(8) {
+            self.values.push(0);
+            self.valid.push(0);
+        }
+        let bit = 1u8 << (self.rows % 8);
+        match v {
+            Some(x) => {
+                if let Some(b) = self.valid.last_mut() {
+                    *b |= bit;
+                }
+                if let (true, Some(b)) = (x, self.values.last_mut()) {
+                    *b |= bit;
+                }
+            }
+            None => self.nulls += 1,
+        }
+        self.rows += 1;
+    }
+
+    /// `("bool", values, valid)`.
+    fn into_py<'py>(self, py: Python<'py>) -> PyResult<Bound<'py, PyAny>> {
+        let valid = (self.nulls > 0).then(|| PyBytes::new(py, &self.valid));
+        Ok(("bool", PyBytes::new(py, &self.values), valid)
+            .into_pyobject(py)?
+            .into_any())
+    }
+}
+
+/// What kind of Arrow column a conclusion's values across the rows make, as `pyarrow.table`
+/// infers it from their Python values: `null` where no row has one, `bool`, `string` or a list
+/// of strings where every value is of that kind, and otherwise none (the values go as Python
+/// objects, for pyarrow to infer).
+#[derive(Clone, Copy, PartialEq)]
+enum Inferred {
+    Null,
+    Bool,
+    Text,
+    List,
+    Objects,
+}
+
+fn inferred<'a>(values: impl Iterator<Item = Option<&'a serde_json::Value>>) -> Inferred {
+    use serde_json::Value as J;
+    let mut kind = Inferred::Null;
+    for v in values.flatten() {
+        let k = match v {
+            J::Null => continue,
+            J::Bool(_) => Inferred::Bool,
+            J::String(_) => Inferred::Text,
+            J::Array(items) if items.iter().all(J::is_string) => Inferred::List,
+            _ => return Inferred::Objects,
+        };
+        if kind != Inferred::Null && kind != k {
+            return Inferred::Objects;
+        }
+        kind = k;
+    }
+    kind
+}
+
+/// What `evaluate_table`'s columns need of a decision, taken from it on the worker thread
+/// that made it (the rest is dropped there, in parallel, not on the thread holding the GIL):
+/// its JSON and the small values of the other columns.
+pub(crate) struct RowParts {
+    case_id: Option<String>,
+    status: &'static str,
+    conclusions: Vec<(String, serde_json::Value)>,
+    obligations: Vec<String>,
+    undecided: Vec<String>,
+    missing: Vec<String>,
+    fired: Vec<String>,
+    json: String,
+}
+
+impl RowParts {
+    pub(crate) fn of(d: humiao_core::Decision) -> RowParts {
+        RowParts {
+            json: d.to_json(),
+            case_id: d.case_id,
+            status: crate::decision::status_text(d.status),
+            conclusions: d.conclusions.0,
+            obligations: d.obligations.into_iter().map(|o| o.id).collect(),
+            undecided: d.undecided,
+            missing: d.missing.into_iter().map(|m| m.fact).collect(),
+            fired: d.fired,
+        }
+    }
+
+    fn conclusion(&self, key: &str) -> Option<&serde_json::Value> {
+        self.conclusions
+            .iter()
+            .find(|(k, _)| k == key)
+            .map(|(_, v)| v)
+    }
+}
+
+/// `evaluate_table`'s columns for a pyarrow result straight from the decisions' parts, as
+/// [`_decision_columns`] gives them (names, order, values) but written as Arrow's buffers,
+/// with no Python object per row: `case_id` and `status` as texts, each conclusion as
+/// `pyarrow.table` infers its lists (see [`Inferred`]; a column of other values as its Python
+/// values), `obligations`, `undecided`, `missing` and `fired` as lists of texts, `decision` the
+/// JSON, `error` (with `errors`) the failures' messages. A column with no case id is
+/// `("null",)`. `rows[i]` is `None` for a failed row, whose message is `errors[i]`.
+pub(crate) fn decision_arrow<'py>(
+    py: Python<'py>,
+    rows: Vec<Option<RowParts>>,
+    errors: Option<Vec<Option<String>>>,
+) -> PyResult<Bound<'py, PyDict>> {
+    let mut keys: Vec<&str> = Vec::new();
+    for d in rows.iter().flatten() {
+        for (k, _) in &d.conclusions {
+            if !keys.contains(&k.as_str()) {
+                keys.push(k.as_str());
+            }
+        }
+    }
+    let out = PyDict::new(py);
+    let null = || -> PyResult<Bound<'py, PyAny>> { Ok(("null",).into_pyobject(py)?.into_any()) };
+    // case_id: null in every row unless some case has one.
+    if rows.iter().flatten().any(|d| d.case_id.is_some()) {
+        let mut c = TextColumn::default();
+        rows.iter()
+            .for_each(|d| c.push(d.as_ref().and_then(|d| d.case_id.as_deref())));
+        out.set_item("case_id", c.into_py(py)?)?;
+    } else {
+        out.set_item("case_id", null()?)?;
+    }
+    let mut status = TextColumn::default();
+    rows.iter()
+        .for_each(|d| status.push(d.as_ref().map(|d| d.status)));
+    out.set_item("status", status.into_py(py)?)?;
+    for k in &keys {
+        let values = || {
+            rows.iter()
+                .map(|d| d.as_ref().and_then(|d| d.conclusion(k)))
+        };
+        let col = match inferred(values()) {
+            Inferred::Null => null()?,
+            Inferred::Bool => {
+                let mut c = BoolColumn::default();
+                values().for_each(|v| c.push(v.and_then(serde_json::Value::as_bool)));
+                c.into_py(py)?
+            }
+            Inferred::Text => {
+                let mut c = TextColumn::default();
+                values().for_each(|v| c.push(v.and_then(serde_json::Value::as_str)));
+                c.into_py(py)?
+            }
+            Inferred::List => {
+                let mut c = ListColumn::default();
+                values().for_each(|v| {
+                    c.push(
+                        v.and_then(serde_json::Value::as_array)
+                            .map(|a| a.iter().filter_map(serde_json::Value::as_str)),
+                    )
+                });
+                c.into_py(py)?
+            }
+            Inferred::Objects => {
+                let list = PyList::empty(py);
+                for v in values() {
+                    match v {
+                        Some(v) => list.append(json_to_py(py, v)?)?,
+                        None => list.append(py.None())?,
+                    }
+                }
+                list.into_any()
+            }
+        };
+        out.set_item(*k, col)?;
+    }
+    type Items = fn(&RowParts) -> &[String];
+    let lists: [(&str, Items); 4] = [
+        ("obligations", |d| &d.obligations),
+        ("undecided", |d| &d.undecided),
+        ("missing", |d| &d.missing),
+        ("fired", |d| &d.fired),
+    ];
+    for (name, items) in lists {
+        let mut c = ListColumn::default();
+        rows.iter()
+            .for_each(|d| c.push(d.as_ref().map(|d| items(d).iter().map(String::as_str))));
+        out.set_item(name, c.into_py(py)?)?;
+    }
+    // The JSON texts straight into the Python `bytes` (hundreds of MB for a large table: one
+    // copy, not two); the ends and the validity as a text column's.
+    let mut json = TextColumn::default();
+    let mut end = 0usize;
+    for (row, d) in rows.iter().enumerate() {
+        if row.is_multiple_of(8) {
+            json.valid.push(0);
+        }
+        match d {
+            Some(d) => {
+                end += d.json.len();
+                if let Some(b) = json.valid.last_mut() {
+                    *b |= 1 << (row % 8);
+                }
+            }
+            None => json.nulls += 1,
+        }
+        json.ends.push(end);
+    }
+    let (large, offsets) = offsets_bytes(&json.ends)?;
+    let valid = (json.nulls > 0).then(|| PyBytes::new(py, &json.valid));
+    let data = PyBytes::new_with(py, end, |buf| {
+        let mut at = 0;
+        for t in rows.iter().flatten().map(|d| &d.json) {
+            if let Some(dst) = buf.get_mut(at..at + t.len()) {
+                dst.copy_from_slice(t.as_bytes());
+            }
+            at += t.len();
+        }
+        Ok(())
+    })?;
+    let spec = ("text", (large, PyBytes::new(py, &offsets), data), valid);
+    out.set_item("decision", spec.into_pyobject(py)?)?;
+    if let Some(errors) = errors {
+        out.set_item("error", errors)?;
+    }
+    Ok(out)
 }

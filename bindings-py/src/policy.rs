@@ -243,6 +243,65 @@ fn cell(py: Python<'_>, v: &Bound<'_, PyAny>, ty: Option<&Type>) -> PyResult<Cel
 }
 
 impl PyPolicy {
+    /// A table's rows (columns as :meth:`evaluate_columns` takes them) evaluated on `threads`
+    /// worker threads, one outcome per row.
+    fn outcomes_of_columns(
+        &self,
+        py: Python<'_>,
+        columns: &Bound<'_, PyAny>,
+        run: &Run<'_>,
+        threads: Option<usize>,
+    ) -> PyResult<Vec<Outcome>> {
+        self.rows_of_columns(py, columns, run, threads, |o| o)
+    }
+
+    /// [`PyPolicy::outcomes_of_columns`], each outcome passed through `then` on the worker that
+    /// made it.
+    fn rows_of_columns<R: Send>(
+        &self,
+        py: Python<'_>,
+        columns: &Bound<'_, PyAny>,
+        run: &Run<'_>,
+        threads: Option<usize>,
+        then: impl Fn(Outcome) -> R + Sync,
+    ) -> PyResult<Vec<R>> {
+        let (cols, rows) = self.read_columns(py, columns)?;
+        let row_text = RowText::new(&cols);
+        let reader = self.row_reader(&cols);
+        let indexes: Vec<usize> = (0..rows).collect();
+        let n = thread_count(threads, rows);
+        // Each row straight into the fact slots; a row the row reader hands over as JSON text
+        // through the one-pass reader; a row that finds a problem in, or a table whose columns
+        // overlap, through `row_facts`.
+        let evaluate = |facts: &mut humiao_core::Facts, text: &mut Vec<u8>, r: usize| {
+            if let Some(rr) = &reader {
+                if run.read_row(rr, &cols, r, facts) {
+                    return run.evaluate_facts(facts);
+                }
+            }
+            if let Some(done) = row_text
+                .as_ref()
+                .and_then(|w| w.write(r, text))
+                .and_then(|t| run.evaluate_row_text(t, facts))
+            {
+                return done;
+            }
+            match row_facts(&cols, r) {
+                Ok(json) => run.evaluate_json(&json),
+                Err(e) => Outcome::Facts(vec![e]),
+            }
+        };
+        let outcomes = py.detach(|| {
+            par_map_with(
+                &indexes,
+                n,
+                || (humiao_core::Facts::default(), Vec::new()),
+                |(facts, text), _, &r| then(evaluate(facts, text, r)),
+            )
+        });
+        outcomes.ok_or_else(|| internal_error(py, "a worker thread was lost", None))
+    }
+
     /// The columns of a table as fact paths and cells, and the number of rows.
     fn read_columns(
         &self,
@@ -650,45 +709,62 @@ impl PyPolicy {
             let on_error = on_error_of(py, on_error)?;
             let run = self.run(py, as_of, explain, reveal_sensitive, lenient)?;
             check_threads(py, threads)?;
-            let (cols, rows) = self.read_columns(py, columns)?;
-            let row_text = RowText::new(&cols);
-            let reader = self.row_reader(&cols);
-            let indexes: Vec<usize> = (0..rows).collect();
-            let n = thread_count(threads, rows);
-            let outcomes = py.detach(|| {
-                par_map_with(
-                    &indexes,
-                    n,
-                    || (humiao_core::Facts::default(), Vec::new()),
-                    |(facts, text), _, &r| {
-                        // Each row straight into the fact slots; a row the row reader hands
-                        // over as JSON text through the one-pass reader; a row that finds a
-                        // problem in, or a table whose columns overlap, through `row_facts`.
-                        if let Some(rr) = &reader {
-                            if run.read_row(rr, &cols, r, facts) {
-                                return run.evaluate_facts(facts);
-                            }
-                        }
-                        if let Some(done) = row_text
-                            .as_ref()
-                            .and_then(|w| w.write(r, text))
-                            .and_then(|t| run.evaluate_row_text(t, facts))
-                        {
-                            return done;
-                        }
-                        match row_facts(&cols, r) {
-                            Ok(json) => run.evaluate_json(&json),
-                            Err(e) => Outcome::Facts(vec![e]),
-                        }
-                    },
-                )
-            });
-            let outcomes =
-                outcomes.ok_or_else(|| internal_error(py, "a worker thread was lost", None))?;
+            let outcomes = self.outcomes_of_columns(py, columns, &run, threads)?;
             results_list(py, outcomes, on_error)
         })
     }
 
+    /// :meth:`evaluate_table`'s columns for a pyarrow result, from the decisions without a
+    /// Python object per row (see ``columns.rs``, `decision_arrow`): ``humiao._table`` makes
+    /// them into arrays.
+    #[pyo3(signature = (columns, as_of, threads=None, *, explain=false, reveal_sensitive=false, lenient=false, on_error="raise"))]
+    #[allow(clippy::too_many_arguments)]
+    fn _decision_arrow<'py>(
+        &self,
+        py: Python<'py>,
+        columns: &Bound<'py, PyAny>,
+        as_of: &Bound<'py, PyAny>,
+        threads: Option<usize>,
+        explain: bool,
+        reveal_sensitive: bool,
+        lenient: bool,
+        on_error: &str,
+    ) -> PyResult<Bound<'py, PyDict>> {
+        guard(py, || {
+            let on_error = on_error_of(py, on_error)?;
+            let run = self.run(py, as_of, explain, reveal_sensitive, lenient)?;
+            check_threads(py, threads)?;
+            // Each decision taken apart on the worker that made it (its JSON written there).
+            let outcomes = self.rows_of_columns(py, columns, &run, threads, |o| match o {
+                Outcome::Decided(d) => Ok(crate::columns::RowParts::of(d)),
+                other => Err(Box::new(other)),
+            })?;
+            // A failure raises (the first), or is its exception's message in `error`, as
+            // evaluate_columns and `_decision_columns` give them.
+            let mut errors = Vec::with_capacity(outcomes.len());
+            let mut rows = Vec::with_capacity(outcomes.len());
+            for (i, o) in outcomes.into_iter().enumerate() {
+                let err = match o.map_err(|b| *b) {
+                    Ok(parts) => {
+                        rows.push(Some(parts));
+                        errors.push(None);
+                        continue;
+                    }
+                    Err(Outcome::Facts(errs)) => facts_error(py, &errs, Some(i)),
+                    Err(Outcome::Eval(e)) => evaluation_error(py, &e, Some(i)),
+                    Err(Outcome::Internal(m)) => internal_error(py, &m, Some(i)),
+                    Err(Outcome::Decided(_)) => {
+                        internal_error(py, "a decision not taken apart", Some(i))
+                    }
+                };
+                let value = failure(py, err, on_error)?;
+                errors.push(Some(value.str()?.to_cow()?.into_owned()));
+                rows.push(None);
+            }
+            let with_errors = matches!(on_error, OnError::Return);
+            crate::columns::decision_arrow(py, rows, with_errors.then_some(errors))
+        })
+    }
     /// Evaluates a pandas ``DataFrame`` or a pyarrow ``Table`` whose columns are fact paths
     /// (see :meth:`evaluate_columns`) and returns a table of the same kind, one row per case:
     /// ``case_id``, ``status``, one column per conclusion (named by its key), ``obligations``

@@ -120,6 +120,43 @@ def test_pyarrow_table_in_table_out(policy: humiao.Policy) -> None:
     assert got[1] is None and got[0] == expected(policy)[0] and got[2] == expected(policy)[2]
 
 
+def test_pyarrow_evaluate_table_is_the_table_of_its_lists(policy: humiao.Policy) -> None:
+    """evaluate_table of a pyarrow table writes its columns as Arrow buffers from the decisions:
+    the same table, type for type and value for value, as pa.table() of the Python lists the
+    decisions give (_decision_columns): with and without case ids, failed rows (returned, and
+    every row failed), explained, no rows, the workload's rows on one and two threads."""
+    from humiao._humiao import _decision_columns
+
+    def old(p: humiao.Policy, table: Any, as_of: str, **options: Any) -> Any:
+        decisions = p.evaluate_columns(table.to_pydict(), as_of, **options)
+        return pa.table(_decision_columns(decisions, options.get("on_error") == "return", options.get("threads")))
+
+    cols = columns()
+    no_ids = {k: v for k, v in cols.items() if k != "case.id"}
+    broken = dict(cols)
+    broken["minor.sex"] = ["female", "girl", "male"]
+    all_broken = dict(cols)
+    all_broken["minor.sex"] = ["girl", "boy", "x"]
+    cases = [
+        (policy, pa.table(cols), {}),
+        (policy, pa.table(no_ids), {}),
+        (policy, pa.table(cols), {"explain": True}),
+        (policy, pa.table(broken), {"on_error": "return"}),
+        (policy, pa.table(all_broken), {"on_error": "return"}),
+        (policy, pa.table(cols).slice(0, 0), {}),
+    ]
+    workload = workload_policy()
+    rows = pa.table(workload_rows(150, seed=17))
+    cases += [(workload, rows, {"threads": 1}), (workload, rows, {"threads": 2})]
+    for i, (p, table, options) in enumerate(cases):
+        got = p.evaluate_table(table, "2026-03-03", **options)
+        want = old(p, table, "2026-03-03", **options)
+        assert got.schema == want.schema, (i, got.schema, want.schema)
+        assert got.equals(want), i
+    with pytest.raises(humiao.FactsError):
+        policy.evaluate_table(pa.table(broken), "2026-03-03")
+
+
 def test_pyarrow_outcome_table_is_built_from_buffers(policy: humiao.Policy) -> None:
     """outcome_table of a pyarrow table builds its columns from Arrow buffers written by the
     engine (truth values as bits, enum values and set members as UTF-8 texts): the same values

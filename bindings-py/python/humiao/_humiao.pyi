@@ -217,6 +217,17 @@ class Policy:
         lenient: bool = False,
         on_error: OnError = "raise",
     ) -> Dict[str, List[Any]]: ...
+    def _decision_arrow(
+        self,
+        columns: Mapping[str, Any],
+        as_of: AsOf,
+        threads: Optional[int] = None,
+        *,
+        explain: bool = False,
+        reveal_sensitive: bool = False,
+        lenient: bool = False,
+        on_error: OnError = "raise",
+    ) -> Dict[str, Any]: ...
     def _outcome_arrow(
         self,
         columns: Mapping[str, Any],
@@ -252,7 +263,7 @@ def _policy_from_bytes(data: bytes) -> Policy: ...
 def _decision_from_json(json: str) -> Decision: ...
 def _plan_from_json(json: str) -> Plan: ...
 def _decision_columns(
-    decisions: Iterable[Any], with_errors: bool, threads: Optional[int] = None, json_buffers: bool = False
+    decisions: Iterable[Any], with_errors: bool, threads: Optional[int] = None
 ) -> Dict[str, Any]: ...
 
 class _EncodedColumn: ...

@@ -234,28 +234,46 @@ def _encoded_columns(table: Any) -> Dict[str, Any]:
 
 def evaluate_table(policy: "Policy", table: Any, as_of: Any, **options: Any) -> Any:
     """See :meth:`humiao.Policy.evaluate_table`."""
+    if _is_arrow(table) and hasattr(table, "num_rows"):
+        # Every column written as Arrow's buffers from the decisions, no Python object per
+        # row: the table pa.table() would make of the lists below, type for type.
+        import pyarrow as pa
+
+        out = policy._decision_arrow(_encoded_columns(table), as_of, **options)
+        rows = table.num_rows
+        return pa.table({k: v if k == "error" else _inferred_array(v, rows) for k, v in out.items()})
     on_error = options.get("on_error", "raise")
     decisions = policy.evaluate_columns(_encoded_columns(table), as_of, **options)
     from ._humiao import _decision_columns
 
-    arrow = _is_arrow(table)
-    out = _decision_columns(decisions, on_error == "return", options.get("threads"), arrow)
+    out = _decision_columns(decisions, on_error == "return", options.get("threads"))
     if _is_pandas(table):
         import pandas as pd
 
         return pd.DataFrame(out, index=table.index)
-    if arrow:
-        import pyarrow as pa
-
-        # The decisions' JSON comes as UTF-8 buffers (see _decision_columns), made into the
-        # column without a Python str per row, which pyarrow would encode back.
-        data, offsets, valid = out["decision"]
-        rows = len(out["status"])
-        kind = pa.string() if len(offsets) == 4 * (rows + 1) else pa.large_string()
-        buffers = [None if valid is None else pa.py_buffer(valid), pa.py_buffer(offsets), pa.py_buffer(data)]
-        out["decision"] = pa.Array.from_buffers(kind, rows, buffers)
-        return pa.table(out)
     return out
+
+
+def _inferred_array(column: Any, rows: int) -> Any:
+    """A column of ``Policy._decision_arrow`` as an array of the type ``pyarrow.table`` infers
+    from the same values as Python lists: ``null`` for a column null in every row (none at
+    all, or every row failed), and a list column with no item in any row ``list<null>``; a
+    list of values as it is."""
+    import pyarrow as pa
+
+    if isinstance(column, list):
+        return column
+    if column[0] == "null":
+        return pa.nulls(rows)
+    a = _arrow_array(column, rows)
+    if a.null_count == rows:
+        return pa.nulls(rows)
+    if pa.types.is_list(a.type) or pa.types.is_large_list(a.type):
+        if len(a.values) == 0:
+            valid, offsets = a.buffers()[:2]
+            kind = pa.list_(pa.null()) if pa.types.is_list(a.type) else pa.large_list(pa.null())
+            return pa.Array.from_buffers(kind, rows, [valid, offsets], children=[pa.nulls(0)])
+    return a
 
 
 def _arrow_array(column: Any, rows: int) -> Any:
