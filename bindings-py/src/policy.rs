@@ -172,15 +172,23 @@ fn results_list_now<'py>(
 ) -> PyResult<Bound<'py, PyList>> {
     let out = PyList::empty(py);
     for (i, o) in outcomes.into_iter().enumerate() {
-        let item = match o {
-            Outcome::Decided(d) => Bound::new(py, PyDecision { inner: d })?.into_any(),
-            Outcome::Facts(errs) => failure(py, facts_error(py, &errs, Some(i)), on_error)?,
-            Outcome::Eval(e) => failure(py, evaluation_error(py, &e, Some(i)), on_error)?,
-            Outcome::Internal(m) => failure(py, internal_error(py, &m, Some(i)), on_error)?,
+        let item = match decided(py, o, i) {
+            Ok(d) => Bound::new(py, PyDecision { inner: d })?.into_any(),
+            Err(err) => failure(py, err, on_error)?,
         };
         out.append(item)?;
     }
     Ok(out)
+}
+
+/// Case `i`'s decision, or the exception of its failure.
+fn decided(py: Python<'_>, o: Outcome, i: usize) -> Result<humiao_core::Decision, PyErr> {
+    match o {
+        Outcome::Decided(d) => Ok(d),
+        Outcome::Facts(errs) => Err(facts_error(py, &errs, Some(i))),
+        Outcome::Eval(e) => Err(evaluation_error(py, &e, Some(i))),
+        Outcome::Internal(m) => Err(internal_error(py, &m, Some(i))),
+    }
 }
 
 fn failure<'py>(py: Python<'py>, err: PyErr, on_error: OnError) -> PyResult<Bound<'py, PyAny>> {
@@ -744,18 +752,17 @@ impl PyPolicy {
             let mut errors = Vec::with_capacity(outcomes.len());
             let mut rows = Vec::with_capacity(outcomes.len());
             for (i, o) in outcomes.into_iter().enumerate() {
-                let err = match o.map_err(|b| *b) {
+                let failed = match o {
                     Ok(parts) => {
                         rows.push(Some(parts));
                         errors.push(None);
                         continue;
                     }
-                    Err(Outcome::Facts(errs)) => facts_error(py, &errs, Some(i)),
-                    Err(Outcome::Eval(e)) => evaluation_error(py, &e, Some(i)),
-                    Err(Outcome::Internal(m)) => internal_error(py, &m, Some(i)),
-                    Err(Outcome::Decided(_)) => {
-                        internal_error(py, "a decision not taken apart", Some(i))
-                    }
+                    Err(failed) => *failed,
+                };
+                let err = match decided(py, failed, i) {
+                    Ok(_) => internal_error(py, "a decision not taken apart", Some(i)),
+                    Err(e) => e,
                 };
                 let value = failure(py, err, on_error)?;
                 errors.push(Some(value.str()?.to_cow()?.into_owned()));
