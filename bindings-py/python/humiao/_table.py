@@ -241,7 +241,9 @@ def evaluate_table(policy: "Policy", table: Any, as_of: Any, **options: Any) -> 
 
         out = policy._decision_arrow(_encoded_columns(table), as_of, **options)
         rows = table.num_rows
-        return pa.table({k: v if k == "error" else _inferred_array(v, rows) for k, v in out.items()})
+        # The decisions' JSON is a text column even with no decision in it, as it always was.
+        return pa.table({k: _arrow_array(v, rows) if k == "decision" else _inferred_array(v, rows)
+                         for k, v in out.items()})
     on_error = options.get("on_error", "raise")
     decisions = policy.evaluate_columns(_encoded_columns(table), as_of, **options)
     from ._humiao import _decision_columns
@@ -362,7 +364,7 @@ def outcome_table(policy: "Policy", table: Any, as_of: Any, **options: Any) -> A
         rows = table.num_rows
         return pa.table({k: _arrow_array(v, rows) for k, v in out.items()})
     if sets == "arrow":
-        raise TypeError(f'sets="arrow" is for a pandas DataFrame, not {type(table).__name__}')
+        raise ValueError(f'sets="arrow" is for a pandas DataFrame, not {type(table).__name__}')
     out = policy.outcome_columns(_encoded_columns(table), as_of, **options)
     if "error" in out:
         # As evaluate_table: the failure's message, so the column holds text.
