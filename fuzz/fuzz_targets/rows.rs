@@ -1,6 +1,6 @@
 //! Stage 3, as a table: a case's JSON facts (arbitrary bytes) against the bundled policy set
 //! (`rules/`) as the rows of a table. 1 to 64 rows, the first the case itself, each other the
-//! case with some of its cells left out (drawn from a hash of the input), written column by
+//! case with some of its cells left out or changed (drawn from a hash of the input), written column by
 //! column (`rows_writer`) and evaluated straight from the columns (`evaluate_rows`). A row is
 //! read exactly when `load_row_into` reads it; a row not read has nothing in the batch; each
 //! row read gives `evaluate_outcome`'s outcome of the facts `load_row_into` gives it (error,
@@ -106,11 +106,25 @@ fuzz_target!(|data: &[u8]| {
         z ^ (z >> 31)
     };
     let n = 1 + (next() % 64) as usize;
+    // Row 0 is the case; in each other row a cell is left out one time in six and, one time in
+    // six, changed (a truth value flipped, an integer moved by -2..=2), so a block's lanes hold
+    // different values, not only different gaps.
     let rows: Vec<Vec<Cell>> = (0..n)
         .map(|i| {
             paths
                 .iter()
-                .map(|p| if i > 0 && next() % 6 == 0 { Cell::Absent } else { Cell::of_json(&case, p) })
+                .map(|p| {
+                    let cell = Cell::of_json(&case, p);
+                    if i == 0 {
+                        return cell;
+                    }
+                    match (next() % 6, cell) {
+                        (0, _) => Cell::Absent,
+                        (1, Cell::Bool(b)) => Cell::Bool(!b),
+                        (1, Cell::Int(x)) => Cell::Int(x.saturating_add((next() % 5) as i64 - 2)),
+                        (_, c) => c,
+                    }
+                })
                 .collect()
         })
         .collect();
