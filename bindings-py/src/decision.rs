@@ -152,7 +152,7 @@ impl PyDecision {
     #[getter]
     fn trace<'py>(&self, py: Python<'py>) -> PyResult<Option<Bound<'py, PyList>>> {
         guard(py, || match &self.inner.trace {
-            Some(t) => dataclasses(py, "TraceRule", t, true).map(Some),
+            Some(t) => dataclasses(py, "TraceRule", &t.rules().collect::<Vec<_>>(), true).map(Some),
             None => Ok(None),
         })
     }

@@ -217,25 +217,24 @@ pub fn decision(
     if let Some(trace) = &d.trace {
         writeln!(out)?;
         writeln!(out, "{}", pick(lang, "Explanation", "推理过程"))?;
-        for r in trace {
+        for r in trace.rules() {
             writeln!(
                 out,
                 "  [{}] {} {}",
-                r.result,
-                r.rule,
-                r.title.as_deref().unwrap_or("")
+                r.result().as_str(),
+                r.rule(),
+                r.title().unwrap_or("")
             )?;
-            for c in &r.conditions {
+            for c in r.conditions() {
                 let facts: Vec<String> = c
-                    .facts
-                    .iter()
+                    .facts()
                     .map(|f| format!("{}={}", f.fact, f.value))
                     .collect();
                 writeln!(
                     out,
                     "      {} → {}   {}",
-                    c.condition,
-                    c.value,
+                    c.condition(),
+                    c.value(),
                     facts.join(" ")
                 )?;
             }

@@ -10,7 +10,6 @@ use crate::facts::Facts;
 use crate::ir::*;
 use crate::model::*;
 use crate::time::{due_after, Date, DateTime, Duration};
-use std::borrow::Cow;
 use std::sync::Arc;
 
 mod fast;
@@ -1330,123 +1329,136 @@ impl<'p> Evaluator<'p> {
         Ok((due, text))
     }
 
-    fn trace(&mut self, opts: &EvalOptions) -> Result<Vec<TraceRule>, EvalError> {
+    /// The explanation: each rule's result, each listed condition's truth value and the value
+    /// of each fact those conditions read, next to the policy's texts (shared, not copied).
+    fn trace(&mut self, opts: &EvalOptions) -> Result<Trace, EvalError> {
         let prog = self.prog;
-        let mut out = Vec::with_capacity(prog.rules.len());
-        let mut json: Vec<Option<serde_json::Value>> = vec![None; self.schema.facts.len()];
-        for (ri, r) in prog.rules.iter().enumerate() {
+        let texts = match self.ahead {
+            Some(a) => Arc::clone(&a.texts),
+            None => Arc::new(trace_texts(prog, self.schema)),
+        };
+        let mut steps = Vec::with_capacity(prog.rules.len());
+        let mut values = Vec::with_capacity(texts.rules.iter().map(|r| r.conditions.len()).sum());
+        let mut facts = vec![serde_json::Value::Null; texts.fact_paths.len()];
+        let mut done = vec![false; texts.fact_paths.len()];
+        for (ri, (r, rt)) in prog.rules.iter().zip(&texts.rules).enumerate() {
             let state = self
                 .rule_state
                 .get(ri)
                 .copied()
                 .unwrap_or(RuleState::NotFired);
             let result = match state {
-                RuleState::NotInForce => "not_in_force",
-                RuleState::NotApplicable => "not_applicable",
-                RuleState::Fired => "fired",
-                RuleState::NotFired => "not_fired",
-                RuleState::Undecided => "undecided",
-                RuleState::Overridden => "overridden",
+                RuleState::NotInForce => RuleResult::NotInForce,
+                RuleState::NotApplicable => RuleResult::NotApplicable,
+                RuleState::Fired => RuleResult::Fired,
+                RuleState::NotFired => RuleResult::NotFired,
+                RuleState::Undecided => RuleResult::Undecided,
+                RuleState::Overridden => RuleResult::Overridden,
             };
-            let mut conditions = Vec::with_capacity(r.conditions.len());
-            if !matches!(state, RuleState::NotInForce | RuleState::NotApplicable) {
-                let known = self.ahead.and_then(|a| a.cond_facts.get(ri));
-                let texts = self.ahead.and_then(|a| a.cond_texts.get(ri));
-                for (ci, c) in r.conditions.iter().enumerate() {
-                    let fast = match self.fast_run {
-                        Some(fp) => self.fast_condition(fp, ri, ci),
-                        None => None,
-                    };
-                    let v = match fast {
-                        Some(Some(b)) => Value::Bool(b),
-                        Some(None) => Value::Unknown,
-                        None => {
-                            let v = self.eval(&c.ex)?;
-                            self.scratch.clear();
-                            v
+            let listed = result.lists_conditions();
+            steps.push((result, listed));
+            if !listed {
+                continue;
+            }
+            for (ci, (c, ct)) in r.conditions.iter().zip(&rt.conditions).enumerate() {
+                let fast = match self.fast_run {
+                    Some(fp) => self.fast_condition(fp, ri, ci),
+                    None => None,
+                };
+                values.push(match fast {
+                    Some(b) => b,
+                    None => {
+                        let v = self.eval(&c.ex)?;
+                        self.scratch.clear();
+                        match v {
+                            Value::Bool(b) => Some(b),
+                            _ => None,
                         }
+                    }
+                });
+                // A fact read by many conditions is turned into JSON once.
+                for &e in &ct.facts {
+                    let e = e as usize;
+                    match done.get_mut(e) {
+                        Some(d) if !*d => *d = true,
+                        _ => continue,
+                    }
+                    let Some(&s) = texts.fact_slots.get(e) else {
+                        continue;
                     };
-                    let value = match v {
-                        Value::Bool(true) => "true",
-                        Value::Bool(false) => "false",
-                        _ => "unknown",
+                    let Some(def) = self.schema.facts.get(s as usize) else {
+                        continue;
                     };
-                    let found;
-                    let slots: &[u32] = match known.and_then(|k| k.get(ci)) {
-                        Some(s) => s,
-                        None => {
-                            let mut slots = Vec::new();
-                            crate::compile::walk(&c.ex, &mut |x| {
-                                if let Ex::Fact(s) = x {
-                                    slots.push(*s);
-                                }
-                            });
-                            slots.sort_unstable();
-                            slots.dedup();
-                            found = slots;
-                            &found
+                    let v = self
+                        .facts
+                        .slots
+                        .get(s as usize)
+                        .cloned()
+                        .unwrap_or_default();
+                    let value = if def.sensitive && !opts.reveal_sensitive && v.is_known() {
+                        serde_json::Value::String("<redacted>".into())
+                    } else {
+                        let mut j = self.schema.to_json(&def.ty, &v);
+                        if !opts.reveal_sensitive {
+                            redact_record_fields(self.schema, &def.ty, &mut j);
                         }
+                        j
                     };
-                    let mut facts = Vec::with_capacity(slots.len());
-                    facts.extend(slots.iter().filter_map(|&s| {
-                        let def = self.schema.facts.get(s as usize)?;
-                        // A fact read by many conditions is turned into JSON once.
-                        let fact = match self.ahead.and_then(|a| a.fact_paths.get(s as usize)) {
-                            Some(p) => p.clone(),
-                            None => Arc::from(def.path.as_str()),
-                        };
-                        if let Some(Some(j)) = json.get(s as usize) {
-                            return Some(TraceFact {
-                                fact,
-                                value: j.clone(),
-                            });
-                        }
-                        let v = self
-                            .facts
-                            .slots
-                            .get(s as usize)
-                            .cloned()
-                            .unwrap_or_default();
-                        let value = if def.sensitive && !opts.reveal_sensitive && v.is_known() {
-                            serde_json::Value::String("<redacted>".into())
-                        } else {
-                            let mut j = self.schema.to_json(&def.ty, &v);
-                            if !opts.reveal_sensitive {
-                                redact_record_fields(self.schema, &def.ty, &mut j);
-                            }
-                            j
-                        };
-                        if let Some(slot) = json.get_mut(s as usize) {
-                            *slot = Some(value.clone());
-                        }
-                        Some(TraceFact { fact, value })
-                    }));
-                    conditions.push(TraceCondition {
-                        condition: match texts.and_then(|t| t.get(ci)) {
-                            Some(t) => t.clone(),
-                            None => Arc::from(c.text.as_str()),
-                        },
-                        value: Cow::Borrowed(value),
-                        facts,
-                    });
+                    if let Some(f) = facts.get_mut(e) {
+                        *f = value;
+                    }
                 }
             }
-            let (rule, title) = match self.ahead {
-                Some(a) => (
-                    a.rule_ids.get(ri).cloned(),
-                    a.titles.get(ri).cloned().flatten(),
-                ),
-                None => (None, None),
-            };
-            out.push(TraceRule {
-                rule: rule.unwrap_or_else(|| Arc::from(r.id.as_str())),
-                title: title.or_else(|| r.title.as_deref().map(Arc::from)),
-                result: Cow::Borrowed(result),
-                conditions,
+        }
+        Ok(Trace {
+            texts,
+            steps,
+            values,
+            facts,
+        })
+    }
+}
+
+/// The texts of a policy's explanations: per rule its id, title and conditions, per condition
+/// the facts it reads (sorted by slot, each fact one entry however many conditions read it).
+pub(crate) fn trace_texts(prog: &Program, schema: &Schema) -> TraceTexts {
+    let mut t = TraceTexts::default();
+    let mut entry_of: std::collections::HashMap<u32, u32> = std::collections::HashMap::new();
+    for r in &prog.rules {
+        let mut conditions = Vec::with_capacity(r.conditions.len());
+        for c in &r.conditions {
+            let mut slots = Vec::new();
+            crate::compile::walk(&c.ex, &mut |x| {
+                if let Ex::Fact(s) = x {
+                    slots.push(*s);
+                }
+            });
+            slots.sort_unstable();
+            slots.dedup();
+            let mut facts = Vec::with_capacity(slots.len());
+            for s in slots {
+                let Some(def) = schema.facts.get(s as usize) else {
+                    continue;
+                };
+                let e = *entry_of.entry(s).or_insert_with(|| {
+                    t.fact_paths.push(def.path.clone());
+                    t.fact_slots.push(s);
+                    u32::try_from(t.fact_paths.len() - 1).unwrap_or(u32::MAX)
+                });
+                facts.push(e);
+            }
+            conditions.push(ConditionTexts {
+                text: c.text.clone(),
+                facts,
             });
         }
-        Ok(out)
+        t.rules.push(RuleTexts {
+            id: r.id.clone(),
+            title: r.title.clone(),
+            conditions,
+        });
     }
+    t
 }
 
 /// In a list of records, the `@sensitive` fields of every item are shown as `<redacted>`.

@@ -194,17 +194,11 @@ enum Settle {
     General,
 }
 
-/// The parts of an explanation that are the same for every case: which facts each condition
-/// reads, and the texts, shared with every [`crate::decision::TraceRule`] built.
+/// The parts of an explanation that are the same for every case: the texts, and which facts
+/// each condition reads, shared with every [`crate::decision::Trace`] made.
 #[derive(Clone, Debug, Default)]
 pub(crate) struct TraceAhead {
-    /// Per rule, per condition: the fact slots it reads, sorted.
-    pub(crate) cond_facts: Vec<Vec<Vec<u32>>>,
-    pub(crate) rule_ids: Vec<Arc<str>>,
-    pub(crate) titles: Vec<Option<Arc<str>>>,
-    pub(crate) cond_texts: Vec<Vec<Arc<str>>>,
-    /// Per fact slot: its path.
-    pub(crate) fact_paths: Vec<Arc<str>>,
+    pub(crate) texts: Arc<crate::decision::TraceTexts>,
 }
 
 /// What lowering knows about a node.
@@ -239,30 +233,6 @@ impl FastProgram {
         let mut base: u64 = 0;
         let mut quants = Vec::new();
         for r in &prog.rules {
-            let per_condition = r
-                .conditions
-                .iter()
-                .map(|c| {
-                    let mut slots = Vec::new();
-                    crate::compile::walk(&c.ex, &mut |x| {
-                        if let Ex::Fact(s) = x {
-                            slots.push(*s);
-                        }
-                    });
-                    slots.sort_unstable();
-                    slots.dedup();
-                    slots
-                })
-                .collect();
-            l.p.trace.cond_facts.push(per_condition);
-            l.p.trace.rule_ids.push(Arc::from(r.id.as_str()));
-            l.p.trace.titles.push(r.title.as_deref().map(Arc::from));
-            l.p.trace.cond_texts.push(
-                r.conditions
-                    .iter()
-                    .map(|c| Arc::from(c.text.as_str()))
-                    .collect(),
-            );
             let w = l.lower(&r.when);
             l.used(w);
             l.p.rule_when.push(w);
@@ -342,11 +312,7 @@ impl FastProgram {
                 }
             })
             .collect();
-        l.p.trace.fact_paths = schema
-            .facts
-            .iter()
-            .map(|f| Arc::from(f.path.as_str()))
-            .collect();
+        l.p.trace.texts = Arc::new(crate::eval::trace_texts(prog, schema));
         l.p.memo = memo;
         l.p.n_memo = n_memo;
         l.p.bmemo = bmemo;
