@@ -32,6 +32,16 @@ pub struct Facts {
     pub case_id: Option<String>,
     /// Notes about how input was read (a time without offset, lenient-mode warnings).
     pub notes: Vec<String>,
+    /// The slots the one-pass reader wrote when it read these facts, and that reader's
+    /// [`FastReader::id`] (0: none, or the slots were written since by something else): every
+    /// other slot holds its default. The reader's next line into these facts then puts back
+    /// the defaults only of those slots it does not write again, instead of every slot's
+    /// before it starts. Whatever else writes `slots` sets `written_by` to 0.
+    written: Vec<u32>,
+    written_by: u64,
+    /// Buffers kept for that reader: the list of the line being read, and its slots as bits.
+    written_next: Vec<u32>,
+    written_bits: Vec<u64>,
 }
 
 impl Facts {
@@ -287,6 +297,7 @@ impl Loader<'_> {
             sections: vec![false; self.schema.sections.len()],
             case_id: None,
             notes: Vec::new(),
+            ..Facts::default()
         };
         let mut errors = Vec::new();
         let serde_json::Value::Object(obj) = json else {
@@ -1104,7 +1115,13 @@ struct FastReader {
     sections: usize,
     /// `case.id` is `@sensitive`: the case's id is `<redacted>` unless asked.
     case_id_sensitive: bool,
+    /// This reader among every reader made in the process (from 1): facts it read know it by
+    /// this, so that another's facts are never taken for its own ([`Facts::written_by`]).
+    id: u64,
 }
+
+/// The next [`FastReader::id`].
+static NEXT_READER_ID: std::sync::atomic::AtomicU64 = std::sync::atomic::AtomicU64::new(1);
 
 /// An object of the fact tree: its keys, each to an entry.
 #[derive(Debug, Default)]
@@ -1222,6 +1239,7 @@ impl FastReader {
                 .facts
                 .iter()
                 .any(|f| f.path == "case.id" && f.sensitive),
+            id: NEXT_READER_ID.fetch_add(1, std::sync::atomic::Ordering::Relaxed),
         };
         r.add_object(schema, root, &mut String::new(), false);
         r
@@ -1297,7 +1315,19 @@ impl PathTree {
             return false;
         }
         let mut slots = std::mem::take(&mut into.slots);
-        slots.clone_from(&r.defaults);
+        // Every slot but those the last line wrote holds its default when this reader read the
+        // last line into these facts (and nothing wrote them since); otherwise every slot is
+        // set to its default here.
+        let mut before = std::mem::take(&mut into.written);
+        if std::mem::take(&mut into.written_by) != r.id || slots.len() != r.defaults.len() {
+            slots.clone_from(&r.defaults);
+            before.clear();
+        }
+        let mut written = std::mem::take(&mut into.written_next);
+        written.clear();
+        let mut written_bits = std::mem::take(&mut into.written_bits);
+        written_bits.clear();
+        written_bits.resize(slots.len().div_ceil(64), 0);
         let mut sections = std::mem::take(&mut into.sections);
         sections.clear();
         sections.resize(r.sections, false);
@@ -1308,6 +1338,8 @@ impl PathTree {
             max_list_len,
             case_id_hidden: r.case_id_sensitive && !reveal_sensitive,
             slots,
+            written,
+            written_bits,
             sections,
             case_id: None,
             notes: Vec::new(),
@@ -1325,12 +1357,29 @@ impl PathTree {
         if scan.at != text.len() {
             return false;
         }
-        let pass = scan.pass;
+        let mut pass = scan.pass;
+        // The last line's slots this one did not write go back to their defaults.
+        for &s in &before {
+            let s = s as usize;
+            let again = pass
+                .written_bits
+                .get(s / 64)
+                .is_some_and(|w| w >> (s % 64) & 1 == 1);
+            if !again {
+                if let (Some(x), Some(d)) = (pass.slots.get_mut(s), r.defaults.get(s)) {
+                    x.clone_from(d);
+                }
+            }
+        }
         let mut notes = pass.notes;
         if notes.len() > 1 {
             notes.sort_by(|a, b| a.0.cmp(&b.0));
         }
         into.slots = pass.slots;
+        into.written = pass.written;
+        into.written_by = r.id;
+        into.written_next = before;
+        into.written_bits = pass.written_bits;
         into.sections = pass.sections;
         into.case_id = pass.case_id;
         into.notes.clear();
@@ -1504,6 +1553,7 @@ impl PathTree {
         let Some(mut bound) = RowBound::new(r, schema, opts) else {
             return false;
         };
+        into.written_by = 0;
         into.slots.clone_from(&r.defaults);
         into.sections.clear();
         into.sections.resize(r.sections, false);
@@ -1926,6 +1976,7 @@ impl RowsBlock {
     /// Row `i`'s facts, as [`crate::Policy::load_row_into`] reads the row (for a row read).
     pub fn facts_into(&self, i: usize, facts: &mut Facts) {
         let slots = self.tags.len();
+        facts.written_by = 0;
         facts.slots.clear();
         facts
             .slots
@@ -2356,6 +2407,9 @@ struct Pass<'r> {
     max_list_len: usize,
     case_id_hidden: bool,
     slots: Vec<Value>,
+    /// The slots written (see [`Facts::written`]), as a list and as bits.
+    written: Vec<u32>,
+    written_bits: Vec<u64>,
     sections: Vec<bool>,
     case_id: Option<String>,
     /// Notes, each with the path of its value (they are sorted by it at the end).
@@ -2723,6 +2777,12 @@ impl<'t, 'r> Scan<'t, 'r> {
         let c = self.peek()?;
         if c == b'n' {
             return self.literal(b"null");
+        }
+        // Recorded before it is written. (A value that fails to read fails the whole line: the
+        // next line then sets every slot to its default.)
+        self.pass.written.push(slot as u32);
+        if let Some(w) = self.pass.written_bits.get_mut(slot / 64) {
+            *w |= 1 << (slot % 64);
         }
         match ty {
             Type::Bool => {
