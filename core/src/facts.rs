@@ -1309,8 +1309,9 @@ impl PathTree {
         let (limits, max_list_len, reveal_sensitive) =
             (opts.json_limits(), opts.max_list_len, opts.reveal_sensitive);
         let r = &self.fast;
-        // Whatever happens below, the tags never describe slots they were not built from.
-        into.tags.clear();
+        // Whatever happens below, the tags never describe slots they were not built from: they
+        // are put back only when the line has been read.
+        let mut tags = std::mem::take(&mut into.tags);
         if text.len() > limits.max_bytes || r.defaults.len() != schema.facts.len() {
             return false;
         }
@@ -1322,7 +1323,11 @@ impl PathTree {
         if std::mem::take(&mut into.written_by) != r.id || slots.len() != r.defaults.len() {
             slots.clone_from(&r.defaults);
             before.clear();
+            tags.clear();
         }
+        // The tags are the last line's (of these slots) unless cleared: then only the slots
+        // written or put back below need theirs again.
+        let tags_kept = tags.len() == slots.len();
         let mut written = std::mem::take(&mut into.written_next);
         written.clear();
         let mut written_bits = std::mem::take(&mut into.written_bits);
@@ -1368,8 +1373,21 @@ impl PathTree {
             if !again {
                 if let (Some(x), Some(d)) = (pass.slots.get_mut(s), r.defaults.get(s)) {
                     x.clone_from(d);
+                    if let Some(t) = tags.get_mut(s) {
+                        *t = tag(d);
+                    }
                 }
             }
+        }
+        if tags_kept {
+            for &s in &pass.written {
+                if let (Some(t), Some(v)) = (tags.get_mut(s as usize), pass.slots.get(s as usize)) {
+                    *t = tag(v);
+                }
+            }
+        } else {
+            tags.clear();
+            tags.extend(pass.slots.iter().map(tag));
         }
         let mut notes = pass.notes;
         if notes.len() > 1 {
@@ -1384,7 +1402,7 @@ impl PathTree {
         into.case_id = pass.case_id;
         into.notes.clear();
         into.notes.extend(notes.into_iter().map(|(_, n)| n));
-        into.tags.extend(into.slots.iter().map(tag));
+        into.tags = tags;
         true
     }
 }

@@ -1225,6 +1225,7 @@ fn reused_buffers_give_what_fresh_ones_give() {
         match (&fresh, &reused) {
             (Ok(f), Ok(())) => {
                 same_facts(f, &facts[which], &text);
+                assert!(facts[which].tags_agree(), "tags of {text}");
                 read += 1;
             }
             (Err(a), Err(b)) => {
