@@ -15,6 +15,8 @@ pub struct Cli {
     pub policy_dir: PathBuf,
     /// `--jobs N` of `humiao eval` (0: one thread per core); `None` leaves the CLI's default.
     pub jobs: Option<usize>,
+    /// `--outcomes`: each case's conclusions only, not its whole decision.
+    pub outcomes: bool,
 }
 
 /// Writes a policy set given as (path, text) pairs into a folder the CLI can read.
@@ -58,6 +60,9 @@ impl Cli {
             .args(["--facts", facts, "--format", "jsonl", "--as-of", AS_OF]);
         if let Some(j) = self.jobs {
             c.args(["--jobs", &j.to_string()]);
+        }
+        if self.outcomes {
+            c.arg("--outcomes");
         }
         c
     }

@@ -527,6 +527,7 @@ fn cli_rows(a: &Args, sources: &[(String, String)]) -> Result<Vec<Row>, Box<dyn 
         binary,
         policy_dir: dir.join("policy"),
         jobs: a.cli_jobs,
+        outcomes: false,
     };
     write_policy_dir(&cli.policy_dir, sources)?;
     let file = dir.join(format!("cases-{}.jsonl", a.cases));
@@ -563,6 +564,37 @@ fn cli_rows(a: &Args, sources: &[(String, String)]) -> Result<Vec<Row>, Box<dyn 
         ),
     };
     rows.push(row);
+    // The same with --outcomes: each case's conclusions, not its whole decision.
+    let outcomes = Cli {
+        outcomes: true,
+        ..cli
+    };
+    progress("CLI batch, --outcomes");
+    let ns = time_runs(reps, || outcomes.batch(&file))?;
+    rows.push(
+        Row::timed(name, &format!("{CLI_BATCH}, --outcomes"), ns / a.cases as f64).note(format!(
+            "{} cases from a file, output to a null sink, {jobs}: each case's id, settled and 16 conclusions (~600 bytes a line) instead of its decision (~3.5 KB)",
+            a.cases
+        )),
+    );
+    progress(&format!(
+        "CLI --outcomes, peak memory over {} cases",
+        a.rss_cases
+    ));
+    if let Some((kb, took)) = outcomes.peak_rss(a.rss_cases)? {
+        rows.push(
+            Row::timed(
+                name,
+                &format!("{CLI_BATCH}, --outcomes, stdin"),
+                took.as_nanos() as f64 / a.rss_cases as f64,
+            )
+            .note(format!(
+                "{} cases streamed on stdin: peak RSS {:.1} MB",
+                a.rss_cases,
+                kb as f64 / 1024.0
+            )),
+        );
+    }
     Ok(rows)
 }
 

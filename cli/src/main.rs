@@ -120,6 +120,18 @@ enum Cmd {
         /// Include the trace of every rule's conditions / 附上推理过程
         #[arg(long)]
         explain: bool,
+        /// Decide only: per case its id, whether its conclusions settled and their values, no
+        /// obligations or explanation (json or jsonl) / 只输出结论（不含义务与推理过程）
+        #[arg(long)]
+        outcomes: bool,
+        /// With --outcomes: only these conclusions, in this order (comma-separated) / 只输出这些结论
+        #[arg(
+            long,
+            value_name = "KEY,...",
+            value_delimiter = ',',
+            requires = "outcomes"
+        )]
+        keys: Vec<String>,
         /// Show @sensitive values in traces and facts errors / 在推理过程和事实错误中显示敏感信息
         #[arg(long)]
         reveal_sensitive: bool,
@@ -207,6 +219,8 @@ fn run(cli: Cli) -> ExitCode {
             as_of,
             format,
             explain,
+            outcomes,
+            keys,
             reveal_sensitive,
             lenient,
             on_error,
@@ -222,6 +236,7 @@ fn run(cli: Cli) -> ExitCode {
                     as_of.as_deref(),
                     format,
                     explain,
+                    outcomes.then_some(keys.as_slice()),
                     reveal_sensitive,
                     lenient,
                     on_error,
@@ -390,13 +405,28 @@ fn eval(
     as_of: Option<&str>,
     format: Format,
     explain: bool,
+    outcomes: Option<&[String]>,
     reveal_sensitive: bool,
     lenient: bool,
     on_error: OnError,
     jobs: usize,
     limits: &Limits,
 ) -> Result<ExitCode, Fail> {
+    if outcomes.is_some() && explain {
+        return Err(Fail::Usage(
+            "--outcomes writes no explanation: leave out --explain / --outcomes 不输出推理过程，请去掉 --explain".into(),
+        ));
+    }
+    if outcomes.is_some() && format == Format::Human {
+        return Err(Fail::Usage(
+            "--outcomes writes JSON: use --format json or jsonl / --outcomes 输出 JSON，请使用 --format json 或 jsonl".into(),
+        ));
+    }
     let policy = load_policy(p)?;
+    let records = match outcomes {
+        None => Records::Decisions,
+        Some(keys) => Records::Outcomes(conclusion_keys(&policy, keys)?),
+    };
     let (as_of, as_of_note) = match as_of {
         Some(s) => (
             Date::parse(s)
@@ -424,14 +454,23 @@ fn eval(
         max_json_depth: limits.max_json_depth,
         reveal_sensitive,
     };
-    let input: Box<dyn BufRead> = if facts_arg == "-" {
-        Box::new(std::io::BufReader::new(std::io::stdin()))
+    let raw: Box<dyn Read> = if facts_arg == "-" {
+        Box::new(std::io::stdin())
     } else {
         let f =
             std::fs::File::open(facts_arg).map_err(|e| Fail::Usage(format!("{facts_arg}: {e}")))?;
-        Box::new(std::io::BufReader::new(f))
+        Box::new(f)
     };
+    let input = std::io::BufReader::with_capacity(INPUT_BUFFER, raw);
     let mut out = std::io::BufWriter::new(std::io::stdout().lock());
+    // An outcome has no notes: the as-of date's note goes to standard error, once.
+    let as_of_note = match (&records, as_of_note) {
+        (Records::Outcomes(_), Some(n)) => {
+            eprintln!("humiao: note: {}", human::printable(&n));
+            None
+        }
+        (_, n) => n,
+    };
     if format == Format::Jsonl {
         let jobs = if jobs == 0 {
             std::thread::available_parallelism().map_or(1, std::num::NonZeroUsize::get)
@@ -439,7 +478,7 @@ fn eval(
             jobs
         };
         let code = batch(
-            &policy, input, &mut out, as_of, as_of_note, &opts, &fopts, on_error, jobs,
+            &policy, input, &mut out, as_of, as_of_note, &opts, &fopts, on_error, jobs, &records,
         )?;
         out.flush()?;
         return Ok(code);
@@ -482,6 +521,9 @@ fn eval(
             return Ok(ExitCode::from(2));
         }
     };
+    if let Records::Outcomes(keys) = &records {
+        return one_outcome(&policy, text, as_of, &opts, &fopts, keys, lang, &mut out);
+    }
     match policy.evaluate_text(text, as_of, &opts, &fopts) {
         Ok(mut d) => {
             if let Some(n) = as_of_note {
@@ -512,6 +554,75 @@ fn eval(
             Ok(ExitCode::from(2))
         }
     }
+}
+
+/// What a batch writes for each line.
+enum Records {
+    /// Its decision.
+    Decisions,
+    /// Its outcome (`--outcomes`): these conclusions (indices), in this order.
+    Outcomes(Vec<usize>),
+}
+
+/// The conclusions `--keys` names (every conclusion when it names none), each checked.
+fn conclusion_keys(policy: &Policy, keys: &[String]) -> Result<Vec<usize>, Fail> {
+    if keys.is_empty() {
+        return Ok((0..policy.conclusion_count()).collect());
+    }
+    keys.iter()
+        .map(|k| {
+            let k = k.trim();
+            policy.conclusion_index(k).ok_or_else(|| {
+                let names = policy.program.conclusions.iter().map(|c| c.key.as_str());
+                let hint = match humiao_core::diag::did_you_mean(k, names) {
+                    Some(s) => format!(" (did you mean `{s}`? / 是否想写 `{s}`？)"),
+                    None => String::new(),
+                };
+                Fail::Usage(format!(
+                    "--keys: `{k}` is not a conclusion of this policy set / `{k}` 不是本政策集的结论{hint}"
+                ))
+            })
+        })
+        .collect()
+}
+
+/// `--outcomes` for one case (`--format json`): its outcome record, or its problems.
+#[allow(clippy::too_many_arguments)]
+fn one_outcome(
+    policy: &Policy,
+    text: &str,
+    as_of: Date,
+    opts: &EvalOptions,
+    fopts: &FactsOptions,
+    keys: &[usize],
+    lang: Lang,
+    out: &mut impl Write,
+) -> Result<ExitCode, Fail> {
+    let facts = match policy.load_facts_text(text, fopts) {
+        Ok(f) => f,
+        Err(errs) => {
+            for e in &errs {
+                print_problem(lang, e.code, &e.message, &e.message_zh);
+            }
+            return Ok(ExitCode::from(2));
+        }
+    };
+    let mut o = humiao_core::Outcome::new();
+    if let Err(e) = policy.evaluate_outcome(&facts, as_of, opts, &mut o) {
+        print_problem(
+            lang,
+            "E0901",
+            &format!("{e} (--max-steps)"),
+            &format!("{}（--max-steps）", e.message_zh()),
+        );
+        return Ok(ExitCode::from(2));
+    }
+    let mut line = Vec::new();
+    policy.write_outcome_json(facts.case_id.as_deref(), &o, keys, &mut line);
+    line.push(b'\n');
+    out.write_all(&line)?;
+    out.flush()?;
+    Ok(ExitCode::SUCCESS)
 }
 
 /// One problem with a case, on standard error, in the chosen language(s). Messages may quote
@@ -565,6 +676,14 @@ struct Line {
     len: usize,
 }
 
+/// The input's buffer: a few hundred lines of a typical case, so that `--outcomes` finds a
+/// block of 64 lines already read in (see [`Batch::read_ready`]).
+const INPUT_BUFFER: usize = 256 << 10;
+
+/// Cases evaluated together by `--outcomes` on one thread (`Policy::evaluate_batch` decides
+/// 64 at a time).
+const OUTCOME_BLOCK: usize = 64;
+
 /// Lines are read, evaluated and written in chunks of at most this many lines …
 const CHUNK_LINES: usize = 512;
 /// … and this many bytes, so memory stays flat whatever the input.
@@ -585,7 +704,7 @@ struct Chunk {
 
 /// The read and written side of a batch: the input, the output, the lines' count and errors.
 struct Batch<'a, W: Write> {
-    input: Box<dyn BufRead + 'a>,
+    input: std::io::BufReader<Box<dyn Read + 'a>>,
     out: &'a mut W,
     max_bytes: usize,
     on_error: OnError,
@@ -603,12 +722,29 @@ impl<W: Write> Batch<'_, W> {
         let mut bytes = 0usize;
         while lines.len() < most && bytes < CHUNK_BYTES {
             let mut buf = self.spare.pop().unwrap_or_default();
-            match read_line_bounded(&mut *self.input, &mut buf, self.max_bytes)? {
+            match read_line_bounded(&mut self.input, &mut buf, self.max_bytes)? {
                 Some(len) => {
                     bytes = bytes.saturating_add(buf.len());
                     lines.push(Line { bytes: buf, len });
                 }
                 None => break,
+            }
+        }
+        Ok(())
+    }
+
+    /// Reads lines as [`Batch::read_chunk`] does, but waits only for the first: the next ones
+    /// are taken while a whole line is already in the input's buffer, so a stream's lines are
+    /// answered as they come, and a file's go in blocks of `most`.
+    fn read_ready(&mut self, lines: &mut Vec<Line>, most: usize) -> Result<(), Fail> {
+        while lines.len() < most {
+            if !lines.is_empty() && memchr::memchr(b'\n', self.input.buffer()).is_none() {
+                break;
+            }
+            let before = lines.len();
+            self.read_chunk(lines, before + 1)?;
+            if lines.len() == before {
+                break;
             }
         }
         Ok(())
@@ -652,6 +788,30 @@ impl<W: Write> Batch<'_, W> {
     }
 }
 
+/// What a thread keeps between the chunks it evaluates.
+struct Work {
+    bufs: DecisionBuffers,
+    /// `--outcomes`: the facts of a chunk's lines (reused), their outcomes, and per line the
+    /// index of its facts or its error record.
+    facts: Vec<humiao_core::Facts>,
+    batch: humiao_core::BatchOutcome,
+    read: Vec<Result<usize, serde_json::Value>>,
+    /// Per key, its conclusion of every case of the batch (read a conclusion at a time).
+    columns: Vec<Vec<humiao_core::model::Value>>,
+}
+
+impl Work {
+    fn new(notes: Vec<String>) -> Work {
+        Work {
+            bufs: DecisionBuffers::with_notes(notes),
+            facts: Vec::new(),
+            batch: humiao_core::BatchOutcome::new(),
+            read: Vec::new(),
+            columns: Vec::new(),
+        }
+    }
+}
+
 /// Evaluates a chunk's lines into its text and results.
 fn evaluate_chunk(
     policy: &Policy,
@@ -659,11 +819,58 @@ fn evaluate_chunk(
     as_of: Date,
     opts: &EvalOptions,
     fopts: &FactsOptions,
-    bufs: &mut DecisionBuffers,
+    records: &Records,
+    work: &mut Work,
 ) {
+    let keys = match records {
+        Records::Decisions => {
+            for l in &c.lines {
+                let r = line_record(policy, l, as_of, opts, fopts, &mut work.bufs, &mut c.text);
+                c.results.push(r.map(|()| c.text.len()));
+            }
+            return;
+        }
+        Records::Outcomes(keys) => keys,
+    };
+    // Outcomes: every line's facts read, then the chunk's cases evaluated together.
+    let Work {
+        facts,
+        batch,
+        read,
+        columns,
+        ..
+    } = work;
+    read.clear();
+    let mut n = 0usize;
     for l in &c.lines {
-        let r = line_record(policy, l, as_of, opts, fopts, bufs, &mut c.text);
-        c.results.push(r.map(|()| c.text.len()));
+        read.push(line_text(l, fopts).and_then(|text| {
+            if facts.len() <= n {
+                facts.push(humiao_core::Facts::default());
+            }
+            let f = facts.get_mut(n).ok_or(serde_json::Value::Null)?;
+            policy
+                .load_facts_text_into(text, fopts, f)
+                .map_err(facts_record)?;
+            n += 1;
+            Ok(n - 1)
+        }));
+    }
+    policy.evaluate_batch(facts.get(..n).unwrap_or_default(), as_of, opts, batch);
+    columns.resize_with(keys.len(), Vec::new);
+    for (col, &k) in columns.iter_mut().zip(keys) {
+        batch.conclusion_column(k, col);
+    }
+    for r in read.drain(..) {
+        let r = r.and_then(|i| {
+            if let Some(e) = batch.error(i) {
+                return Err(eval_record(e));
+            }
+            let id = facts.get(i).and_then(|f| f.case_id.as_deref());
+            let value = |k: usize| columns.get(k).and_then(|col| col.get(i));
+            policy.write_outcome_values(id, batch.settled(i), keys, value, &mut c.text);
+            Ok(c.text.len())
+        });
+        c.results.push(r);
     }
 }
 
@@ -674,7 +881,7 @@ fn evaluate_chunk(
 #[allow(clippy::too_many_arguments)]
 fn batch(
     policy: &Policy,
-    input: Box<dyn BufRead>,
+    input: std::io::BufReader<Box<dyn Read>>,
     out: &mut impl Write,
     as_of: Date,
     as_of_note: Option<String>,
@@ -682,6 +889,7 @@ fn batch(
     fopts: &FactsOptions,
     on_error: OnError,
     jobs: usize,
+    records: &Records,
 ) -> Result<ExitCode, Fail> {
     use std::io::IsTerminal;
     let notes: Vec<String> = as_of_note.into_iter().collect();
@@ -696,26 +904,34 @@ fn batch(
         errors: 0,
     };
     if jobs <= 1 {
-        let mut bufs = DecisionBuffers::with_notes(notes);
+        let mut work = Work::new(notes);
         let mut c = Chunk {
             id: 0,
             lines: Vec::new(),
             text: Vec::new(),
             results: Vec::new(),
         };
-        // One line at a time, each evaluated as soon as it is read (as a stream's lines come).
+        // A decision is written as soon as its line is read (as a stream's lines come); outcomes
+        // go in blocks of the lines already read in. What is written is flushed before the
+        // reading waits for more input, so a stream's answers come as its lines do.
         loop {
-            b.read_chunk(&mut c.lines, 1)?;
+            if b.input.buffer().is_empty() {
+                b.out.flush()?;
+            }
+            match records {
+                Records::Decisions => b.read_chunk(&mut c.lines, 1)?,
+                Records::Outcomes(_) => b.read_ready(&mut c.lines, OUTCOME_BLOCK)?,
+            }
             if c.lines.is_empty() {
                 break;
             }
-            evaluate_chunk(policy, &mut c, as_of, opts, fopts, &mut bufs);
+            evaluate_chunk(policy, &mut c, as_of, opts, fopts, records, &mut work);
             if !b.write_chunk(&mut c)? {
                 break;
             }
         }
     } else {
-        pipeline(policy, &mut b, &notes, as_of, opts, fopts, jobs)?;
+        pipeline(policy, &mut b, &notes, as_of, opts, fopts, jobs, records)?;
     }
     if b.progress && b.n >= 10_000 {
         eprintln!("\r{} cases / 件", b.n);
@@ -739,6 +955,7 @@ fn pipeline<W: Write>(
     opts: &EvalOptions,
     fopts: &FactsOptions,
     jobs: usize,
+    records: &Records,
 ) -> Result<(), Fail> {
     use std::sync::{mpsc, Mutex};
     type Evaluated = std::thread::Result<Chunk>;
@@ -752,7 +969,7 @@ fn pipeline<W: Write>(
         for _ in 0..jobs {
             let (work_rx, done_tx) = (&work_rx, done_tx.clone());
             s.spawn(move || {
-                let mut bufs = DecisionBuffers::with_notes(notes.to_vec());
+                let mut work = Work::new(notes.to_vec());
                 loop {
                     // One thread waits for the next chunk while holding the lock; the others
                     // wait for the lock. A poisoned lock or a closed queue ends the thread.
@@ -764,7 +981,7 @@ fn pipeline<W: Write>(
                     // A panic (a bug: the core does not panic on any input) is passed to the
                     // writing side, which raises it again, rather than leaving it waiting.
                     let r = std::panic::catch_unwind(std::panic::AssertUnwindSafe(|| {
-                        evaluate_chunk(policy, &mut c, as_of, opts, fopts, &mut bufs);
+                        evaluate_chunk(policy, &mut c, as_of, opts, fopts, records, &mut work);
                     }));
                     let failed = r.is_err();
                     if done_tx.send(r.map(|()| c)).is_err() || failed {
@@ -837,17 +1054,8 @@ fn feed<W: Write>(
     }
 }
 
-/// One line of a batch: its decision's JSON appended to `out` (with the buffers' notes), or
-/// the error record's `error`.
-fn line_record(
-    policy: &Policy,
-    line: &Line,
-    as_of: Date,
-    opts: &EvalOptions,
-    fopts: &FactsOptions,
-    bufs: &mut DecisionBuffers,
-    out: &mut Vec<u8>,
-) -> Result<(), serde_json::Value> {
+/// A line's text, or the error record of a line too long, not UTF-8 or empty.
+fn line_text<'l>(line: &'l Line, fopts: &FactsOptions) -> Result<&'l str, serde_json::Value> {
     let len = line.len;
     if len > fopts.max_bytes {
         return Err(serde_json::json!({
@@ -869,17 +1077,37 @@ fn line_record(
         Ok(text) if text.trim().is_empty() => {
             Err(serde_json::json!({"code": "F0110", "message": "empty line", "message_zh": "空行"}))
         }
-        Ok(text) => policy
-            .evaluate_text_into(text, as_of, opts, fopts, bufs, out)
-            .map_err(|e| match e {
-                humiao_core::EvaluateError::Facts(errs) => facts_record(errs),
-                humiao_core::EvaluateError::Eval(e) => serde_json::json!({
-                    "code": "E0901",
-                    "message": format!("{e} (--max-steps)"),
-                    "message_zh": format!("{}（--max-steps）", e.message_zh()),
-                }),
-            }),
+        Ok(text) => Ok(text),
     }
+}
+
+/// The error record of a case whose evaluation failed (its step budget).
+fn eval_record(e: &humiao_core::EvalError) -> serde_json::Value {
+    serde_json::json!({
+        "code": "E0901",
+        "message": format!("{e} (--max-steps)"),
+        "message_zh": format!("{}（--max-steps）", e.message_zh()),
+    })
+}
+
+/// One line of a batch: its decision's JSON appended to `out` (with the buffers' notes), or
+/// the error record's `error`.
+fn line_record(
+    policy: &Policy,
+    line: &Line,
+    as_of: Date,
+    opts: &EvalOptions,
+    fopts: &FactsOptions,
+    bufs: &mut DecisionBuffers,
+    out: &mut Vec<u8>,
+) -> Result<(), serde_json::Value> {
+    let text = line_text(line, fopts)?;
+    policy
+        .evaluate_text_into(text, as_of, opts, fopts, bufs, out)
+        .map_err(|e| match e {
+            humiao_core::EvaluateError::Facts(errs) => facts_record(errs),
+            humiao_core::EvaluateError::Eval(e) => eval_record(&e),
+        })
 }
 
 /// The error record of a line whose facts could not be read: every problem with its path. A

@@ -489,3 +489,225 @@ fn jobs_end_when_the_output_is_closed() {
         assert!(status.success(), "--jobs {jobs}: {status}");
     }
 }
+
+/// The records of `humiao eval --format jsonl` with `args` added, over `input` on stdin.
+fn jsonl_records(input: &[u8], args: &[&str]) -> (i32, Vec<serde_json::Value>, String) {
+    let mut c = bin()
+        .args(["eval", "rules", "--facts", "-", "--format", "jsonl"])
+        .args(["--as-of", "2026-03-01"])
+        .args(args)
+        .stdin(Stdio::piped())
+        .stdout(Stdio::piped())
+        .stderr(Stdio::piped())
+        .spawn()
+        .unwrap();
+    let mut stdin = c.stdin.take().unwrap();
+    let input = input.to_vec();
+    let writer = std::thread::spawn(move || stdin.write_all(&input));
+    let out = c.wait_with_output().unwrap();
+    writer.join().unwrap().unwrap();
+    let records = String::from_utf8(out.stdout)
+        .unwrap()
+        .lines()
+        .map(|l| serde_json::from_str(l).unwrap())
+        .collect();
+    (
+        out.status.code().unwrap_or(-1),
+        records,
+        String::from_utf8_lossy(&out.stderr).into(),
+    )
+}
+
+/// `--outcomes` gives, line for line, each decision's case id and conclusions (`null` for one
+/// the decision lacks or lists as undecided), `settled` when no conclusion is undecided and no
+/// rules conflict, and the decision's error record for a line that has one; the same on one
+/// and two threads, and in blocks of 64 lines or fewer. `--keys` picks and orders them.
+#[test]
+fn outcomes_are_the_conclusions_of_the_decisions() {
+    let mut lines: Vec<String> = Vec::new();
+    let mut dir: Vec<_> = std::fs::read_dir("../tests/conformance")
+        .unwrap()
+        .map(|e| e.unwrap().path())
+        .filter(|p| p.extension().is_some_and(|x| x == "json"))
+        .collect();
+    dir.sort();
+    for p in &dir {
+        let c: serde_json::Value = serde_json::from_slice(&std::fs::read(p).unwrap()).unwrap();
+        lines.push(serde_json::to_string(&c["facts"]).unwrap());
+    }
+    assert!(lines.len() > 100, "{} conformance cases", lines.len());
+    let broken = [
+        "not json",
+        r#"{"minor":{"age":"x"}}"#,
+        "",
+        "\u{7f}\u{1}",
+        r#"{"bad":1}"#,
+    ];
+    for (i, b) in broken.iter().enumerate() {
+        lines.insert(7 + 23 * i, (*b).to_string());
+    }
+    // Twice over, so that blocks of 64 start at other cases the second time.
+    let n = lines.len();
+    lines.extend_from_within(..n - 3);
+    let input = lines.join("\n") + "\n";
+    let (code, decisions, err) = jsonl_records(input.as_bytes(), &[]);
+    assert_eq!(code, 3, "{err}");
+    assert_eq!(decisions.len(), lines.len());
+    let keys: Vec<String> = {
+        let (code, out, err) = run(&[
+            "eval",
+            "rules",
+            "--facts",
+            "examples/case-school-girl.json",
+            "--as-of",
+            "2026-03-01",
+            "--outcomes",
+        ]);
+        assert_eq!(code, 0, "{err}");
+        let o: serde_json::Value = serde_json::from_str(&out).unwrap();
+        o["conclusions"]
+            .as_object()
+            .unwrap()
+            .keys()
+            .cloned()
+            .collect()
+    };
+    assert_eq!(keys.len(), 16, "{keys:?}");
+    let (mut settled, mut open, mut failed) = (0, 0, 0);
+    for jobs in ["1", "2"] {
+        let (code, outcomes, err) =
+            jsonl_records(input.as_bytes(), &["--outcomes", "--jobs", jobs]);
+        assert_eq!(code, 3, "{err}");
+        assert_eq!(outcomes.len(), decisions.len());
+        for (i, (o, d)) in outcomes.iter().zip(&decisions).enumerate() {
+            if d.get("error").is_some() {
+                assert_eq!(o, d, "line {}", i + 1);
+                failed += usize::from(jobs == "1");
+                continue;
+            }
+            assert_eq!(o["case_id"], d["case_id"], "line {}", i + 1);
+            let undecided: Vec<&str> = d["undecided"]
+                .as_array()
+                .unwrap()
+                .iter()
+                .map(|u| u.as_str().unwrap())
+                .collect();
+            let conc = o["conclusions"].as_object().unwrap();
+            assert_eq!(conc.keys().cloned().collect::<Vec<_>>(), keys);
+            let mut all_settled = d.get("conflicts").is_none();
+            for k in &keys {
+                let want = if undecided.contains(&k.as_str()) {
+                    all_settled = false;
+                    serde_json::Value::Null
+                } else {
+                    d["conclusions"].get(k).cloned().unwrap_or_default()
+                };
+                assert_eq!(conc[k], want, "line {} {k}: {d}", i + 1);
+            }
+            assert_eq!(o["settled"], all_settled, "line {}: {d}", i + 1);
+            if all_settled {
+                settled += 1;
+            } else {
+                open += 1;
+            }
+        }
+    }
+    assert!(
+        settled > 100 && open > 20 && failed == 10,
+        "{settled} {open} {failed}"
+    );
+    let (code, picked, err) = jsonl_records(
+        input.as_bytes(),
+        &[
+            "--outcomes",
+            "--keys",
+            "consultation.required,reporting.duty",
+        ],
+    );
+    assert_eq!(code, 3, "{err}");
+    for (o, d) in picked.iter().zip(&decisions) {
+        if d.get("error").is_some() {
+            continue;
+        }
+        let conc = o["conclusions"].as_object().unwrap();
+        assert_eq!(
+            conc.keys().collect::<Vec<_>>(),
+            ["consultation.required", "reporting.duty"]
+        );
+    }
+}
+
+/// On one thread each line of a stream is answered as it comes, a decision or (`--outcomes`)
+/// an outcome: nothing waits for more lines than are there, and what is written is flushed
+/// before the reading waits.
+#[test]
+fn a_stream_is_answered_line_by_line() {
+    for mode in [&[][..], &["--outcomes"][..]] {
+        let mut c = bin()
+            .args(["eval", "rules", "--facts", "-", "--format", "jsonl"])
+            .args(["--as-of", "2026-03-01"])
+            .args(mode)
+            .stdin(Stdio::piped())
+            .stdout(Stdio::piped())
+            .stderr(Stdio::piped())
+            .spawn()
+            .unwrap();
+        let mut stdin = c.stdin.take().unwrap();
+        let stdout = c.stdout.take().unwrap();
+        let (tx, rx) = std::sync::mpsc::channel();
+        let reader = std::thread::spawn(move || {
+            for line in std::io::BufReader::new(stdout).lines() {
+                if tx.send(line.unwrap()).is_err() {
+                    return;
+                }
+            }
+        });
+        for age in [9, 15, 12] {
+            writeln!(
+                stdin,
+                r#"{{"case":{{"id":"c{age}"}},"minor":{{"age":{age}}}}}"#
+            )
+            .unwrap();
+            stdin.flush().unwrap();
+            let got = rx.recv_timeout(std::time::Duration::from_secs(60));
+            let Ok(line) = got else {
+                let _ = c.kill();
+                panic!("{mode:?}: no answer to the line of age {age} while the input stays open");
+            };
+            let o: serde_json::Value = serde_json::from_str(&line).unwrap();
+            assert_eq!(o["case_id"], format!("c{age}"), "{mode:?}");
+        }
+        drop(stdin);
+        assert!(c.wait().unwrap().success());
+        reader.join().unwrap();
+    }
+}
+
+#[test]
+fn outcomes_refuse_what_they_cannot_do() {
+    let sample = "examples/case-school-girl.json";
+    for (args, says) in [
+        (&["--outcomes", "--explain"][..], "--explain"),
+        (
+            &["--outcomes", "--format", "human"][..],
+            "--format json or jsonl",
+        ),
+        (
+            &["--outcomes", "--keys", "reporting.dutty"][..],
+            "did you mean `reporting.duty`?",
+        ),
+        (&["--keys", "reporting.duty"][..], "--outcomes"),
+    ] {
+        let mut a = vec!["eval", "rules", "--facts", sample, "--as-of", "2026-03-01"];
+        a.extend_from_slice(args);
+        let (code, out, err) = run(&a);
+        assert_eq!(code, 2, "{args:?}: {out}");
+        assert!(err.contains(says), "{args:?}: {err}");
+        assert!(out.is_empty(), "{args:?}: {out}");
+    }
+    // Without --as-of, the date used is said once on standard error (an outcome has no notes).
+    let (code, out, err) = run(&["eval", "rules", "--facts", sample, "--outcomes"]);
+    assert_eq!(code, 0, "{err}");
+    assert!(err.contains("as_of not given"), "{err}");
+    assert!(out.starts_with(r#"{"case_id":"YX-2026-0301-001","settled":true,"conclusions":{"#));
+}

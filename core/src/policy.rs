@@ -820,13 +820,7 @@ impl Policy {
         bufs: &mut DecisionBuffers,
         out: &mut Vec<u8>,
     ) -> Result<(), EvalError> {
-        let dj = self.json.get_or_init(|| {
-            std::sync::Arc::new(DecisionJson::build(
-                &self.reference(),
-                &self.program,
-                &self.schema,
-            ))
-        });
+        let dj = self.decision_json();
         let fast = self.fast_program();
         if fast.usable(facts, opts) {
             let mut ev = Evaluator::reuse(
@@ -902,6 +896,80 @@ impl Policy {
         d.notes.extend(notes.iter().cloned());
         out.extend_from_slice(d.to_json().as_bytes());
         Ok(())
+    }
+
+    /// A case's outcome as one JSON object, the CLI's `--outcomes` record:
+    /// `{"case_id":…,"settled":…,"conclusions":{…}}`. `conclusions` holds the conclusions
+    /// `keys` names ([`Policy::conclusion_index`]; every conclusion, in declaration order, is
+    /// `0..n`) in that order, each the value `decision.conclusions[key]` would hold, written as
+    /// the decision writes it, or `null` where it has none or is still undecided — what the
+    /// bindings' `evaluate_outcomes` gives. `settled` is [`Outcome::settled`]. Appended to `out`.
+    pub fn write_outcome_json(
+        &self,
+        case_id: Option<&str>,
+        outcome: &Outcome,
+        keys: &[usize],
+        out: &mut Vec<u8>,
+    ) {
+        self.decision_json().write_outcome(
+            &self.schema,
+            case_id,
+            outcome.settled(),
+            keys,
+            |k| keys.get(k).and_then(|&i| outcome.conclusion(i)),
+            out,
+        );
+    }
+
+    /// [`Policy::write_outcome_json`] of case `case` of a batch ([`Policy::evaluate_batch`]).
+    /// A case whose evaluation failed ([`BatchOutcome::error`]) has no outcome to write.
+    pub fn write_batch_outcome_json(
+        &self,
+        case_id: Option<&str>,
+        batch: &BatchOutcome,
+        case: usize,
+        keys: &[usize],
+        out: &mut Vec<u8>,
+    ) {
+        self.decision_json().write_outcome(
+            &self.schema,
+            case_id,
+            batch.settled(case),
+            keys,
+            |k| keys.get(k).and_then(|&i| batch.conclusion(case, i)),
+            out,
+        );
+    }
+
+    /// [`Policy::write_outcome_json`] from values already taken out: `value(k)` is the value
+    /// of conclusion `keys[k]` (`None` or unknown: `null`). For a batch read a conclusion at a
+    /// time ([`BatchOutcome::conclusion_column`]).
+    pub fn write_outcome_values<'v>(
+        &self,
+        case_id: Option<&str>,
+        settled: bool,
+        keys: &[usize],
+        value: impl FnMut(usize) -> Option<&'v crate::model::Value>,
+        out: &mut Vec<u8>,
+    ) {
+        self.decision_json()
+            .write_outcome(&self.schema, case_id, settled, keys, value, out);
+    }
+
+    /// The number of conclusions (their indices are `0..n`, in declaration order).
+    pub fn conclusion_count(&self) -> usize {
+        self.program.conclusions.len()
+    }
+
+    /// The constant parts of the decision JSON (built once, on first use).
+    fn decision_json(&self) -> &DecisionJson {
+        self.json.get_or_init(|| {
+            std::sync::Arc::new(DecisionJson::build(
+                &self.reference(),
+                &self.program,
+                &self.schema,
+            ))
+        })
     }
 
     /// The index of a conclusion (`reporting.duty`), for [`Outcome::conclusion`].

@@ -183,6 +183,48 @@ impl DecisionJson {
     }
 }
 
+impl DecisionJson {
+    /// An outcome as one JSON object (see [`crate::Policy::write_outcome_json`]): the
+    /// conclusions `keys` in that order, the `k`th `value(k)` written as a decision writes it,
+    /// or `null` where it is `None` or unknown.
+    pub(crate) fn write_outcome<V: std::borrow::Borrow<Value>>(
+        &self,
+        schema: &Schema,
+        case_id: Option<&str>,
+        settled: bool,
+        keys: &[usize],
+        mut value: impl FnMut(usize) -> Option<V>,
+        out: &mut Vec<u8>,
+    ) {
+        out.extend_from_slice(b"{\"case_id\":");
+        match case_id {
+            Some(id) => string(out, id),
+            None => out.extend_from_slice(b"null"),
+        }
+        out.extend_from_slice(if settled {
+            b",\"settled\":true,\"conclusions\":{"
+        } else {
+            b",\"settled\":false,\"conclusions\":{"
+        });
+        let mut first = true;
+        for (k, &ci) in keys.iter().enumerate() {
+            let Some(cj) = self.conclusions.get(ci) else {
+                continue;
+            };
+            if !first {
+                out.push(b',');
+            }
+            first = false;
+            out.extend_from_slice(&cj.key);
+            match value(k) {
+                Some(v) if v.borrow().is_known() => write_value(schema, cj, v.borrow(), out),
+                _ => out.extend_from_slice(b"null"),
+            }
+        }
+        out.extend_from_slice(b"}}");
+    }
+}
+
 /// What [`Policy::evaluate_json_into`](crate::Policy::evaluate_json_into) keeps between cases:
 /// the evaluator's buffers, and notes added after every decision's own (the CLI's note that
 /// the as-of date was today's).
@@ -366,37 +408,41 @@ impl Evaluator<'_> {
         Ok(Written::Done)
     }
 
-    /// A conclusion's value as `Schema::to_json` gives it and serde_json writes it: the common
-    /// kinds directly, the rest (decimals, lists, records) through `to_json`.
     fn write_value(&self, cj: &ConclusionJson, v: &Value, out: &mut Vec<u8>) {
-        const UNNAMED: &[u8] = b"\"?\"";
-        match v {
-            Value::Bool(true) => out.extend_from_slice(b"true"),
-            Value::Bool(false) => out.extend_from_slice(b"false"),
-            Value::Int(i) => push_int(out, *i),
-            Value::Text(s) => string(out, s),
-            Value::Date(d) => plain_string(out, |o| d.push_text(o)),
-            Value::DateTime(d) => plain_string(out, |o| d.push_text(o)),
-            Value::Duration(d) => plain_string(out, |o| d.push_text(o)),
-            Value::Enum(i) if matches!(cj.ty, Type::Enum(_)) => {
-                out.extend_from_slice(cj.names.get(usize::from(*i)).map_or(UNNAMED, |n| n));
-            }
-            Value::Set { bits, .. } => {
-                out.push(b'[');
-                let mut rest = *bits;
-                let mut first = true;
-                while rest != 0 {
-                    let i = rest.trailing_zeros() as usize;
-                    rest &= rest - 1;
-                    if !first {
-                        out.push(b',');
-                    }
-                    first = false;
-                    out.extend_from_slice(cj.names.get(i).map_or(UNNAMED, |n| n));
-                }
-                out.push(b']');
-            }
-            _ => json(out, &self.schema.to_json(&cj.ty, v)),
+        write_value(self.schema, cj, v, out);
+    }
+}
+
+/// A conclusion's value as `Schema::to_json` gives it and serde_json writes it: the common
+/// kinds directly, the rest (decimals, lists, records) through `to_json`.
+fn write_value(schema: &Schema, cj: &ConclusionJson, v: &Value, out: &mut Vec<u8>) {
+    const UNNAMED: &[u8] = b"\"?\"";
+    match v {
+        Value::Bool(true) => out.extend_from_slice(b"true"),
+        Value::Bool(false) => out.extend_from_slice(b"false"),
+        Value::Int(i) => push_int(out, *i),
+        Value::Text(s) => string(out, s),
+        Value::Date(d) => plain_string(out, |o| d.push_text(o)),
+        Value::DateTime(d) => plain_string(out, |o| d.push_text(o)),
+        Value::Duration(d) => plain_string(out, |o| d.push_text(o)),
+        Value::Enum(i) if matches!(cj.ty, Type::Enum(_)) => {
+            out.extend_from_slice(cj.names.get(usize::from(*i)).map_or(UNNAMED, |n| n));
         }
+        Value::Set { bits, .. } => {
+            out.push(b'[');
+            let mut rest = *bits;
+            let mut first = true;
+            while rest != 0 {
+                let i = rest.trailing_zeros() as usize;
+                rest &= rest - 1;
+                if !first {
+                    out.push(b',');
+                }
+                first = false;
+                out.extend_from_slice(cj.names.get(i).map_or(UNNAMED, |n| n));
+            }
+            out.push(b']');
+        }
+        _ => json(out, &schema.to_json(&cj.ty, v)),
     }
 }
