@@ -569,9 +569,15 @@ fn conclusion_keys(policy: &Policy, keys: &[String]) -> Result<Vec<usize>, Fail>
     if keys.is_empty() {
         return Ok((0..policy.conclusion_count()).collect());
     }
+    let mut seen = std::collections::BTreeSet::new();
     keys.iter()
         .map(|k| {
             let k = k.trim();
+            if !seen.insert(k) {
+                return Err(Fail::Usage(format!(
+                    "--keys: `{k}` is named twice / `{k}` 重复出现"
+                )));
+            }
             policy.conclusion_index(k).ok_or_else(|| {
                 let names = policy.program.conclusions.iter().map(|c| c.key.as_str());
                 let hint = match humiao_core::diag::did_you_mean(k, names) {
@@ -913,9 +919,10 @@ fn batch(
         };
         // A decision is written as soon as its line is read (as a stream's lines come); outcomes
         // go in blocks of the lines already read in. What is written is flushed before the
-        // reading waits for more input, so a stream's answers come as its lines do.
+        // reading may wait for more input (no whole line is in the buffer), so a stream's
+        // answers come as its lines do.
         loop {
-            if b.input.buffer().is_empty() {
+            if memchr::memchr(b'\n', b.input.buffer()).is_none() {
                 b.out.flush()?;
             }
             match records {

@@ -639,7 +639,7 @@ fn outcomes_are_the_conclusions_of_the_decisions() {
 
 /// On one thread each line of a stream is answered as it comes, a decision or (`--outcomes`)
 /// an outcome: nothing waits for more lines than are there, and what is written is flushed
-/// before the reading waits.
+/// before the reading waits — also when the start of the next line is already there.
 #[test]
 fn a_stream_is_answered_line_by_line() {
     for mode in [&[][..], &["--outcomes"][..]] {
@@ -662,12 +662,18 @@ fn a_stream_is_answered_line_by_line() {
                 }
             }
         });
-        for age in [9, 15, 12] {
-            writeln!(
-                stdin,
-                r#"{{"case":{{"id":"c{age}"}},"minor":{{"age":{age}}}}}"#
-            )
-            .unwrap();
+        for (n, age) in [9, 15, 12].into_iter().enumerate() {
+            // The first line whole; each next one's start came with the line before.
+            let line = format!(r#"{{"case":{{"id":"c{age}"}},"minor":{{"age":{age}}}}}"#);
+            let (start, rest) = line.split_at(5);
+            if n == 0 {
+                stdin.write_all(start.as_bytes()).unwrap();
+            }
+            stdin.write_all(rest.as_bytes()).unwrap();
+            stdin.write_all(b"\n").unwrap();
+            if n < 2 {
+                stdin.write_all(br#"{"cas"#).unwrap();
+            }
             stdin.flush().unwrap();
             let got = rx.recv_timeout(std::time::Duration::from_secs(60));
             let Ok(line) = got else {
@@ -696,6 +702,10 @@ fn outcomes_refuse_what_they_cannot_do() {
             &["--outcomes", "--keys", "reporting.dutty"][..],
             "did you mean `reporting.duty`?",
         ),
+        (
+            &["--outcomes", "--keys", "reporting.duty, reporting.duty"][..],
+            "named twice",
+        ),
         (&["--keys", "reporting.duty"][..], "--outcomes"),
     ] {
         let mut a = vec!["eval", "rules", "--facts", sample, "--as-of", "2026-03-01"];
@@ -710,4 +720,27 @@ fn outcomes_refuse_what_they_cannot_do() {
     assert_eq!(code, 0, "{err}");
     assert!(err.contains("as_of not given"), "{err}");
     assert!(out.starts_with(r#"{"case_id":"YX-2026-0301-001","settled":true,"conclusions":{"#));
+}
+
+/// The step budget: an outcome takes no more steps than its decision (it works out no due
+/// times), so wherever the decision is within `--max-steps` the outcome is too.
+#[test]
+fn outcomes_fit_the_step_budget_wherever_decisions_do() {
+    let line = br#"{"discovered_at": "2026-03-01T10:00:00+08:00", "reporter": {"org_type": "state_organ", "in_course_of_work": true}, "minor": {"age": 15, "sex": "female"}, "indicators": {"sexual_assault": true}}"#;
+    let input: Vec<u8> = line.iter().copied().chain([b'\n']).collect();
+    let (mut both, mut neither) = (0, 0);
+    for steps in (150..600).step_by(25) {
+        let s = steps.to_string();
+        let (_, d, _) = jsonl_records(&input, &["--max-steps", &s]);
+        let (_, o, _) = jsonl_records(&input, &["--max-steps", &s, "--outcomes"]);
+        let (d_failed, o_failed) = (d[0].get("error").is_some(), o[0].get("error").is_some());
+        assert!(!o_failed || d_failed, "{steps} steps: {o:?} against {d:?}");
+        if o_failed {
+            assert_eq!(o[0]["error"]["code"], "E0901");
+            neither += 1;
+        } else if !d_failed {
+            both += 1;
+        }
+    }
+    assert!(both > 0 && neither > 0, "{both} {neither}");
 }
