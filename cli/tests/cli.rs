@@ -491,31 +491,14 @@ fn jobs_end_when_the_output_is_closed() {
 }
 
 /// The records of `humiao eval --format jsonl` with `args` added, over `input` on stdin.
-fn jsonl_records(input: &[u8], args: &[&str]) -> (i32, Vec<serde_json::Value>, String) {
-    let mut c = bin()
-        .args(["eval", "rules", "--facts", "-", "--format", "jsonl"])
-        .args(["--as-of", "2026-03-01"])
-        .args(args)
-        .stdin(Stdio::piped())
-        .stdout(Stdio::piped())
-        .stderr(Stdio::piped())
-        .spawn()
-        .unwrap();
-    let mut stdin = c.stdin.take().unwrap();
-    let input = input.to_vec();
-    let writer = std::thread::spawn(move || stdin.write_all(&input));
-    let out = c.wait_with_output().unwrap();
-    writer.join().unwrap().unwrap();
-    let records = String::from_utf8(out.stdout)
+fn jsonl_records(input: &[u8], args: &[&str]) -> (i32, Vec<serde_json::Value>) {
+    let (code, out) = jsonl_run(input, args);
+    let records = String::from_utf8(out)
         .unwrap()
         .lines()
         .map(|l| serde_json::from_str(l).unwrap())
         .collect();
-    (
-        out.status.code().unwrap_or(-1),
-        records,
-        String::from_utf8_lossy(&out.stderr).into(),
-    )
+    (code.unwrap_or(-1), records)
 }
 
 /// `--outcomes` gives, line for line, each decision's case id and conclusions (`null` for one
@@ -550,8 +533,8 @@ fn outcomes_are_the_conclusions_of_the_decisions() {
     let n = lines.len();
     lines.extend_from_within(..n - 3);
     let input = lines.join("\n") + "\n";
-    let (code, decisions, err) = jsonl_records(input.as_bytes(), &[]);
-    assert_eq!(code, 3, "{err}");
+    let (code, decisions) = jsonl_records(input.as_bytes(), &[]);
+    assert_eq!(code, 3);
     assert_eq!(decisions.len(), lines.len());
     let keys: Vec<String> = {
         let (code, out, err) = run(&[
@@ -575,9 +558,8 @@ fn outcomes_are_the_conclusions_of_the_decisions() {
     assert_eq!(keys.len(), 16, "{keys:?}");
     let (mut settled, mut open, mut failed) = (0, 0, 0);
     for jobs in ["1", "2"] {
-        let (code, outcomes, err) =
-            jsonl_records(input.as_bytes(), &["--outcomes", "--jobs", jobs]);
-        assert_eq!(code, 3, "{err}");
+        let (code, outcomes) = jsonl_records(input.as_bytes(), &["--outcomes", "--jobs", jobs]);
+        assert_eq!(code, 3);
         assert_eq!(outcomes.len(), decisions.len());
         for (i, (o, d)) in outcomes.iter().zip(&decisions).enumerate() {
             if d.get("error").is_some() {
@@ -616,7 +598,7 @@ fn outcomes_are_the_conclusions_of_the_decisions() {
         settled > 100 && open > 20 && failed == 10,
         "{settled} {open} {failed}"
     );
-    let (code, picked, err) = jsonl_records(
+    let (code, picked) = jsonl_records(
         input.as_bytes(),
         &[
             "--outcomes",
@@ -624,7 +606,7 @@ fn outcomes_are_the_conclusions_of_the_decisions() {
             "consultation.required,reporting.duty",
         ],
     );
-    assert_eq!(code, 3, "{err}");
+    assert_eq!(code, 3);
     for (o, d) in picked.iter().zip(&decisions) {
         if d.get("error").is_some() {
             continue;
@@ -643,15 +625,7 @@ fn outcomes_are_the_conclusions_of_the_decisions() {
 #[test]
 fn a_stream_is_answered_line_by_line() {
     for mode in [&[][..], &["--outcomes"][..]] {
-        let mut c = bin()
-            .args(["eval", "rules", "--facts", "-", "--format", "jsonl"])
-            .args(["--as-of", "2026-03-01"])
-            .args(mode)
-            .stdin(Stdio::piped())
-            .stdout(Stdio::piped())
-            .stderr(Stdio::piped())
-            .spawn()
-            .unwrap();
+        let mut c = jsonl_child(mode);
         let mut stdin = c.stdin.take().unwrap();
         let stdout = c.stdout.take().unwrap();
         let (tx, rx) = std::sync::mpsc::channel();
@@ -731,8 +705,8 @@ fn outcomes_fit_the_step_budget_wherever_decisions_do() {
     let (mut both, mut neither) = (0, 0);
     for steps in (150..600).step_by(25) {
         let s = steps.to_string();
-        let (_, d, _) = jsonl_records(&input, &["--max-steps", &s]);
-        let (_, o, _) = jsonl_records(&input, &["--max-steps", &s, "--outcomes"]);
+        let (_, d) = jsonl_records(&input, &["--max-steps", &s]);
+        let (_, o) = jsonl_records(&input, &["--max-steps", &s, "--outcomes"]);
         let (d_failed, o_failed) = (d[0].get("error").is_some(), o[0].get("error").is_some());
         assert!(!o_failed || d_failed, "{steps} steps: {o:?} against {d:?}");
         if o_failed {
