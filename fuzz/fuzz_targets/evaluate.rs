@@ -91,6 +91,9 @@ fuzz_target!(|data: &[u8]| {
             let bj = b.to_json();
             let back: Decision = serde_json::from_str(&bj).expect("explained JSON parses back");
             assert_eq!(back.to_json(), bj, "explained decision JSON round trip");
+            // A trace read back owns its texts; it is equal to the one that shares the policy's.
+            assert_eq!(back, b, "explained decision read back equal");
+            assert_eq!(back.trace.as_ref().map(|t| t.len()), b.trace.as_ref().map(|t| t.len()));
             assert_eq!(a.status, b.status);
             assert_eq!(a.fired, b.fired);
             assert_eq!(a.conclusions, b.conclusions);
