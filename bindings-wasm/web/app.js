@@ -8,7 +8,7 @@ import { schema } from "./bundled-schema.js";
 import { getLang, setLang, t, translateStatic } from "./i18n.js";
 import { makeLabels } from "./labels.js";
 import { createDecisionView } from "./decision.js";
-import { createIntake, initialCase } from "./intake.js";
+import { createIntake, initialCase, ticksASign } from "./intake.js";
 
 performance.mark("humiao:app-start");
 const query = new URLSearchParams(location.search);
@@ -59,7 +59,7 @@ let drawn = false;
 let firstDecision = null;
 try {
   firstDecision = JSON.parse(policy.evaluateJson(first.facts, first.asOf, { explain: true, fastPath: false }));
-  decisionView.render(firstDecision, { problems: [] });
+  decisionView.render(firstDecision, { problems: [], noSigns: !ticksASign(first.facts) });
   drawn = true;
 } catch {
   // A set this case does not fit: the form's evaluation below reports why, at its fields.

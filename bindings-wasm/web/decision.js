@@ -145,7 +145,10 @@ export function createDecisionView(root, labels, { onAsk } = {}) {
     if (labels.conclusions.has(DUTY)) {
       const v = d.conclusions[DUTY];
       const text = v === undefined ? t("statusUndetermined") : labels.conclusionValue(DUTY, v);
-      setPart("duty", `<div class="duty duty-${esc(v ?? "undecided")}" data-testid="duty" data-value="${esc(v ?? "")}"><span class="k">${esc(t("duty"))}</span> <strong>${esc(text)}</strong></div>`);
+      // The bundled set's signs default to false (the contract): a form with none ticked is
+      // decided "no duty", which must not read as a finding about the child.
+      const noSigns = extra.noSigns && v === "none" ? `<div class="no-signs" data-testid="no-signs">${esc(t("noSigns"))}</div>` : "";
+      setPart("duty", `<div class="duty duty-${esc(v ?? "undecided")}" data-testid="duty" data-value="${esc(v ?? "")}"><span class="k">${esc(t("duty"))}</span> <strong>${esc(text)}</strong></div>${noSigns}`);
     }
     setPart(
       "obligations",

@@ -36,6 +36,7 @@ const strings = {
   statusUndetermined: ["尚待补充信息", "undetermined: facts missing"],
   statusConflict: ["规则冲突", "conflict between rules"],
   duty: ["报告义务", "Duty to report"],
+  noSigns: ["尚未勾选任何发现的迹象：勾选之前，报告义务按“未发现迹象”判定", "No sign ticked yet: until one is, the duty reads as if none was seen"],
   obligations: ["须履行的义务", "Obligations"],
   noObligations: ["目前没有须履行的义务", "No obligation so far"],
   actor: ["义务主体", "Who"],

@@ -48,6 +48,12 @@ export function initialCase(schema, now = Date.now()) {
   return { facts: { discovered_at: at }, asOf: at.slice(0, 10) };
 }
 
+/** Whether the facts tick any of the bundled set's signs (`indicators.*`). */
+export function ticksASign(facts) {
+  const signs = facts?.indicators;
+  return typeof signs === "object" && signs !== null && Object.values(signs).some((v) => v === true);
+}
+
 // An instant in ms for comparing times; a time without offset is read as +08:00 (as the engine).
 function instant(s) {
   if (typeof s !== "string") return NaN;
@@ -166,6 +172,7 @@ export function createIntake({ schema, root, decisionRoot, now = Date.now() }) {
     decision: null,
     decisionText: null,
     errors: [],
+    noSigns: null, // whether no sign is ticked, as last drawn
   };
 
   const groupLabel = (g) => {
@@ -505,15 +512,17 @@ export function createIntake({ schema, root, decisionRoot, now = Date.now() }) {
       }
     }
     // The same decision text as last time (most keystrokes): nothing to redraw on the right.
-    const changed = text !== state.decisionText || problems.length > 0 || state.errors.length > 0 || fatal !== null;
+    const noSigns = !ticksASign(facts);
+    const changed = text !== state.decisionText || problems.length > 0 || state.errors.length > 0 || fatal !== null || noSigns !== state.noSigns;
     const decision = text === null ? null : text === state.decisionText ? state.decision : JSON.parse(text);
     state.decisionText = text;
     state.decision = decision;
     state.errors = problems;
     state.facts = facts;
+    state.noSigns = noSigns;
     showProblems(problems, fatal);
     updateVisibility();
-    if (changed) decisionRoot.render(decision, { problems, fatal });
+    if (changed) decisionRoot.render(decision, { problems, fatal, noSigns });
     const t1 = performance.now();
     if (measured) performance.measure("humiao:evaluate", { start: t0, end: t1 });
     return decision;

@@ -203,7 +203,11 @@ test("form: each field is validated as it is typed, and the decision stays live"
   // In idle time after the first decision the page warms its code up with a made-up case built
   // from the schema (app.js, warmUp): it must fit the bundled set, or the warm-up does nothing.
   await page.waitForFunction(() => performance.getEntriesByName("humiao:warmed-up").length === 1, null, { timeout: 10_000 });
+  // No sign ticked yet: the duty reads "none" (the signs default to false), and the page says so.
+  assert.equal(await page.locator("[data-testid=duty]").getAttribute("data-value"), "none");
+  assert.match(await page.locator("[data-testid=no-signs]").textContent(), /尚未勾选任何发现的迹象/);
   await page.check('[data-path="indicators.sexual_assault"]');
+  assert.equal(await page.locator("[data-testid=no-signs]").count(), 0);
   const age = page.locator('[data-path="minor.age"]');
   await age.waitFor({ state: "visible" });
   const error = page.locator('[data-field="minor.age"] .field-error');
