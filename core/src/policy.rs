@@ -921,26 +921,6 @@ impl Policy {
         );
     }
 
-    /// [`Policy::write_outcome_json`] of case `case` of a batch ([`Policy::evaluate_batch`]).
-    /// A case whose evaluation failed ([`BatchOutcome::error`]) has no outcome to write.
-    pub fn write_batch_outcome_json(
-        &self,
-        case_id: Option<&str>,
-        batch: &BatchOutcome,
-        case: usize,
-        keys: &[usize],
-        out: &mut Vec<u8>,
-    ) {
-        self.decision_json().write_outcome(
-            &self.schema,
-            case_id,
-            batch.settled(case),
-            keys,
-            |k| keys.get(k).and_then(|&i| batch.conclusion(case, i)),
-            out,
-        );
-    }
-
     /// [`Policy::write_outcome_json`] from values already taken out: `value(k)` is the value
     /// of conclusion `keys[k]` (`None` or unknown: `null`). For a batch read a conclusion at a
     /// time ([`BatchOutcome::conclusion_column`]).
