@@ -640,7 +640,13 @@ impl PyPolicy {
     ) -> PyResult<PyDecision> {
         guard(py, || {
             let run = self.run(py, as_of, explain, reveal_sensitive, lenient)?;
-            let input = facts_input(py, facts)?;
+            // A dict is read straight into facts as a batch reads it (the JSON way only for what
+            // that cannot take exactly), not written out as JSON text first.
+            let input = if facts.is_exact_instance_of::<PyDict>() {
+                self.batch_input(facts, &run)?
+            } else {
+                facts_input(py, facts)?
+            };
             match py.detach(|| run.evaluate_input(&input)) {
                 Outcome::Decided(d) => Ok(PyDecision { inner: d }),
                 Outcome::Facts(errs) => Err(facts_error(py, &errs, None)),

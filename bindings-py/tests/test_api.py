@@ -325,9 +325,10 @@ def test_batches_read_while_evaluating_stop_at_a_failing_iterator(policy: humiao
 
 
 def test_batches_of_dicts_read_as_each_dict_alone(policy: humiao.Policy, school_girl: Dict[str, Any]) -> None:
-    """A batch reads a case dict straight into its facts where it can (truth values, integers,
-    strings) and as JSON otherwise; either way each case gives what `evaluate` gives it alone:
-    decisions, notes, errors and their messages."""
+    """A batch, and `evaluate` of one dict, read a case dict straight into its facts where they
+    can (truth values, integers, strings) and as JSON otherwise; either way each case gives what
+    the JSON way gives it (a dict subclass, here an `OrderedDict` around the case, always goes
+    that way): decisions, notes, errors and their messages."""
     import collections
     import enum
 
@@ -398,7 +399,7 @@ def test_batches_of_dicts_read_as_each_dict_alone(policy: humiao.Policy, school_
         change(c)
         cases.append(c)
 
-    def alone(c: Dict[str, Any]) -> str:
+    def alone(c: Any) -> str:
         try:
             return policy.evaluate(c, "2026-03-01").to_json()
         except humiao.HumiaoError as e:
@@ -409,8 +410,9 @@ def test_batches_of_dicts_read_as_each_dict_alone(policy: humiao.Policy, school_
             return g.to_json()
         return f"{type(g).__name__}: {g}".replace(f"case {i}: ", "", 1).replace(f"第 {i} 件：", "", 1)
 
-    want = [alone(c) for c in cases]
+    want = [alone(collections.OrderedDict(c)) for c in cases]
     assert sum(w.startswith("{") for w in want) >= 8 and sum(not w.startswith("{") for w in want) >= 5
+    assert [alone(c) for c in cases] == want
     assert any("had no offset" in w for w in want)
     for threads in (1, 2):
         got = policy.evaluate_many(cases, "2026-03-01", threads=threads, on_error="return")
