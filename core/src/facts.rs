@@ -1407,7 +1407,7 @@ impl PathTree {
     }
 }
 
-/// One cell of a table's row, as [`PathTree::read_row_into`] takes it: what a column holds
+/// One cell of a table's row, as a row reader takes it ([`crate::Policy::load_row_into`]): what a column holds
 /// in that row, already told apart by kind (a table reader has it typed: a column of truth
 /// values, of integers, of text).
 #[derive(Clone, Copy, Debug, PartialEq)]

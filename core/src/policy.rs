@@ -1057,7 +1057,7 @@ impl Outcome {
 
     /// A conclusion's settled value (by [`Policy::conclusion_index`]): `None` while it is
     /// undecided; `Some(Value::Unknown)` when it settled without a value or its rules
-    /// conflict (see [`Outcome::determined`]).
+    /// conflict (see [`Outcome::settled`]).
     pub fn conclusion(&self, index: usize) -> Option<&crate::model::Value> {
         if self
             .state
