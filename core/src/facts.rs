@@ -1407,9 +1407,9 @@ impl PathTree {
     }
 }
 
-/// One cell of a table's row, as a row reader takes it ([`crate::Policy::load_row_into`]): what a column holds
-/// in that row, already told apart by kind (a table reader has it typed: a column of truth
-/// values, of integers, of text).
+/// One cell of a table's row, as a row reader takes it ([`crate::Policy::load_row_into`]):
+/// what a column holds in that row, already told apart by kind (a table reader has it typed:
+/// a column of truth values, of integers, of text).
 #[derive(Clone, Copy, Debug, PartialEq)]
 pub enum Cell<'a> {
     /// No value in this row (`None`, `NaN`, a null): the fact is not given.
