@@ -11,6 +11,7 @@ use pyo3::prelude::*;
 use pyo3::types::{PyBool, PyDict, PyInt, PyString};
 use std::collections::HashMap;
 use std::hash::{BuildHasherDefault, Hasher};
+use std::sync::atomic::{AtomicU32, Ordering};
 
 /// A small fast hash for the schema's keys (short ASCII, fixed per policy; no untrusted input
 /// picks them, so SipHash's resistance to collisions is not needed): FNV-1a.
@@ -45,7 +46,59 @@ pub(crate) struct DictReader {
 
 #[derive(Default)]
 struct Level {
-    keys: Keys<Entry>,
+    /// Each key's index in `entries`.
+    keys: Keys<u32>,
+    entries: Vec<(Box<str>, Entry)>,
+    /// The entry whose key the last dict walked here held at each position (`u32::MAX`: none
+    /// yet): dicts of one batch mostly list their keys in one order, so a key is first
+    /// compared with that one entry's name, and hashed and looked up only when it differs.
+    /// A hint only (relaxed atomics, so that the reader stays `Sync`): a wrong one costs a
+    /// lookup, never a wrong match, since a match is byte for byte.
+    expect: Vec<AtomicU32>,
+}
+
+impl Level {
+    /// The entry for `key`, the `pos`-th key of its dict.
+    fn entry(&self, pos: usize, key: &str) -> Option<&Entry> {
+        let slot = self.expect.get(pos);
+        if let Some(slot) = slot {
+            let at = slot.load(Ordering::Relaxed);
+            if let Some((name, entry)) = self.entries.get(at as usize) {
+                if name.as_bytes() == key.as_bytes() {
+                    return Some(entry);
+                }
+            }
+        }
+        let at = *self.keys.get(key)?;
+        if let Some(slot) = slot {
+            slot.store(at, Ordering::Relaxed);
+        }
+        self.entries.get(at as usize).map(|(_, e)| e)
+    }
+
+    /// The sub-level for `seg`, made when new; `None` where `seg` is a leaf.
+    fn branch(&mut self, seg: &str) -> Option<&mut Level> {
+        let at = match self.keys.get(seg) {
+            Some(&at) => at,
+            None => self.insert(seg, Entry::Branch(Level::default()))?,
+        };
+        match self.entries.get_mut(at as usize) {
+            Some((_, Entry::Branch(l))) => Some(l),
+            _ => None,
+        }
+    }
+
+    /// Adds a key (`None` if it is there already).
+    fn insert(&mut self, key: &str, entry: Entry) -> Option<u32> {
+        if self.keys.contains_key(key) {
+            return None;
+        }
+        let at = u32::try_from(self.entries.len()).ok()?;
+        self.keys.insert(key.to_string(), at);
+        self.entries.push((key.into(), entry));
+        self.expect.push(AtomicU32::new(u32::MAX));
+        Some(at)
+    }
 }
 
 enum Entry {
@@ -87,22 +140,9 @@ impl DictReader {
             let (last, parents) = segs.split_last()?;
             let mut level = &mut root;
             for seg in parents {
-                let entry = level
-                    .keys
-                    .entry((*seg).to_string())
-                    .or_insert_with(|| Entry::Branch(Level::default()));
-                level = match entry {
-                    Entry::Branch(l) => l,
-                    Entry::Leaf(_) => return None,
-                };
+                level = level.branch(seg)?;
             }
-            if level
-                .keys
-                .insert((*last).to_string(), Entry::Leaf(col))
-                .is_some()
-            {
-                return None;
-            }
+            level.insert(last, Entry::Leaf(col))?;
         }
         Some(DictReader {
             reader,
@@ -163,10 +203,10 @@ fn walk(level: &Level, dict: &Bound<'_, PyDict>, depth: usize, row: &mut RowCell
         return None;
     }
     let mut any = false;
-    for (k, v) in dict.iter() {
+    for (pos, (k, v)) in dict.iter().enumerate() {
         let k = k.cast_exact::<PyString>().ok()?;
-        let key = k.to_cow().ok()?;
-        match level.keys.get(&*key)? {
+        let key = k.to_str().ok()?;
+        match level.entry(pos, key)? {
             Entry::Leaf(col) => {
                 if v.is_none() {
                     continue;
@@ -174,9 +214,9 @@ fn walk(level: &Level, dict: &Bound<'_, PyDict>, depth: usize, row: &mut RowCell
                 let found = if let Ok(b) = v.cast_exact::<PyBool>() {
                     Found::Bool(b.is_true())
                 } else if let Ok(s) = v.cast_exact::<PyString>() {
-                    let s = s.to_cow().ok()?;
+                    let s = s.to_str().ok()?;
                     let at = u32::try_from(row.text.len()).ok()?;
-                    row.text.push_str(&s);
+                    row.text.push_str(s);
                     Found::Text(at, u32::try_from(row.text.len()).ok()?)
                 } else if let Ok(i) = v.cast_exact::<PyInt>() {
                     Found::Int(i.extract::<i64>().ok()?)

@@ -365,6 +365,14 @@ def test_batches_of_dicts_read_as_each_dict_alone(policy: humiao.Policy, school_
     def gender_key(c: Dict[str, Any]) -> None:
         c["minor"][Gender("gender")] = c["minor"].pop("sex")
 
+    def reversed_keys(d: Any) -> Any:
+        return {k: reversed_keys(v) for k, v in reversed(d.items())} if isinstance(d, dict) else d
+
+    def reorder(c: Dict[str, Any]) -> None:
+        r = reversed_keys(c)
+        c.clear()
+        c.update(r)
+
     def variant(i: int) -> Dict[str, Any]:
         c = json.loads(json.dumps(school_girl))
         c["case"]["id"] = f"c{i}"
@@ -392,6 +400,10 @@ def test_batches_of_dicts_read_as_each_dict_alone(policy: humiao.Policy, school_
         gender_key,  # another name, though a dict lookup of the fact's would find it
         lambda c: c.update(minor=collections.OrderedDict(c["minor"])),  # a dict subclass
         lambda c: c["case"].update(id="A-\"quoted\"-\n"),
+        reorder,  # every key in the other order (the reader guesses each key from the last dict)
+        lambda c: c["minor"].update(sex="male"),  # the first order again, another value
+        reorder,
+        lambda c: c.update(unknown_fact=1),  # the order guessed, then a key it does not know
     ]
     cases = []
     for i, change in enumerate(changes):
