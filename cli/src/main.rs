@@ -1158,6 +1158,35 @@ fn test(p: &PolicyArgs, format: Format) -> Result<ExitCode, Fail> {
     })
 }
 
+/// `plan --output` never replaces what the plan was made from: a file of the policy set (its
+/// folder holds the rule files, the manifest, the roster and the calendars) or the history.
+fn refuse_to_overwrite_inputs(
+    out: &std::path::Path,
+    dir: &std::path::Path,
+    history: Option<&std::path::Path>,
+) -> Result<(), Fail> {
+    // Only an existing file can be lost; `canonicalize` follows links to what would be replaced.
+    let Ok(target) = std::fs::canonicalize(out) else {
+        return Ok(());
+    };
+    let same = |p: &std::path::Path| std::fs::canonicalize(p).is_ok_and(|c| c == target);
+    if history.is_some_and(same) {
+        return Err(Fail::Usage(format!(
+            "--output {} is the --history file it reads; write the plan elsewhere / --output 与 --history 是同一个文件，请写到别处",
+            out.display()
+        )));
+    }
+    let in_set = std::fs::canonicalize(dir).is_ok_and(|d| target.parent() == Some(d.as_path()));
+    if in_set {
+        return Err(Fail::Usage(format!(
+            "--output {} would replace a file of the policy set in {}; write the plan elsewhere / --output 会覆盖政策集文件夹中的文件，请写到别处",
+            out.display(),
+            dir.display()
+        )));
+    }
+    Ok(())
+}
+
 #[allow(clippy::too_many_arguments)]
 fn plan(
     p: &PolicyArgs,
@@ -1170,6 +1199,9 @@ fn plan(
     output: Option<&std::path::Path>,
 ) -> Result<ExitCode, Fail> {
     use humiao_core::plan;
+    if let Some(out) = output {
+        refuse_to_overwrite_inputs(out, &p.dir, history)?;
+    }
     let policy = load_policy(p)?;
     let from = humiao_core::time::YearMonth::parse(from)
         .map_err(|e| Fail::Usage(format!("--from: {e} / {}", e.message_zh())))?;

@@ -316,6 +316,53 @@ fn plan_formats_and_safe_output() {
 }
 
 #[test]
+fn plan_output_never_replaces_what_it_reads() {
+    let d = temp_dir("plan-inputs");
+    let set = d.join("rules");
+    std::fs::create_dir(&set).unwrap();
+    for e in std::fs::read_dir("../rules").unwrap() {
+        let e = e.unwrap();
+        std::fs::copy(e.path(), set.join(e.file_name())).unwrap();
+    }
+    let history = d.join("history.csv");
+    std::fs::write(&history, "month,street,community\n").unwrap();
+    let plan_to = |out: &std::path::Path| {
+        run(&[
+            "plan",
+            set.to_str().unwrap(),
+            "--from",
+            "2027-01",
+            "--months",
+            "2",
+            "--format",
+            "csv",
+            "--history",
+            history.to_str().unwrap(),
+            "--output",
+            out.to_str().unwrap(),
+        ])
+    };
+    for (out, says) in [
+        (set.join("supervision.humiao"), "policy set"),
+        (set.join("humiao.toml"), "policy set"),
+        (set.join(".").join("yuexiu-roster.csv"), "policy set"),
+        (d.join("rules/../history.csv"), "--history"),
+    ] {
+        let before = std::fs::read(&out).unwrap();
+        let (code, _, err) = plan_to(&out);
+        assert_eq!(code, 2, "{}: {err}", out.display());
+        assert!(err.contains(says) && err.contains("请写到别处"), "{err}");
+        assert_eq!(std::fs::read(&out).unwrap(), before, "{}", out.display());
+    }
+    // Anywhere else, it is written.
+    let (code, _, err) = plan_to(&d.join("plan.csv"));
+    assert_eq!(code, 0, "{err}");
+    assert!(std::fs::read_to_string(d.join("plan.csv"))
+        .unwrap()
+        .starts_with("month,"));
+}
+
+#[test]
 fn policy_folder_confinement() {
     let d = temp_dir("confine");
     std::fs::write(
