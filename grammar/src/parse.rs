@@ -138,7 +138,8 @@ fn parse_pieces(src: &str, opts: &ParseOptions, direct: bool) -> (File, Vec<Synt
 
 fn is_only_comments(piece: &str) -> bool {
     piece.lines().all(|l| {
-        let t = l.trim();
+        // A byte-order mark (Windows editors write one) is blank space, as in the grammar.
+        let t = l.trim_matches(|c: char| c.is_whitespace() || c == '\u{feff}');
         t.is_empty() || t.starts_with('#')
     })
 }

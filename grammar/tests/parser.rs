@@ -27,6 +27,22 @@ fn the_bundled_rules_parse_without_errors() {
 }
 
 #[test]
+fn a_byte_order_mark_is_blank_space() {
+    // Editors on Windows start UTF-8 files with U+FEFF; before a comment it used to turn the
+    // comment into a declaration that failed to parse.
+    for src in [REPORTING, COMMON] {
+        let plain = parse(src, &opts());
+        let (file, errors) = parse(&format!("\u{feff}{src}"), &opts());
+        assert!(errors.is_empty(), "{errors:?}");
+        assert_eq!(file.decls.len(), plain.0.decls.len());
+        let body = src.find("\npolicy").map_or(src, |i| &src[i + 1..]);
+        let (file, errors) = parse(&format!("\u{feff}{body}"), &opts());
+        assert!(errors.is_empty(), "{errors:?}");
+        assert_eq!(file.decls.len(), plain.0.decls.len());
+    }
+}
+
+#[test]
 fn deep_nesting_is_an_error_not_a_stack_overflow() {
     for n in [100, 10_000, 100_000] {
         let src = format!("let x = {}1{}\n", "(".repeat(n), ")".repeat(n));
