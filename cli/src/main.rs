@@ -1138,7 +1138,25 @@ fn facts_record(errs: Vec<humiao_core::FactError>) -> serde_json::Value {
 }
 
 fn test(p: &PolicyArgs, format: Format) -> Result<ExitCode, Fail> {
-    let policy = load_policy(p)?;
+    let sources = load::read_policy_dir(&p.dir).map_err(Fail::Usage)?;
+    let policy = Policy::from_sources(&sources, &load_options(p)?).map_err(Fail::Policy)?;
+    if format == Format::Human {
+        // Warnings first, on stderr (`check` lists them all): an empty file, say, means tests
+        // that no longer run, which a count of passes alone would not show.
+        let warnings: Vec<Diagnostic> = policy
+            .diagnostics
+            .iter()
+            .filter(|d| d.severity == Severity::Warning)
+            .cloned()
+            .collect();
+        if !warnings.is_empty() {
+            let texts: Vec<(String, String)> = sources
+                .iter()
+                .map(|s| (s.path.clone(), s.text.clone()))
+                .collect();
+            print_diagnostics(&warnings, &texts, p.lang.into());
+        }
+    }
     let report = policy.run_tests();
     let mut out = std::io::stdout().lock();
     if format == Format::Human {

@@ -363,6 +363,34 @@ fn plan_output_never_replaces_what_it_reads() {
 }
 
 #[test]
+fn an_empty_rule_file_is_a_warning_in_check_and_test() {
+    let d = temp_dir("empty-file");
+    for e in std::fs::read_dir("../rules").unwrap() {
+        let e = e.unwrap();
+        std::fs::copy(e.path(), d.join(e.file_name())).unwrap();
+    }
+    // An editor that crashed mid-save: the file is there, its rules and tests are not.
+    std::fs::write(d.join("information.humiao"), "# 信息管理\n\n").unwrap();
+    let (code, _, err) = run(&["check", d.to_str().unwrap()]);
+    assert_eq!(code, 0, "{err}");
+    assert!(
+        err.contains("W0103") && err.contains("information.humiao:1:1"),
+        "{err}"
+    );
+    assert!(err.contains("是否完整保存"), "{err}");
+    let (code, out, err) = run(&["check", d.to_str().unwrap(), "--deny-warnings"]);
+    assert_ne!(code, 0, "{out}{err}");
+    let (code, out, err) = run(&["test", d.to_str().unwrap()]);
+    assert_eq!(code, 0, "{err}");
+    assert!(
+        err.contains("W0103") && out.contains("passed"),
+        "{out}{err}"
+    );
+    let (_, _, err) = run(&["test", "../rules"]);
+    assert!(!err.contains("warning["), "{err}");
+}
+
+#[test]
 fn policy_folder_confinement() {
     let d = temp_dir("confine");
     std::fs::write(

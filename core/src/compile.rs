@@ -30,6 +30,14 @@ pub struct PolicyInfo {
     pub file: usize,
 }
 
+/// Whether a file's text is blank or comments only (a byte-order mark counts as blank).
+fn only_comments(text: &str) -> bool {
+    text.lines().all(|l| {
+        let t = l.trim_matches(|c: char| c.is_whitespace() || c == '\u{feff}');
+        t.is_empty() || t.starts_with('#')
+    })
+}
+
 /// One source file's parsed declarations, with its path inside the set.
 pub struct Unit<'a> {
     pub path: &'a str,
@@ -297,7 +305,23 @@ impl<'a> Ctx<'a> {
                     }
                 }
                 None => {
-                    if !u.file.decls.is_empty() {
+                    if u.file.decls.is_empty() && only_comments(u.text) {
+                        // An editor that crashed mid-save leaves an empty file; without a word
+                        // the set would lose that file's rules and tests.
+                        self.findings.push(
+                            Finding::warning(
+                                "W0103",
+                                fi,
+                                Span::new(0, 0),
+                                "this file declares nothing (empty, or comments only): was it saved completely?",
+                                "此文件没有任何声明（为空或只有注释）：是否完整保存？",
+                            )
+                            .with_help(
+                                "restore the file, or remove it from the policy folder and the manifest",
+                                "恢复此文件，或将其从政策文件夹和清单中删除",
+                            ),
+                        );
+                    } else if !u.file.decls.is_empty() {
                         self.findings.push(
                             Finding::warning(
                                 "W0101",
