@@ -60,15 +60,17 @@ impl Run<'_> {
         }
     }
 
-    /// JSON text read straight into the fact slots by the core's one-pass reader (as the CLI
-    /// reads a line): `None` when it finds any problem, and the text then takes the way it
-    /// always took (a `serde_json::Value`, then the schema), so failures read as before.
-    fn facts_of_text(&self, text: &str) -> Option<humiao_core::Facts> {
-        catch_unwind(AssertUnwindSafe(|| {
-            self.policy.load_facts_text(text, &self.facts).ok()
-        }))
-        .ok()
-        .flatten()
+    /// JSON text read into the fact slots as the CLI reads a line (`Policy::load_facts_text`:
+    /// the one-pass reader, and for text it finds a problem in the reader that names every
+    /// problem at its path, duplicated keys and nesting included), or the outcome to report.
+    fn facts_of_text(&self, text: &str) -> Result<humiao_core::Facts, Box<Outcome>> {
+        match catch_unwind(AssertUnwindSafe(|| {
+            self.policy.load_facts_text(text, &self.facts)
+        })) {
+            Ok(Ok(facts)) => Ok(facts),
+            Ok(Err(errs)) => Err(Box::new(Outcome::Facts(errs))),
+            Err(payload) => Err(Box::new(Outcome::Internal(panic_message(payload.as_ref())))),
+        }
     }
 
     /// [`Run::facts_of_text`] into `facts`, reusing its buffers from case to case; `false` when
@@ -333,32 +335,24 @@ impl Run<'_> {
     ) -> Outcome {
         match input {
             CaseInput::Text(t) => {
-                if let Some(facts) = self.facts_of_text(t) {
-                    let result = catch_unwind(AssertUnwindSafe(|| {
-                        self.policy.evaluate(&facts, self.as_of, &self.eval)
-                    }));
-                    return match result {
-                        Ok(Ok(d)) => Outcome::Decided(d),
-                        Ok(Err(e)) => Outcome::Eval(e),
-                        Err(payload) => Outcome::Internal(panic_message(payload.as_ref())),
-                    };
+                let facts = match self.facts_of_text(t) {
+                    Ok(facts) => facts,
+                    Err(failed) => return *failed,
+                };
+                let result = catch_unwind(AssertUnwindSafe(|| {
+                    self.policy.evaluate(&facts, self.as_of, &self.eval)
+                }));
+                match result {
+                    Ok(Ok(d)) => Outcome::Decided(d),
+                    Ok(Err(e)) => Outcome::Eval(e),
+                    Err(payload) => Outcome::Internal(panic_message(payload.as_ref())),
                 }
-                self.evaluate_text_as_value(t)
             }
             CaseInput::Row(row) => match self.load_row(row, scratch) {
                 Some(()) => self.evaluate_facts(scratch),
                 None => Outcome::Internal("a checked row did not read".into()),
             },
             CaseInput::Unreadable(e) => Outcome::Facts(vec![e.clone()]),
-        }
-    }
-
-    /// The way text always took, for text the one-pass reader found a problem in: a
-    /// `serde_json::Value`, then the schema (so failures read as they always have).
-    fn evaluate_text_as_value(&self, t: &str) -> Outcome {
-        match serde_json::from_str::<Value>(t) {
-            Ok(v) => self.evaluate_json(&v),
-            Err(e) => Outcome::Facts(vec![not_json(&e)]),
         }
     }
 }
@@ -711,10 +705,10 @@ impl Run<'_> {
                 if let Some(done) = self.conclude_row_text(t, keys, bufs) {
                     return done;
                 }
-                // As in `evaluate_text_as_value`: the old way, for its failures.
-                match serde_json::from_str::<Value>(t) {
-                    Ok(v) => self.conclude_json(&v, keys, &mut bufs.out),
-                    Err(e) => Concluded::Failed(Box::new(Outcome::Facts(vec![not_json(&e)]))),
+                // Read again as `evaluate` reads it, for its problems.
+                match self.facts_of_text(t) {
+                    Ok(facts) => self.conclude_facts(&facts, keys, &mut bufs.out),
+                    Err(failed) => Concluded::Failed(failed),
                 }
             }
             CaseInput::Row(row) => match self.load_row(row, &mut bufs.facts) {
@@ -819,18 +813,6 @@ pub(crate) struct BlockBuffers {
     pub done: ConcludedBlock,
     /// Per column, its texts worked out lately.
     pub texts: Vec<TextCache>,
-}
-
-/// The facts problem for text that is not JSON, with the code the CLI uses for such a line.
-pub(crate) fn not_json(e: &serde_json::Error) -> FactError {
-    FactError {
-        code: "F0100",
-        path: String::new(),
-        expected: "a JSON object".into(),
-        found: format!("text that is not JSON ({e})"),
-        message: format!("not valid JSON: {e}"),
-        message_zh: format!("不是合法的 JSON：{e}"),
-    }
 }
 
 pub(crate) fn unreadable(e: &ConvertError) -> CaseInput {

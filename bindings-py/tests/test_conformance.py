@@ -17,7 +17,7 @@ import pytest
 
 import humiao
 
-from support import CONFORMANCE, RULES, run_cli
+from support import CONFORMANCE, RULES, SCHOOL_GIRL, run_cli
 
 CASES = sorted(CONFORMANCE.glob("*.json"))
 
@@ -98,3 +98,45 @@ def test_corpus_batch_matches_cli_jsonl(cli: Path, tmp_path: Path) -> None:
         assert [d.to_json() for d in from_text] == expected
         groups += 1
     assert groups > 0
+
+
+def test_bad_text_gets_the_problems_the_cli_gives(cli: Path, tmp_path: Path) -> None:
+    """JSON text with problems reads in Python as the CLI reads it: the same codes, paths and
+    messages (a key given twice is an error, not the last one silently kept)."""
+    good = json.dumps(SCHOOL_GIRL)
+    lines = [
+        good.replace('"sex": "female"', '"sex": "female", "sex": "male"'),
+        good.replace('"indicators": {', '"indicators": {"beating": true, "beating": false, '),
+        good.replace('"in_course_of_work": true', '"in_course_of_work": 1e400'),
+        good[:-1] + ', "case": {"prior_reports_12m": 1e400}}',
+        good[:-1] + ",}",
+        good[:40],
+        '{"case": ' * 40 + "{}" + "}" * 40,
+        '{"minor": {"age": 99999999999999999999999}}',
+        "[1, 2]",
+    ]
+    batch = tmp_path / "bad.jsonl"
+    batch.write_text("\n".join(lines) + "\n", encoding="utf-8")
+    proc = run_cli(cli, ["eval", str(RULES), "--facts", str(batch), "--as-of", "2026-03-01",
+                         "--format", "jsonl"])
+    records = [json.loads(line) for line in proc.stdout.decode("utf-8").splitlines()]
+    assert len(records) == len(lines) and all("error" in r for r in records), records
+    want = [[(p["code"], p["path"], p["message"], p["message_zh"]) for p in r["error"]["facts"]]
+            for r in records]
+    assert ("F0113", "minor.sex") in [(c, p) for w in want for (c, p, _, _) in w]
+    pol = humiao.Policy.load(RULES)
+
+    def problems(e: object) -> List[Tuple[str, str, str, str]]:
+        assert isinstance(e, humiao.FactsError), e
+        return [(p.code, p.path, p.message, p.message_zh) for p in e.errors]
+
+    for line, w in zip(lines, want):
+        with pytest.raises(humiao.FactsError) as info:
+            pol.evaluate(line, "2026-03-01")
+        assert problems(info.value) == w, line
+    for threads in (1, 2):
+        got = pol.evaluate_many(lines, "2026-03-01", threads=threads, on_error="return")
+        assert [problems(g) for g in got] == want
+        out = pol.evaluate_outcomes(lines, "2026-03-01", ["reporting.duty"], threads=threads,
+                                    on_error="return")
+        assert [problems(g) for g in out["error"]] == want
