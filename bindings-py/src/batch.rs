@@ -853,6 +853,10 @@ pub(crate) fn thread_count(asked: Option<usize>, items: usize) -> usize {
     wanted.min(items.div_ceil(BLOCK)).max(1)
 }
 
+/// The most threads a batch starts (`threads=` past it is refused, as the CLI's `--jobs`): past
+/// the cores any machine has, a thread only adds its stack.
+pub(crate) const MAX_THREADS: usize = 256;
+
 /// Cases handed to a worker at a time: large enough that the shared counter is not contended,
 /// small enough that uneven cases still spread over the threads.
 const BLOCK: usize = 64;

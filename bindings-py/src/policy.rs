@@ -1339,6 +1339,19 @@ fn check_threads(py: Python<'_>, threads: Option<usize>) -> PyResult<()> {
             "threads 至少为 1",
         ));
     }
+    if let Some(n) = threads.filter(|&n| n > crate::batch::MAX_THREADS) {
+        return Err(humiao_error(
+            py,
+            &format!(
+                "threads={n}: at most {} (None: one per core)",
+                crate::batch::MAX_THREADS
+            ),
+            &format!(
+                "threads={n}：最多为 {}（None 表示每个核一个线程）",
+                crate::batch::MAX_THREADS
+            ),
+        ));
+    }
     Ok(())
 }
 

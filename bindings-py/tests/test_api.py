@@ -291,6 +291,9 @@ def test_evaluate_many_errors(policy: humiao.Policy, school_girl: Dict[str, Any]
         policy.evaluate_many(cases, "2026-03-01", on_error="ignore")  # type: ignore[call-overload]
     with pytest.raises(humiao.HumiaoError):
         policy.evaluate_many(cases, "2026-03-01", threads=0)
+    with pytest.raises(humiao.HumiaoError, match="at most 256"):
+        policy.evaluate_many(iter(cases), "2026-03-01", threads=100_000)
+    assert len(policy.evaluate_many(iter(cases), "2026-03-01", threads=256, on_error="return")) == 4
     with pytest.raises(TypeError):
         policy.evaluate_many(school_girl, "2026-03-01")
 

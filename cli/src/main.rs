@@ -471,6 +471,11 @@ fn eval(
         }
         (_, n) => n,
     };
+    if jobs > MAX_JOBS {
+        return Err(Fail::Usage(format!(
+            "--jobs {jobs}: at most {MAX_JOBS} threads (0: one per core) / --jobs 最多为 {MAX_JOBS}（0 表示每个核一个线程）"
+        )));
+    }
     if format == Format::Jsonl {
         let jobs = if jobs == 0 {
             std::thread::available_parallelism().map_or(1, std::num::NonZeroUsize::get)
@@ -881,6 +886,10 @@ fn evaluate_chunk(
 }
 
 /// JSON Lines: exactly one output line per input line, a decision or an error record. With
+/// The most threads `--jobs` starts: past the cores any machine has, each thread only adds its
+/// stack and its chunks in flight (100,000 used to abort the process when threads ran out).
+const MAX_JOBS: usize = 256;
+
 /// `jobs > 1`, `jobs` threads evaluate chunks of lines while this thread reads the next ones
 /// and writes the evaluated ones back in input order, so the output is the same bytes as with
 /// one thread.

@@ -536,6 +536,13 @@ fn jobs_give_the_same_bytes_in_the_same_order() {
     let (_, stop3) = jsonl_run(&input, &["--on-error", "stop", "--jobs", "3"]);
     assert_eq!(stop1.iter().filter(|&&b| b == b'\n').count(), 6);
     assert!(stop1 == stop3);
+    // Threads past any machine's cores are refused, not started until the process aborts.
+    let (code, out) = jsonl_run(&input, &["--jobs", "100000"]);
+    assert_eq!(code, Some(2));
+    assert!(out.is_empty());
+    let (code, many) = jsonl_run(&input, &["--jobs", "256"]);
+    assert_eq!(code, code1);
+    assert!(many == one, "--jobs 256 changed the output");
 }
 
 #[test]
