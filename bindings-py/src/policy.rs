@@ -332,6 +332,13 @@ impl PyPolicy {
                 .fact(&name)
                 .and_then(|i| self.inner.schema.facts.get(i))
                 .map(|f| f.ty.clone());
+            if v.is_instance_of::<PyString>() || v.is_instance_of::<PyBytes>() {
+                // A text is iterable, but a column of its characters is never what was meant.
+                return Err(PyTypeError::new_err(format!(
+                    "column `{name}` must be a sequence of values (one per case), not {}",
+                    v.get_type().name()?
+                )));
+            }
             let data = if let Ok(e) = v.cast::<EncodedColumn>() {
                 // Handed over whole by `humiao._table`: each distinct value read once.
                 let int_fact = matches!(ty, Some(Type::Int));

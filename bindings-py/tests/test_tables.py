@@ -73,6 +73,30 @@ def test_columns_must_have_equal_lengths(policy: humiao.Policy) -> None:
         policy.evaluate_columns(cols, "2026-03-03")
 
 
+def test_tables_that_cannot_be_read_one_to_one_are_refused(policy: humiao.Policy) -> None:
+    """A column name given twice (one column would be dropped without a word, and the answer
+    change), rows without columns, and a text where a column goes are errors."""
+    frame = pd.DataFrame(columns())
+    twice = pd.concat([frame, frame[["minor.sex"]].replace({"female": "male"})], axis=1)
+    assert list(twice.columns).count("minor.sex") == 2
+    arrow = pa.Table.from_pandas(frame, preserve_index=False)
+    arrow_twice = arrow.append_column("minor.sex", pa.array(["male"] * len(frame)))
+    for table in (twice, arrow_twice):
+        for call in (policy.evaluate_table, policy.outcome_table):
+            with pytest.raises(humiao.HumiaoError, match="two columns named `minor.sex`"):
+                call(table, "2026-03-03")
+    for table in (pd.DataFrame(index=[0, 1]), pa.table({"x": [1, 2]}).drop(["x"])):
+        for call in (policy.evaluate_table, policy.outcome_table):
+            with pytest.raises(humiao.HumiaoError, match="2 rows but no columns"):
+                call(table, "2026-03-03")
+    with pytest.raises(TypeError, match="column `minor.sex` must be a sequence"):
+        policy.evaluate_columns({"minor.sex": "female"}, "2026-03-03")
+    with pytest.raises(TypeError, match="must be a sequence"):
+        policy.outcome_columns({"minor.sex": b"female"}, "2026-03-03")
+    # Empty tables are fine: no rows, no results.
+    assert len(policy.evaluate_table(pd.DataFrame(), "2026-03-03")) == 0
+
+
 def test_column_errors_name_the_row(policy: humiao.Policy) -> None:
     cols = columns()
     cols["minor.sex"] = ["female", "girl", "male"]

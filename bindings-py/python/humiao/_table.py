@@ -17,6 +17,29 @@ if TYPE_CHECKING:
 __all__ = ["columns_of", "evaluate_table", "outcome_table"]
 
 
+def _check_table(table: Any) -> None:
+    """A table whose columns cannot be read as facts one-to-one is refused: a column name given
+    twice (one of the two would be dropped without a word) or rows without any column (they
+    would vanish from the result)."""
+    from ._errors import HumiaoError
+
+    if _is_pandas(table):
+        names, rows = [str(c) for c in table.columns], len(table.index)
+    elif _is_arrow(table) and hasattr(table, "column_names"):
+        names, rows = [str(c) for c in table.column_names], table.num_rows
+    else:
+        return
+    seen = set()
+    for n in names:
+        if n in seen:
+            raise HumiaoError(f"the table has two columns named `{n}`; keep one",
+                              f"表中有两列名为 `{n}`，请只保留一列")
+        seen.add(n)
+    if not names and rows:
+        raise HumiaoError(f"the table has {rows} rows but no columns (a column is a fact path)",
+                          f"表有 {rows} 行，但没有任何列（列名为事实路径）")
+
+
 def _is_pandas(table: Any) -> bool:
     return type(table).__module__.split(".")[0] == "pandas" and hasattr(table, "columns")
 
@@ -234,6 +257,7 @@ def _encoded_columns(table: Any) -> Dict[str, Any]:
 
 def evaluate_table(policy: "Policy", table: Any, as_of: Any, **options: Any) -> Any:
     """See :meth:`humiao.Policy.evaluate_table`."""
+    _check_table(table)
     if _is_arrow(table) and hasattr(table, "num_rows"):
         # Every column written as Arrow's buffers from the decisions, no Python object per
         # row: the table pa.table() would make of the lists below, type for type.
@@ -338,6 +362,7 @@ def _pandas_of_arrow(out: Dict[str, Any], index: Any) -> Any:
 
 def outcome_table(policy: "Policy", table: Any, as_of: Any, **options: Any) -> Any:
     """See :meth:`humiao.Policy.outcome_table`."""
+    _check_table(table)
     sets = options.pop("sets", None)
     if sets not in (None, "lists", "arrow"):
         raise ValueError(f'sets is "lists" or "arrow", not {sets!r}')
