@@ -108,7 +108,10 @@ def decide(c: Dict[str, Any]) -> Answers:
             s |= 1 << 9
     if s and at_work:
         duty = "mandatory"
-    elif not s and is_minor and female and age >= 14 and pregnant_or_aborted:
+    elif not s and is_minor and (
+        (female and age >= 14 and pregnant_or_aborted)
+        or i["maltreatment"] or i["beating"] or i["drugged"] or i["bullying"] or i["domestic_violence"]
+    ):
         duty = "review"
     elif s:
         duty = "voluntary"

@@ -31,7 +31,7 @@ pub const ZEN: [(&str, &str); 13] = [
     (
         "duty",
         "(len($.situations) > 0 and $.at_work) ? 'mandatory' : \
-         ((len($.situations) == 0 and $.minor and $.female and minor.age >= 14 and $.preg) ? 'review' : \
+         ((len($.situations) == 0 and $.minor and (($.female and minor.age >= 14 and $.preg) or indicators.maltreatment or indicators.beating or indicators.drugged or indicators.bullying or indicators.domestic_violence)) ? 'review' : \
          (len($.situations) > 0 ? 'voluntary' : 'none'))",
     ),
     (
@@ -116,7 +116,7 @@ pub const CEL: [&str; 4] = [
     // s3
     "{\
      'duty': (size(s2.situations) > 0 && s1.at_work) ? 'mandatory' : \
-     ((size(s2.situations) == 0 && s1.minor && s1.female && minor.age >= 14 && s1.preg) ? 'review' : \
+     ((size(s2.situations) == 0 && s1.minor && ((s1.female && minor.age >= 14 && s1.preg) || indicators.maltreatment || indicators.beating || indicators.drugged || indicators.bullying || indicators.domestic_violence)) ? 'review' : \
      (size(s2.situations) > 0 ? 'voluntary' : 'none')), \
      'hotel_suspicious': s2.receiving ? (\
      (hotel.minor_alone && has(hotel.reasonable_explanation) && !hotel.reasonable_explanation) \

@@ -95,7 +95,15 @@ pub fn decide(v: &Value) -> Option<Answers> {
     }
     let duty = if s != 0 && at_work {
         Duty::Mandatory
-    } else if s == 0 && is_minor && female && age >= 14 && pregnant_or_aborted {
+    } else if s == 0
+        && is_minor
+        && ((female && age >= 14 && pregnant_or_aborted)
+            || i("maltreatment")
+            || i("beating")
+            || i("drugged")
+            || i("bullying")
+            || i("domestic_violence"))
+    {
         Duty::Review
     } else if s != 0 {
         Duty::Voluntary
