@@ -637,7 +637,7 @@ fn outcomes_are_the_conclusions_of_the_decisions() {
             .cloned()
             .collect()
     };
-    assert_eq!(keys.len(), 16, "{keys:?}");
+    assert_eq!(keys.len(), 17, "{keys:?}");
     let (mut settled, mut open, mut failed) = (0, 0, 0);
     for jobs in ["1", "2"] {
         let (code, outcomes) = jsonl_records(input.as_bytes(), &["--outcomes", "--jobs", jobs]);
