@@ -93,7 +93,11 @@ impl Finding {
         self
     }
     pub fn from_syntax(file: usize, e: &SyntaxError) -> Finding {
-        Finding::error(e.code(), file, e.span, e.message_en(), e.message_zh())
+        let f = Finding::error(e.code(), file, e.span, e.message_en(), e.message_zh());
+        match &e.hint {
+            Some((en, zh)) => f.with_help(en.clone(), zh.clone()),
+            None => f,
+        }
     }
 }
 

@@ -8,6 +8,10 @@ use serde::Serialize;
 pub struct SyntaxError {
     pub span: Span,
     pub kind: SyntaxErrorKind,
+    /// What to do about it, in English and Chinese, when the parser can tell (a full-width
+    /// punctuation mark where the language wants the ASCII one).
+    #[serde(skip_serializing_if = "Option::is_none")]
+    pub hint: Option<(String, String)>,
 }
 
 #[derive(Clone, Debug, PartialEq, Eq, Serialize)]
@@ -34,7 +38,11 @@ pub enum SyntaxErrorKind {
 
 impl SyntaxError {
     pub fn new(span: Span, kind: SyntaxErrorKind) -> Self {
-        SyntaxError { span, kind }
+        SyntaxError {
+            span,
+            kind,
+            hint: None,
+        }
     }
 
     /// Stable diagnostic code.
@@ -231,4 +239,29 @@ fn describe(r: Rule) -> Option<(&'static str, &'static str)> {
         EOI => kw("the end of the declaration", "声明结束"),
         _ => None,
     }
+}
+
+/// The ASCII mark a full-width one stands for, where the language's syntax uses it (typed with a
+/// Chinese input method on, these look alike and fail to parse).
+pub fn ascii_of_full_width(c: char) -> Option<char> {
+    Some(match c {
+        '，' => ',',
+        '：' => ':',
+        '（' => '(',
+        '）' => ')',
+        '｛' => '{',
+        '｝' => '}',
+        '［' | '【' => '[',
+        '］' | '】' => ']',
+        '“' | '”' | '＂' => '"',
+        '＝' => '=',
+        '＜' => '<',
+        '＞' => '>',
+        '．' => '.',
+        '＃' => '#',
+        '＋' => '+',
+        '－' => '-',
+        '０'..='９' => char::from_u32(u32::from(c) - u32::from('０') + u32::from('0'))?,
+        _ => return None,
+    })
 }

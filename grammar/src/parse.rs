@@ -239,6 +239,21 @@ fn from_pest_error(e: &pest::error::Error<Rule>, piece: &str, offset: usize) -> 
         pest::error::ErrorVariant::CustomError { .. } => Vec::new(),
     };
     let rest = piece.get(pos..).unwrap_or("");
+    if let Some((at, c, ascii)) = full_width_on_line(piece, pos) {
+        // The full-width mark is the mistake, wherever pest gave up on the line.
+        let mut e = SyntaxError::new(
+            Span::new(offset + at, offset + at + c.len_utf8()),
+            SyntaxErrorKind::Unexpected {
+                expected: describe_expected(&expected),
+                found: Some(c.to_string()),
+            },
+        );
+        e.hint = Some((
+            format!("`{c}` is a full-width mark: write the ASCII `{ascii}` (switch the input method to English punctuation)"),
+            format!("`{c}` 是全角符号，请改为半角 `{ascii}`（输入法切换为英文标点）"),
+        ));
+        return e;
+    }
     let found = found_token(rest);
     let end = pos + found.as_ref().map_or(0, |f| f.len());
     SyntaxError::new(
@@ -248,6 +263,29 @@ fn from_pest_error(e: &pest::error::Error<Rule>, piece: &str, offset: usize) -> 
             found,
         },
     )
+}
+
+/// The first full-width punctuation mark on the line of `pos` (from the line's start; outside
+/// quoted text and comments, where Chinese punctuation belongs): its offset, itself and the
+/// ASCII mark it stands for.
+fn full_width_on_line(piece: &str, pos: usize) -> Option<(usize, char, char)> {
+    let start = piece.get(..pos)?.rfind('\n').map_or(0, |i| i + 1);
+    let line = piece.get(start..)?;
+    let line = line.split('\n').next().unwrap_or(line);
+    let mut quoted = false;
+    for (i, c) in line.char_indices() {
+        match c {
+            '"' => quoted = !quoted,
+            '#' if !quoted => return None,
+            _ if !quoted => {
+                if let Some(ascii) = crate::error::ascii_of_full_width(c) {
+                    return Some((start + i, c, ascii));
+                }
+            }
+            _ => {}
+        }
+    }
+    None
 }
 
 /// The token at an error: a word, a number, or one punctuation character; None at the end.

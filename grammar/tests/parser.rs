@@ -43,6 +43,45 @@ fn a_byte_order_mark_is_blank_space() {
 }
 
 #[test]
+fn a_full_width_mark_is_named_with_its_ascii_twin() {
+    // Typed with a Chinese input method on: the error points at the mark and says what to write.
+    let cases = [
+        ("let x = any {a， b}\n", '，', ','),
+        ("facts f { a： Bool }\n", '：', ':'),
+        ("let x = （1 + 2)\n", '（', '('),
+        (
+            "rule r \"标题\"\n  cite \"法\"\n  when a ＝＝ b\n  then conclude c = true\n",
+            '＝',
+            '=',
+        ),
+        ("let x = １\n", '１', '1'),
+    ];
+    for (src, mark, ascii) in cases {
+        let (_, errors) = parse(src, &opts());
+        let e = errors
+            .first()
+            .unwrap_or_else(|| panic!("no error for {src:?}"));
+        let at = src.find(mark).unwrap();
+        let (s, e_) = (e.span.start as usize, e.span.end as usize);
+        assert_eq!((s, e_), (at, at + mark.len_utf8()), "{src:?}");
+        let (en, zh) = e
+            .hint
+            .clone()
+            .unwrap_or_else(|| panic!("no hint for {src:?}"));
+        assert!(
+            en.contains(&format!("`{ascii}`")) && zh.contains("全角"),
+            "{en} / {zh}"
+        );
+        assert_eq!(e.code(), "E0001");
+    }
+    // Chinese punctuation inside quoted text or a comment is not the mistake.
+    let src = "rule r \"标题，含逗号\" # 注释，含逗号\n  cite \"法\"\n  when a ==\n";
+    let (_, errors) = parse(src, &opts());
+    assert!(!errors.is_empty());
+    assert!(errors.iter().all(|e| e.hint.is_none()), "{errors:?}");
+}
+
+#[test]
 fn deep_nesting_is_an_error_not_a_stack_overflow() {
     for n in [100, 10_000, 100_000] {
         let src = format!("let x = {}1{}\n", "(".repeat(n), ")".repeat(n));
