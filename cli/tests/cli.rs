@@ -233,7 +233,7 @@ fn failing_in_file_tests_exit_1_with_expected_and_actual() {
     let d = temp_dir("failing");
     std::fs::write(
         d.join("a.humiao"),
-        "policy a \"a\"\nfacts { discovered_at: DateTime\n x: Bool? }\nconclusion k: Bool\nrule r \"r\" cite \"c\" when x then conclude k = true\ntest \"wrong\" {\n  given { discovered_at: 2026-01-01T10:00+08:00, x: false }\n  expect k == true\n}\n",
+        "policy a \"a\"\nfacts { discovered_at: DateTime\n x: Bool? }\nconclusion k: Bool\nrule r \"r\" cite \"c\" when x then conclude k = true\ntest \"wrong\" {\n  given { discovered_at: 2026-01-01T10:00+08:00, x: false }\n  expect k == true\n  expect x == true\n}\n",
     )
     .unwrap();
     let (code, out, _) = run(&["test", d.to_str().unwrap(), "--lang", "en"]);
@@ -244,6 +244,8 @@ fn failing_in_file_tests_exit_1_with_expected_and_actual() {
             && out.contains("a.humiao:8"),
         "{out}"
     );
+    // A comparison that failed says what its operands came to.
+    assert!(out.contains("a.humiao:9") && out.contains("x = false"), "{out}");
 }
 
 #[test]

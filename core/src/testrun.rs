@@ -3,7 +3,7 @@
 
 use crate::decision::{Decision, Status};
 use crate::eval::{EvalOptions, Evaluator};
-use crate::ir::{CompiledTest, ExpectKind};
+use crate::ir::{CompiledTest, Ex, ExpectKind};
 use crate::model::Value;
 use crate::policy::{FactsOptions, Policy};
 use crate::time::{Date, DateTime};
@@ -252,14 +252,15 @@ impl Policy {
                     Ok(Value::Bool(true)) => {}
                     Ok(Value::Bool(false)) => failures.push(fail(
                         "true".into(),
-                        format!(
-                            "false; conclusions: {}",
-                            serde_json::to_string(&d.conclusions).unwrap_or_default()
-                        ),
+                        format!("false{}", operands(policy, &mut ev, ex)),
                     )),
                     Ok(_) => failures.push(fail(
                         "true".into(),
-                        format!("unknown (not decided){}", undecided_hint(&d)),
+                        format!(
+                            "unknown (not decided){}{}",
+                            operands(policy, &mut ev, ex),
+                            undecided_hint(&d)
+                        ),
                     )),
                     Err(err) => failures.push(fail("true".into(), err.to_string())),
                 },
@@ -274,6 +275,73 @@ impl Policy {
             }
         }
         Ok(failures)
+    }
+}
+
+/// What the facts, conclusions and params an expectation compares came to, in the decision's
+/// JSON: `: reporting.duty = "mandatory"` where `expect reporting.duty == voluntary` failed, so
+/// the reader sees the value, not only "false".
+fn operands(policy: &Policy, ev: &mut Evaluator<'_>, ex: &Ex) -> String {
+    fn visit<'e>(ex: &'e Ex, out: &mut Vec<&'e Ex>) {
+        match ex {
+            Ex::Conclusion(_) | Ex::Fact(_) | Ex::Param(_) => {
+                let same = |o: &&Ex| match (o, ex) {
+                    (Ex::Conclusion(a), Ex::Conclusion(b))
+                    | (Ex::Fact(a), Ex::Fact(b))
+                    | (Ex::Param(a), Ex::Param(b)) => a == b,
+                    _ => false,
+                };
+                if !out.iter().any(same) {
+                    out.push(ex);
+                }
+            }
+            Ex::Not(x) | Ex::Neg(x) | Ex::IsKnown(x) | Ex::IsEmpty(x) => visit(x, out),
+            Ex::InValues(x, _) | Ex::Intersects(_, x) | Ex::Subset(_, x) => visit(x, out),
+            Ex::Cmp(_, a, b) | Ex::Arith(_, a, b) | Ex::InSet(a, b) => {
+                visit(a, out);
+                visit(b, out);
+            }
+            Ex::And(xs) | Ex::Or(xs) => xs.iter().for_each(|x| visit(x, out)),
+            _ => {}
+        }
+    }
+    let mut leaves = Vec::new();
+    visit(ex, &mut leaves);
+    let mut parts = Vec::new();
+    for leaf in leaves {
+        let idx = |i: &u32| usize::try_from(*i).unwrap_or(usize::MAX);
+        let named = match leaf {
+            Ex::Conclusion(i) => policy
+                .program
+                .conclusions
+                .get(idx(i))
+                .map(|c| (&c.key, &c.ty, false)),
+            Ex::Fact(i) => policy
+                .schema
+                .facts
+                .get(idx(i))
+                .map(|f| (&f.path, &f.ty, f.sensitive)),
+            Ex::Param(i) => policy
+                .program
+                .params
+                .get(idx(i))
+                .map(|p| (&p.key, &p.ty, false)),
+            _ => None,
+        };
+        let (Some((name, ty, sensitive)), Ok(v)) = (named, ev.eval(leaf)) else {
+            continue;
+        };
+        let shown = match v {
+            Value::Unknown => "unknown".to_string(),
+            _ if sensitive => "<redacted>".to_string(),
+            v => policy.schema.to_json(ty, &v).to_string(),
+        };
+        parts.push(format!("{name} = {shown}"));
+    }
+    if parts.is_empty() {
+        String::new()
+    } else {
+        format!(": {}", parts.join(", "))
     }
 }
 
