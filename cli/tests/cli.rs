@@ -245,7 +245,10 @@ fn failing_in_file_tests_exit_1_with_expected_and_actual() {
         "{out}"
     );
     // A comparison that failed says what its operands came to.
-    assert!(out.contains("a.humiao:9") && out.contains("x = false"), "{out}");
+    assert!(
+        out.contains("a.humiao:9") && out.contains("x = false"),
+        "{out}"
+    );
 }
 
 #[test]

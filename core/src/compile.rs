@@ -1074,7 +1074,8 @@ impl<'a> Ctx<'a> {
             self.file = *fi;
             let policy = self.policy_of.get(*fi).cloned().unwrap_or_default();
             let id = format!("{policy}.{}", r.name.text);
-            if r.cites.is_empty() {
+            // A blank `cite ""` names no article either.
+            if r.cites.iter().all(|c| c.value.trim().is_empty()) {
                 self.findings.push(
                     Finding::error(
                         "E0301",
@@ -2171,9 +2172,15 @@ impl<'a> Ctx<'a> {
                                 .cloned()
                                 .collect::<Vec<_>>()
                                 .join(", ");
+                            let n = e.variants.len();
+                            let (more, more_zh) = if n > 12 {
+                                (format!(", … ({n} in all)"), format!("……（共 {n} 个）"))
+                            } else {
+                                (String::new(), String::new())
+                            };
                             f.with_help(
-                                format!("the values are: {vals}"),
-                                format!("可选值：{vals}"),
+                                format!("the values are: {vals}{more}"),
+                                format!("可选值：{vals}{more_zh}"),
                             )
                         }
                     };

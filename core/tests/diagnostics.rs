@@ -53,6 +53,13 @@ fn truncated_last_line() {
 }
 
 #[test]
+fn full_width_punctuation_blank_cite_and_a_long_value_list() {
+    insta::assert_snapshot!(diagnose(
+        "rule r \"r\" cite \"c\" when any {indicators.beating， indicators.bullying} then conclude p.k = true\nrule q \"q\" cite \"\" when minor.age < 14 then conclude p.k = true\nenum Big { v01, v02, v03, v04, v05, v06, v07, v08, v09, v10, v11, v12, v13, v14 }\nfacts big optional { kind: Big? }\nrule o \"o\" cite \"c\" when big.kind == zzz then conclude p.k = true\n"
+    ));
+}
+
+#[test]
 fn type_mismatch_and_bad_date() {
     insta::assert_snapshot!(diagnose(
         "rule r \"r\" cite \"c\" when minor.age == \"twelve\" then conclude p.k = true\nrule q \"q\" cite \"c\" when as_of > 2026-02-30 then conclude p.k = true\n"
