@@ -65,9 +65,14 @@ fn read_inside(root: &Path, rel: &str) -> Result<Source, String> {
     }
     let bytes = std::fs::read(&real).map_err(|e| format!("{rel}: {e}"))?;
     let text = String::from_utf8(bytes).map_err(|e| {
+        // Where it stops being UTF-8, as line and column of the text before it; a file saved
+        // as GBK/GB18030 (Chinese Windows' default) is the usual cause.
+        let good = e.as_bytes().get(..e.utf8_error().valid_up_to()).unwrap_or(&[]);
+        let good = String::from_utf8_lossy(good);
+        let line = good.matches('\n').count() + 1;
+        let col = good.rsplit('\n').next().map_or(0, |l| l.chars().count()) + 1;
         format!(
-            "{rel}: not UTF-8 text (byte {}) / 不是 UTF-8 文本",
-            e.utf8_error().valid_up_to()
+            "{rel}:{line}:{col}: the file is not UTF-8 text (saved as GBK/GB18030?); save it as UTF-8 and check again / {rel}:{line}:{col}：文件不是 UTF-8 编码（可能保存成了 GBK/GB18030），请另存为 UTF-8 后再检查"
         )
     })?;
     Ok(Source::new(rel, text))

@@ -396,6 +396,22 @@ fn an_empty_rule_file_is_a_warning_in_check_and_test() {
 }
 
 #[test]
+fn a_rule_file_saved_as_gbk_says_where_and_what_to_do() {
+    let d = temp_dir("gbk");
+    // "policy a" then a comment in GB18030: 中 is D6 D0, not UTF-8.
+    let mut bytes = b"policy a \"a\"\n# ".to_vec();
+    bytes.extend_from_slice(&[0xD6, 0xD0]);
+    bytes.push(b'\n');
+    std::fs::write(d.join("a.humiao"), bytes).unwrap();
+    let (code, _, err) = run(&["check", d.to_str().unwrap()]);
+    assert_eq!(code, 2);
+    assert!(
+        err.contains("a.humiao:2:3") && err.contains("GBK") && err.contains("另存为 UTF-8"),
+        "{err}"
+    );
+}
+
+#[test]
 fn policy_folder_confinement() {
     let d = temp_dir("confine");
     std::fs::write(
