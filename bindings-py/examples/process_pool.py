@@ -40,7 +40,9 @@ def _evaluate_chunk(lines: List[str], as_of: str) -> List[str]:
 
 def evaluate_file(policy: humiao.Policy, cases: Path, as_of: str, workers: int = 2, chunk: int = 2000) -> List[str]:
     """Decisions for every line of `cases`, as JSON lines in input order."""
-    lines = cases.read_text(encoding="utf-8").splitlines()
+    # Line ends only: str.splitlines() would also split at U+2028 inside a case's text.
+    with cases.open(encoding="utf-8") as f:
+        lines = [line.rstrip("\r\n") for line in f]
     chunks = [lines[i : i + chunk] for i in range(0, len(lines), chunk)]
     with ProcessPoolExecutor(max_workers=workers, initializer=_init, initargs=(policy,)) as pool:
         results = pool.map(_evaluate_chunk, chunks, [as_of] * len(chunks))
