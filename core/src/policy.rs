@@ -309,6 +309,37 @@ impl Policy {
                 format!("政策集有 {nrules} 条规则，超过上限 {}", opts.max_rules),
             ));
         }
+        // A test's facts are read as a case's are: a misspelt field or a wrong value there is
+        // found by `check`, not first by `test` (W0602, at the test: a warning, since the rules
+        // themselves are sound and `test` reports the test failing).
+        let tree = PathTree::build(&c.schema);
+        let fopts = FactsOptions::default();
+        for t in c.tests.iter().filter(|t| t.plan.is_none()) {
+            let loader = crate::facts::Loader {
+                schema: &c.schema,
+                tree: &tree,
+                strictness: fopts.strictness,
+                max_list_len: fopts.max_list_len,
+                reveal_sensitive: false,
+            };
+            if let Err(errs) = loader.load(&t.given) {
+                for e in errs {
+                    findings.push(
+                        Finding::warning(
+                            "W0602",
+                            t.file,
+                            t.span,
+                            format!("test \"{}\": its facts: {}", t.title, e.message),
+                            format!("测试“{}”的事实：{}", t.title, e.message_zh),
+                        )
+                        .with_help(
+                            "a test's `given` is read as a case's facts are",
+                            "测试的 `given` 按案件事实的规则读取",
+                        ),
+                    );
+                }
+            }
+        }
         // Rosters must name a data file of the set.
         for (fi, r) in &c.rosters {
             if !sources.iter().any(|s| s.path == r.file.value) {
@@ -358,7 +389,7 @@ impl Policy {
             name: manifest.name,
             version: manifest.version,
             digest,
-            tree: std::sync::Arc::new(PathTree::build(&c.schema)),
+            tree: std::sync::Arc::new(tree),
             fast: std::sync::OnceLock::new(),
             json: std::sync::OnceLock::new(),
             schema: c.schema,

@@ -1264,20 +1264,20 @@ pub enum TimeError {
     },
 }
 
-/// Month names for English messages (lower case, like the rest of the message).
+/// Month names for English messages (proper nouns, capitalised).
 const MONTHS_EN: [&str; 12] = [
-    "january",
-    "february",
-    "march",
-    "april",
-    "may",
-    "june",
-    "july",
-    "august",
-    "september",
-    "october",
-    "november",
-    "december",
+    "January",
+    "February",
+    "March",
+    "April",
+    "May",
+    "June",
+    "July",
+    "August",
+    "September",
+    "October",
+    "November",
+    "December",
 ];
 
 impl TimeError {
@@ -1583,7 +1583,7 @@ mod tests {
         );
         assert_eq!(
             e.to_string(),
-            "`2026-02-30` is not a real date (february 2026 has 28 days)"
+            "`2026-02-30` is not a real date (February 2026 has 28 days)"
         );
         assert_eq!(
             e.message_zh(),
@@ -1592,7 +1592,7 @@ mod tests {
         assert_eq!(e.input(), "2026-02-30");
         assert_eq!(
             Date::parse("2026-04-31").unwrap_err().to_string(),
-            "`2026-04-31` is not a real date (april 2026 has 30 days)"
+            "`2026-04-31` is not a real date (April 2026 has 30 days)"
         );
         assert!(Date::parse("2028-02-29").is_ok());
         let e = Date::parse("2026-13-01").unwrap_err();
@@ -1807,7 +1807,7 @@ mod tests {
         );
         assert_eq!(
             err("2026-02-30T10:00").to_string(),
-            "`2026-02-30T10:00` is not a real date (february 2026 has 28 days)"
+            "`2026-02-30T10:00` is not a real date (February 2026 has 28 days)"
         );
         assert!(matches!(
             err("2026-13-01T10:00"),
@@ -2555,7 +2555,7 @@ mod tests {
         let e = Date::deserialize(de("2026-02-30")).unwrap_err();
         assert_eq!(
             e.to_string(),
-            "`2026-02-30` is not a real date (february 2026 has 28 days)"
+            "`2026-02-30` is not a real date (February 2026 has 28 days)"
         );
     }
 

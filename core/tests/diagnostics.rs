@@ -60,6 +60,13 @@ fn full_width_punctuation_blank_cite_and_a_long_value_list() {
 }
 
 #[test]
+fn a_test_whose_facts_do_not_fit() {
+    insta::assert_snapshot!(diagnose(
+        "rule r \"r\" cite \"c\" when minor.age < 14 then conclude p.k = true\ntest \"t\" {\n  given { discovered_at: 2026-02-30T10:00+08:00, minor: { age: 9, sexx: femal } }\n  expect p.k == true\n}\n"
+    ));
+}
+
+#[test]
 fn type_mismatch_and_bad_date() {
     insta::assert_snapshot!(diagnose(
         "rule r \"r\" cite \"c\" when minor.age == \"twelve\" then conclude p.k = true\nrule q \"q\" cite \"c\" when as_of > 2026-02-30 then conclude p.k = true\n"

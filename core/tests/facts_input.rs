@@ -142,7 +142,7 @@ fn impossible_dates_and_times() {
     );
     let d = find(&errs, "discovered_at");
     assert_eq!(d.code, "F0104");
-    assert!(d.message.contains("february 2026 has 28 days"), "{d:#?}");
+    assert!(d.message.contains("February 2026 has 28 days"), "{d:#?}");
     assert!(d.message_zh.contains("2026年2月只有28天"), "{d:#?}");
     assert_eq!(find(&errs, "reported_at").code, "F0104");
     assert_eq!(
