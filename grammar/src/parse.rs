@@ -255,14 +255,42 @@ fn from_pest_error(e: &pest::error::Error<Rule>, piece: &str, offset: usize) -> 
         return e;
     }
     let found = found_token(rest);
-    let end = pos + found.as_ref().map_or(0, |f| f.len());
-    SyntaxError::new(
+    // The span covers the token as shown, without the `…` of a cut one.
+    let end = pos + found.as_ref().map_or(0, |f| f.trim_end_matches('…').len());
+    let mut e = SyntaxError::new(
         Span::new(offset + pos, offset + end),
         SyntaxErrorKind::Unexpected {
             expected: describe_expected(&expected),
             found,
         },
-    )
+    );
+    if let Some(word) = indented_declaration(piece, pos) {
+        // An indented `rule …` is read as part of the declaration above it.
+        e.hint = Some((
+            format!("`{word}` starts a new declaration only at the start of a line: remove the spaces before it"),
+            format!("`{word}` 只有写在行首才开始新的声明：请删去前面的空格"),
+        ));
+    }
+    e
+}
+
+/// The declaration word an indented line starts with, on the error's line or the one after it
+/// (an indented `rule` makes the line above it fail to parse as often as its own).
+fn indented_declaration(piece: &str, pos: usize) -> Option<&'static str> {
+    let start = piece.get(..pos)?.rfind('\n').map_or(0, |i| i + 1);
+    let mut lines = piece.get(start..)?.split('\n');
+    let this = lines.next()?;
+    let next = lines.next();
+    [Some(this), next].into_iter().flatten().find_map(|line| {
+        let body = line.trim_start_matches([' ', '\t', '\u{3000}']);
+        if body.len() == line.len() {
+            return None;
+        }
+        DECL_WORDS.iter().copied().find(|w| {
+            body.strip_prefix(w)
+                .is_some_and(|rest| rest.starts_with(' '))
+        })
+    })
 }
 
 /// The first full-width punctuation mark on the line of `pos` (from the line's start; outside
@@ -300,8 +328,12 @@ fn found_token(rest: &str) -> Option<String> {
             .find(|(_, c)| !is_ident_continue(*c))
             .map_or(rest.len(), |(i, _)| i);
         let word = rest.get(..end).unwrap_or(rest);
-        // Long Chinese runs: show at most 12 characters.
-        Some(word.chars().take(12).collect())
+        // Long Chinese runs: show at most 12 characters, and say so when cut.
+        let mut shown: String = word.chars().take(12).collect();
+        if shown.len() < word.len() {
+            shown.push('…');
+        }
+        Some(shown)
     } else {
         Some(first.to_string())
     }

@@ -82,6 +82,34 @@ fn a_full_width_mark_is_named_with_its_ascii_twin() {
 }
 
 #[test]
+fn an_indented_declaration_says_to_start_it_at_the_line_start() {
+    let src = "let a = true\n  rule r \"r\"\n  cite \"c\"\n  when a then conclude k = true\n";
+    let (_, errors) = parse(src, &opts());
+    let e = errors.first().expect("an error");
+    let (en, zh) = e.hint.clone().expect("a hint");
+    assert!(
+        en.contains("`rule`") && en.contains("start of a line"),
+        "{en}"
+    );
+    assert!(zh.contains("行首"), "{zh}");
+    // Not said where nothing is indented.
+    let (_, errors) = parse(
+        "let a = \nrule r \"r\" cite \"c\" when a then conclude k = true\n",
+        &opts(),
+    );
+    assert!(errors.iter().all(|e| e.hint.is_none()), "{errors:?}");
+}
+
+#[test]
+fn a_long_word_at_an_error_is_shown_cut_with_an_ellipsis() {
+    let src = "let x = 1 一二三四五六七八九十甲乙丙丁\n";
+    let (_, errors) = parse(src, &opts());
+    let e = errors.first().expect("an error");
+    assert!(e.message_en().contains("…`"), "{}", e.message_en());
+    assert!((e.span.end as usize) <= src.len());
+}
+
+#[test]
 fn deep_nesting_is_an_error_not_a_stack_overflow() {
     for n in [100, 10_000, 100_000] {
         let src = format!("let x = {}1{}\n", "(".repeat(n), ")".repeat(n));
