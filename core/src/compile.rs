@@ -780,9 +780,10 @@ impl<'a> Ctx<'a> {
             let Some(ty) = self.resolve_type(&p.ty) else {
                 continue;
             };
-            let Some(value) = self.const_value(&p.value, &ty) else {
-                continue;
-            };
+            // A value that does not fit is reported here; the param is still declared (with no
+            // value: the set does not load with the error) so that its uses are not reported
+            // again as unknown names.
+            let value = self.const_value(&p.value, &ty).unwrap_or(Value::Unknown);
             let mut unconfirmed = None;
             let mut source = None;
             for a in &p.annotations {

@@ -67,6 +67,18 @@ fn a_test_whose_facts_do_not_fit() {
 }
 
 #[test]
+fn a_param_with_a_bad_value_is_one_error_not_one_per_use() {
+    let out = diagnose(
+        "param p.n: Int = \"2\"\nrule r \"r\" cite \"c\" when minor.age < p.n then conclude p.k = true\nrule q \"q\" cite \"c\" priority 1 when minor.age > p.n then conclude p.k = false\n",
+    );
+    assert_eq!(out.matches("error[").count(), 1, "{out}");
+    assert!(
+        out.contains("E0201") && !out.contains("unknown name"),
+        "{out}"
+    );
+}
+
+#[test]
 fn type_mismatch_and_bad_date() {
     insta::assert_snapshot!(diagnose(
         "rule r \"r\" cite \"c\" when minor.age == \"twelve\" then conclude p.k = true\nrule q \"q\" cite \"c\" when as_of > 2026-02-30 then conclude p.k = true\n"
