@@ -562,10 +562,11 @@ fn resolve_flags(
     }
     let mut by_street: BTreeMap<usize, Vec<String>> = BTreeMap::new();
     for f in flags {
-        let s = scope
-            .roster
-            .street_index(&f.street)
-            .ok_or_else(|| PlanError::UnknownFlag(f.street.clone()))?;
+        let s = scope.roster.street_index(&f.street).ok_or_else(|| {
+            let names = scope.roster.streets.iter().map(|st| st.name.as_str());
+            let near = crate::diag::did_you_mean(f.street.trim(), names).map(str::to_owned);
+            PlanError::UnknownFlag(f.street.clone(), near)
+        })?;
         if !scope.street_eligible(s) {
             return Err(PlanError::FlaggedExcluded(f.street.clone()));
         }

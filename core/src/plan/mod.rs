@@ -233,14 +233,14 @@ pub enum PlanError {
     MonthOutOfRange,
     #[error("invalid roster: {}{}", .0.first().map(ToString::to_string).unwrap_or_default(), more(.0.len()))]
     InvalidRoster(Vec<RosterError>),
-    #[error("exclusion `{0}` names no street or community of the roster (by name or code)")]
-    UnknownExclusion(String),
+    #[error("exclusion `{0}` names no street or community of the roster (by name or code){near}", near = did_you_mean_en(.1))]
+    UnknownExclusion(String, Option<String>),
     #[error(
         "no street is left in the rotation: every street is excluded or has no community left"
     )]
     NoEligibleStreets,
-    #[error("flag `{0}` names no street of the roster (by name or code)")]
-    UnknownFlag(String),
+    #[error("flag `{0}` names no street of the roster (by name or code){near}", near = did_you_mean_en(.1))]
+    UnknownFlag(String, Option<String>),
     #[error("flag `{0}`: the street is excluded from the rotation")]
     FlaggedExcluded(String),
     #[error("{flagged} streets are flagged, but a month visits only {per_month}")]
@@ -261,6 +261,18 @@ fn more(n: usize) -> String {
     } else {
         String::new()
     }
+}
+
+fn did_you_mean_en(near: &Option<String>) -> String {
+    near.as_ref()
+        .map(|n| format!("; did you mean `{n}`?"))
+        .unwrap_or_default()
+}
+
+fn did_you_mean_zh(near: &Option<String>) -> String {
+    near.as_ref()
+        .map(|n| format!("；是否想写 `{n}`？"))
+        .unwrap_or_default()
 }
 
 impl PlanError {
@@ -290,13 +302,19 @@ impl PlanError {
                     format!("名册有误：{first}")
                 }
             }
-            PlanError::UnknownExclusion(k) => {
-                format!("排除项 `{k}` 不是名册中任何街道或社区的名称或代码")
+            PlanError::UnknownExclusion(k, near) => {
+                format!(
+                    "排除项 `{k}` 不是名册中任何街道或社区的名称或代码{}",
+                    did_you_mean_zh(near)
+                )
             }
             PlanError::NoEligibleStreets => {
                 "轮换中没有街道：所有街道都被排除或已没有可督导的社区".to_owned()
             }
-            PlanError::UnknownFlag(k) => format!("标记 `{k}` 不是名册中任何街道的名称或代码"),
+            PlanError::UnknownFlag(k, near) => format!(
+                "标记 `{k}` 不是名册中任何街道的名称或代码{}",
+                did_you_mean_zh(near)
+            ),
             PlanError::FlaggedExcluded(k) => format!("标记 `{k}`：该街道已被排除在轮换之外"),
             PlanError::TooManyFlags { flagged, per_month } => {
                 format!("标记了 {flagged} 条街道，但每月只督导 {per_month} 条")
@@ -371,7 +389,12 @@ impl<'a> Scope<'a> {
                 }
             }
             if !matched {
-                return Err(PlanError::UnknownExclusion(key.to_owned()));
+                let names = roster.streets.iter().flat_map(|st| {
+                    std::iter::once(st.name.as_str())
+                        .chain(st.communities.iter().map(|c| c.name.as_str()))
+                });
+                let near = crate::diag::did_you_mean(key, names).map(str::to_owned);
+                return Err(PlanError::UnknownExclusion(key.to_owned(), near));
             }
         }
         if !excluded_streets.is_empty() {

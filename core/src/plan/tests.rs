@@ -466,7 +466,7 @@ fn flag_errors() {
     let from = ym("2027-01");
     assert_eq!(
         plan(&s, &r, from, 1, &[], &[flag("不存在街道", "")]),
-        Err(PlanError::UnknownFlag("不存在街道".into()))
+        Err(PlanError::UnknownFlag("不存在街道".into(), None))
     );
     let four = ["洪桥街道", "北京街道", "六榕街道", "流花街道"].map(|n| flag(n, "x"));
     assert_eq!(
@@ -504,7 +504,7 @@ fn flag_errors() {
         Err(PlanError::FlaggedExcluded("流花街道".into()))
     );
     for e in [
-        PlanError::UnknownFlag("x".into()),
+        PlanError::UnknownFlag("x".into(), None),
         PlanError::TooManyFlags {
             flagged: 4,
             per_month: 3,
@@ -631,8 +631,17 @@ fn exclusions() {
     s.exclude = vec!["没有这个社区".into()];
     assert_eq!(
         plan(&s, &r, ym("2027-01"), 1, &[], &[]),
-        Err(PlanError::UnknownExclusion("没有这个社区".into()))
+        Err(PlanError::UnknownExclusion("没有这个社区".into(), None))
     );
+    // One character off a real name: said, with the name meant.
+    s.exclude = vec!["文圆巷社区".into()];
+    let e = plan(&s, &r, ym("2027-01"), 1, &[], &[]).unwrap_err();
+    assert_eq!(
+        e,
+        PlanError::UnknownExclusion("文圆巷社区".into(), Some("文园巷社区".into()))
+    );
+    assert!(e.to_string().contains("did you mean `文园巷社区`?"), "{e}");
+    assert!(e.message_zh().contains("是否想写 `文园巷社区`"), "{e}");
 
     // A street whose communities are all excluded is out of the rotation.
     let small = small_roster(&[2, 2]);
