@@ -49,14 +49,30 @@ pub(crate) struct ConvertError {
     path: Vec<String>,
     pub(crate) found: String,
     pub(crate) expected: &'static str,
+    expected_zh: &'static str,
+    /// The facts code the same problem has in JSON text (F0101 wrong type, F0103 out of range,
+    /// F0109 not UTF-8, F0112 nested too deeply).
+    code: &'static str,
 }
 
 impl ConvertError {
+    /// A value of a kind JSON has no place for (F0101).
     pub(crate) fn new(found: String, expected: &'static str) -> ConvertError {
+        ConvertError::coded("F0101", found, expected, "JSON 值")
+    }
+
+    pub(crate) fn coded(
+        code: &'static str,
+        found: String,
+        expected: &'static str,
+        expected_zh: &'static str,
+    ) -> ConvertError {
         ConvertError {
             path: Vec::new(),
             found,
             expected,
+            expected_zh,
+            code,
         }
     }
 
@@ -88,9 +104,9 @@ impl ConvertError {
             path.clone()
         };
         humiao_core::FactError {
-            code: "F0108",
+            code: self.code,
             message: format!("{shown}: expected {}, found {}", self.expected, self.found),
-            message_zh: format!("{shown}：应为 JSON 值，实际为 {}", self.found),
+            message_zh: format!("{shown}：应为{}，实际为 {}", self.expected_zh, self.found),
             path,
             expected: self.expected.to_string(),
             found: self.found.clone(),
@@ -126,8 +142,14 @@ pub(crate) fn py_to_json(obj: &Bound<'_, PyAny>) -> Result<Value, ConvertError> 
 pub(crate) fn py_to_json_text(obj: &Bound<'_, PyAny>) -> Result<String, ConvertError> {
     let mut text = Text::default();
     walk(obj, 0, &mut text)?;
-    String::from_utf8(text.out)
-        .map_err(|_| ConvertError::new("text that is not UTF-8".into(), "a JSON value"))
+    String::from_utf8(text.out).map_err(|_| {
+        ConvertError::coded(
+            "F0109",
+            "text that is not UTF-8".into(),
+            "UTF-8 text",
+            "UTF-8 文本",
+        )
+    })
 }
 
 /// Where [`walk`] puts a Python value's JSON, piece by piece.
@@ -250,9 +272,11 @@ impl Sink for Text {
 
 fn walk(obj: &Bound<'_, PyAny>, depth: usize, sink: &mut impl Sink) -> Result<(), ConvertError> {
     if depth > MAX_DEPTH {
-        return Err(ConvertError::new(
+        return Err(ConvertError::coded(
+            "F0112",
             format!("nesting deeper than {MAX_DEPTH} levels"),
             "at most 64 levels of nesting",
+            "至多 64 层嵌套",
         ));
     }
     if obj.is_none() {
@@ -277,14 +301,22 @@ fn walk(obj: &Bound<'_, PyAny>, depth: usize, sink: &mut impl Sink) -> Result<()
             sink.scalar(Value::Number(Number::from(u)));
             return Ok(());
         }
-        return Err(ConvertError::new(
+        return Err(ConvertError::coded(
+            "F0103",
             "an integer too large for 64 bits".into(),
             "an integer within 64 bits",
+            "64 位以内的整数",
         ));
     }
     if let Ok(f) = obj.cast::<PyFloat>() {
-        let n = Number::from_f64(f.value())
-            .ok_or_else(|| ConvertError::new(format!("{}", f.value()), "a finite number"))?;
+        let n = Number::from_f64(f.value()).ok_or_else(|| {
+            ConvertError::coded(
+                "F0101",
+                format!("{}", f.value()),
+                "a finite number",
+                "有限的数",
+            )
+        })?;
         sink.scalar(Value::Number(n));
         return Ok(());
     }
@@ -294,9 +326,11 @@ fn walk(obj: &Bound<'_, PyAny>, depth: usize, sink: &mut impl Sink) -> Result<()
             let key = match k.cast::<PyString>() {
                 Ok(s) => s.to_cow().map_err(|e| from_py(e, &k))?,
                 Err(_) => {
-                    return Err(ConvertError::new(
+                    return Err(ConvertError::coded(
+                        "F0101",
                         format!("a key that is {}", type_name(&k)),
                         "string keys",
+                        "字符串键",
                     ))
                 }
             };

@@ -609,14 +609,21 @@ impl ColData {
                 }
                 Some(&x) if x.is_finite() => View::Float(x),
                 Some(&x) => View::Bad(Cow::Owned(
-                    ConvertError::new(format!("{x}"), "a finite number").to_fact_error(),
+                    ConvertError::coded("F0101", format!("{x}"), "a finite number", "有限的数")
+                        .to_fact_error(),
                 )),
             },
             ColData::Text(t) => match t.get(row) {
                 None => View::Absent,
                 Some(Ok(s)) => View::Text(s),
                 Some(Err(_)) => View::Bad(Cow::Owned(
-                    ConvertError::new("bytes that are not UTF-8".into(), "a text").to_fact_error(),
+                    ConvertError::coded(
+                        "F0109",
+                        "bytes that are not UTF-8".into(),
+                        "a text",
+                        "UTF-8 文本",
+                    )
+                    .to_fact_error(),
                 )),
             },
             ColData::Codes { codes, values } => match codes.get(row) {

@@ -582,3 +582,29 @@ def test_every_public_name_has_a_docstring() -> None:
                 if not (getattr(member, "__doc__", None) or "").strip():
                     missing.append(f"{name}.{attr}")
     assert not missing, f"no docstring: {missing}"
+
+
+def test_python_values_json_cannot_hold_get_the_codes_their_text_would(
+    policy: humiao.Policy, school_girl: Dict[str, Any]
+) -> None:
+    """A value read from Python that JSON text could not carry gets the code the same problem
+    has in text (F0103 out of range, F0101 wrong type, F0112 too deep), both languages."""
+    def problem(change: Any) -> Any:
+        c = json.loads(json.dumps(school_girl))
+        change(c)
+        with pytest.raises(humiao.FactsError) as info:
+            policy.evaluate(c, "2026-03-01")
+        return info.value.errors[0]
+
+    big = problem(lambda c: c["minor"].update(age=10**30))
+    assert (big.code, big.path) == ("F0103", "minor.age"), big
+    assert "64 位以内的整数" in big.message_zh and "within 64 bits" in big.message
+    nan = problem(lambda c: c["minor"].update(age=float("nan")))
+    assert (nan.code, nan.path) == ("F0101", "minor.age"), nan
+    deep: Dict[str, Any] = {}
+    inner = deep
+    for _ in range(70):
+        inner["a"] = {}
+        inner = inner["a"]
+    too_deep = problem(lambda c: c["case"].update(note=deep))
+    assert too_deep.code == "F0112", too_deep
