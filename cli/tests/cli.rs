@@ -31,6 +31,14 @@ fn temp_dir(name: &str) -> common::TempDir {
     common::temp_dir("cli-test", name)
 }
 
+/// A copy of the bundled rules in `dir`, to change without touching `rules/`.
+fn copy_rules(dir: &std::path::Path) {
+    for e in std::fs::read_dir("../rules").unwrap() {
+        let e = e.unwrap();
+        std::fs::copy(e.path(), dir.join(e.file_name())).unwrap();
+    }
+}
+
 #[test]
 fn check_and_test_the_bundled_rules() {
     let (code, out, err) = run(&["check", "rules", "--deny-warnings"]);
@@ -325,10 +333,7 @@ fn plan_output_never_replaces_what_it_reads() {
     let d = temp_dir("plan-inputs");
     let set = d.join("rules");
     std::fs::create_dir(&set).unwrap();
-    for e in std::fs::read_dir("../rules").unwrap() {
-        let e = e.unwrap();
-        std::fs::copy(e.path(), set.join(e.file_name())).unwrap();
-    }
+    copy_rules(&set);
     let history = d.join("history.csv");
     std::fs::write(&history, "month,street,community\n").unwrap();
     let plan_to = |out: &std::path::Path| {
@@ -370,10 +375,7 @@ fn plan_output_never_replaces_what_it_reads() {
 #[test]
 fn an_empty_rule_file_is_a_warning_in_check_and_test() {
     let d = temp_dir("empty-file");
-    for e in std::fs::read_dir("../rules").unwrap() {
-        let e = e.unwrap();
-        std::fs::copy(e.path(), d.join(e.file_name())).unwrap();
-    }
+    copy_rules(&d);
     // An editor that crashed mid-save: the file is there, its rules and tests are not.
     std::fs::write(d.join("information.humiao"), "# 信息管理\n\n").unwrap();
     let (code, _, err) = run(&["check", d.to_str().unwrap()]);
