@@ -30,14 +30,6 @@ pub struct PolicyInfo {
     pub file: usize,
 }
 
-/// Whether a file's text is blank or comments only (a byte-order mark counts as blank).
-fn only_comments(text: &str) -> bool {
-    text.lines().all(|l| {
-        let t = l.trim_matches(|c: char| c.is_whitespace() || c == '\u{feff}');
-        t.is_empty() || t.starts_with('#')
-    })
-}
-
 /// One source file's parsed declarations, with its path inside the set.
 pub struct Unit<'a> {
     pub path: &'a str,
@@ -305,7 +297,7 @@ impl<'a> Ctx<'a> {
                     }
                 }
                 None => {
-                    if u.file.decls.is_empty() && only_comments(u.text) {
+                    if u.file.decls.is_empty() && humiao_grammar::is_only_comments(u.text) {
                         // An editor that crashed mid-save leaves an empty file; without a word
                         // the set would lose that file's rules and tests.
                         self.findings.push(

@@ -20,7 +20,7 @@ pub use lines::LineIndex;
 pub use parse::direct_coverage;
 #[doc(hidden)]
 pub use parse::parse_file_with_pest;
-pub use parse::{depth as expr_depth, parse_file as parse, ParseOptions};
+pub use parse::{depth as expr_depth, is_only_comments, parse_file as parse, ParseOptions};
 
 #[derive(pest_derive::Parser)]
 #[grammar = "humiao.pest"]

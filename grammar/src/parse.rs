@@ -136,7 +136,9 @@ fn parse_pieces(src: &str, opts: &ParseOptions, direct: bool) -> (File, Vec<Synt
     (File { decls }, errors)
 }
 
-fn is_only_comments(piece: &str) -> bool {
+/// Whether a text is blank or comments only (a byte-order mark counts as blank): a piece of a
+/// file that declares nothing, or a whole file that does (W0103).
+pub fn is_only_comments(piece: &str) -> bool {
     piece.lines().all(|l| {
         // A byte-order mark (Windows editors write one) is blank space, as in the grammar.
         let t = l.trim_matches(|c: char| c.is_whitespace() || c == '\u{feff}');
