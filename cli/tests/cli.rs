@@ -414,6 +414,48 @@ fn a_rule_file_saved_as_gbk_says_where_and_what_to_do() {
 }
 
 #[test]
+fn a_misspelt_exclusion_is_found_by_check() {
+    let d = temp_dir("exclude");
+    copy_rules(&d);
+    let path = d.join("supervision.humiao");
+    let text = std::fs::read_to_string(&path).unwrap();
+    assert!(text.contains("\n  seed "), "{text}");
+    let text = text.replacen(
+        "\n  seed ",
+        "\n  exclude \"文圆巷社区\": \"under renovation\"\n  seed ",
+        1,
+    );
+    std::fs::write(&path, text).unwrap();
+    let (code, _, err) = run(&["check", d.to_str().unwrap()]);
+    assert_eq!(code, 2, "{err}");
+    assert!(
+        err.contains("E0504") && err.contains("supervision.humiao:"),
+        "{err}"
+    );
+    assert!(
+        err.contains("did you mean `文园巷社区`") && err.contains("是否想写 `文园巷社区`"),
+        "{err}"
+    );
+    // Spelt right, it loads and plans without the community.
+    let text = std::fs::read_to_string(&path)
+        .unwrap()
+        .replace("文圆巷社区", "文园巷社区");
+    std::fs::write(&path, text).unwrap();
+    let (code, out, err) = run(&[
+        "plan",
+        d.to_str().unwrap(),
+        "--from",
+        "2027-01",
+        "--months",
+        "6",
+        "--format",
+        "csv",
+    ]);
+    assert_eq!(code, 0, "{err}");
+    assert!(!out.contains("文园巷社区"), "{out}");
+}
+
+#[test]
 fn policy_folder_confinement() {
     let d = temp_dir("confine");
     std::fs::write(

@@ -402,6 +402,45 @@ impl Policy {
             sources: sources.to_vec(),
             diagnostics: diags.clone(),
         };
+        // A rotation's exclusions name streets and communities of its roster: checked here, so
+        // that `check` finds a misspelt one, not first the plan (E0504).
+        let mut late = Vec::new();
+        for (fi, r) in policy
+            .rotations
+            .iter()
+            .filter(|(_, r)| !r.exclude.is_empty())
+        {
+            let Ok((spec, roster)) = policy.rotation(&r.name.text) else {
+                continue;
+            };
+            for e in &r.exclude {
+                let one = crate::plan::RotationSpec {
+                    exclude: vec![e.value.clone()],
+                    ..spec.clone()
+                };
+                let mut notes = Vec::new();
+                if let Err(err @ crate::plan::PlanError::UnknownExclusion(..)) =
+                    crate::plan::Scope::new(&one, &roster, &mut notes).map(|_| ())
+                {
+                    late.push(Finding::error(
+                        "E0504",
+                        *fi,
+                        e.span,
+                        err.to_string(),
+                        err.message_zh(),
+                    ));
+                }
+            }
+        }
+        if !late.is_empty() {
+            let mut diags: Vec<Diagnostic> = diags;
+            diags.extend(late.iter().map(|f| resolve(f, &policy.files)));
+            diags.sort_by(|a, b| {
+                (a.severity, &a.file, a.line, a.column, a.code)
+                    .cmp(&(b.severity, &b.file, b.line, b.column, b.code))
+            });
+            return (None, diags);
+        }
         (Some(policy), diags)
     }
 
