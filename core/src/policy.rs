@@ -376,11 +376,7 @@ impl Policy {
                 }
             })
             .collect();
-        diags.sort_by(|a, b| {
-            (a.severity, &a.file, a.line, a.column, a.code)
-                .cmp(&(b.severity, &b.file, b.line, b.column, b.code))
-        });
-        diags.dedup();
+        sort_diagnostics(&mut diags);
         if diags.iter().any(|d| d.severity == Severity::Error) {
             return (None, diags);
         }
@@ -435,10 +431,7 @@ impl Policy {
         if !late.is_empty() {
             let mut diags: Vec<Diagnostic> = diags;
             diags.extend(late.iter().map(|f| resolve(f, &policy.files)));
-            diags.sort_by(|a, b| {
-                (a.severity, &a.file, a.line, a.column, a.code)
-                    .cmp(&(b.severity, &b.file, b.line, b.column, b.code))
-            });
+            sort_diagnostics(&mut diags);
             return (None, diags);
         }
         (Some(policy), diags)
@@ -1283,4 +1276,14 @@ impl BatchOutcome {
             None => self.batch.rule_state(case, index).map(|s| format!("{s:?}")),
         }
     }
+}
+
+/// Diagnostics in the order every surface shows them (errors first, then by file and place),
+/// each once.
+fn sort_diagnostics(diags: &mut Vec<Diagnostic>) {
+    diags.sort_by(|a, b| {
+        (a.severity, &a.file, a.line, a.column, a.code)
+            .cmp(&(b.severity, &b.file, b.line, b.column, b.code))
+    });
+    diags.dedup();
 }
